@@ -1,0 +1,90 @@
+"""Runtime settings, read from ``PINGYI_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A well-known value: anyone who reads the source knows it, so it may only sign demo cookies.
+DEVELOPMENT_SECRET = "pingyi-development-secret-do-not-use-in-production"  # noqa: S105
+SUPPORTED_LANGUAGES = ("zh-CN", "en")
+
+
+class Mode(StrEnum):
+    production = "production"
+    development = "development"
+    demo = "demo"
+    test = "test"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pingyi"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PINGYI_", extra="ignore")
+
+    mode: Mode = Mode.production
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str = ""
+    secret_key: str = ""
+    redis_url: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+    default_language: str = "zh-CN"
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.default_language not in SUPPORTED_LANGUAGES:
+            raise ValueError(
+                f"PINGYI_DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}"
+            )
+        relaxed = self.mode in (Mode.development, Mode.demo, Mode.test)
+        if not self.secret_key or self.secret_key == DEVELOPMENT_SECRET:
+            if not relaxed:
+                raise ValueError(
+                    "PINGYI_SECRET_KEY is missing or is the published development default; "
+                    "set a long random value (for example `python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'`) or run with PINGYI_MODE=development"
+                )
+            self.secret_key = DEVELOPMENT_SECRET
+        elif len(self.secret_key) < 32 and not relaxed:
+            raise ValueError("PINGYI_SECRET_KEY must be at least 32 characters long")
+        self.public_base_url = self.public_base_url.rstrip("/")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'pingyi.db'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    global _settings
+    if _settings is None:
+        _settings = Settings()
+    return _settings
+
+
+def configure(**overrides: Any) -> Settings:
+    """Replace the process-wide settings (the CLI and tests call this before building the app)."""
+    global _settings
+    _settings = Settings(**overrides)
+    return _settings

@@ -1,0 +1,106 @@
+"""The response store that surveys, ballots and imports all write to, in long format.
+
+One ``Response`` per respondent (or ballot), one ``Answer`` row per rated unit and question,
+so that satisfaction counts are a single ``GROUP BY unit, group, question, level``.
+Answers and comments have no sequential identifier: their key is (response, position), and
+response ids are random, so row identity reveals nothing about the order of submission.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntFlag, StrEnum
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String
+from sqlmodel import Field, SQLModel
+
+
+class Channel(StrEnum):
+    qr = "qr"
+    ballot = "ballot"
+    paper = "paper"
+    import_ = "import"
+
+
+class TimePrecision(StrEnum):
+    second = "second"
+    hour = "hour"
+    day = "day"
+
+
+class QualityFlag(IntFlag):
+    """Why a response is suspicious. Flagged responses are kept, and not counted by default."""
+
+    honeypot = 1
+    too_fast = 2
+    rate_limited = 4
+    repeat_device = 8
+    straight_lined = 16
+
+
+class Response(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_response_eval_flags", "evaluation_id", "quality_flags"),
+        Index("ix_response_eval_ref", "evaluation_id", "external_ref", unique=True),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    evaluation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("evaluation.id", ondelete="CASCADE"), nullable=False)
+    )
+    period_id: int | None = Field(default=None, foreign_key="period.id")
+    group_id: int = Field(foreign_key="respondent_group.id")
+    channel: str = Field(max_length=16)
+    # Truncated to what the channel may reveal: ballots keep the day only.
+    submitted_at: datetime
+    time_precision: str = Field(max_length=8)
+    quality_flags: int = 0
+    # The office's decision on a flagged response: "include", "exclude" or none (flags decide).
+    quality_decision: str | None = Field(default=None, max_length=8)
+    # Weighting cell, canonical "var=value;var=value" sorted by variable, for raking.
+    cell_key: str | None = Field(default=None, max_length=200)
+    # The respondent id of an imported file, so a file cannot be imported twice.
+    external_ref: str | None = Field(default=None, max_length=64)
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (
+        Index(
+            "ix_answer_counts",
+            "evaluation_id",
+            "unit_id",
+            "group_id",
+            "question",
+            "level",
+        ),
+        {"sqlite_with_rowid": False},
+    )
+
+    response_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    seq: int = Field(primary_key=True)
+    # Copied from the response (they never change) so that counting needs no join.
+    evaluation_id: int = Field(foreign_key="evaluation.id")
+    period_id: int | None = Field(default=None, foreign_key="period.id")
+    group_id: int = Field(foreign_key="respondent_group.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    question: str = Field(max_length=32)
+    level: str | None = Field(default=None, max_length=32)
+    value: float | None = None
+
+
+class Comment(SQLModel, table=True):
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    response_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    seq: int = Field(primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    text: str = Field(max_length=2000)

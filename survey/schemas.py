@@ -1,0 +1,153 @@
+"""Input and output shapes of the organisation, shared by the API, the CLI and the demo loader."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from survey.models import EvaluationStatus, GroupKind, PeriodKind
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PeriodCreate(_In):
+    code: str = Field(pattern=CODE_PATTERN, examples=["Q1"])
+    name: str = Field(min_length=1, max_length=100, examples=["第一季度"])
+    name_en: str = Field(default="", max_length=100)
+    kind: PeriodKind
+    sort_order: int = 0
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class PeriodPublic(BaseModel):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    sort_order: int
+    starts_on: date | None
+    ends_on: date | None
+
+
+class EvaluationCreate(_In):
+    name: str = Field(min_length=1, max_length=200, examples=["2026年度综合考核"])
+    name_en: str = Field(default="", max_length=200)
+    year: int = Field(ge=2000, le=2100)
+    previous_id: int | None = None
+    periods: list[PeriodCreate] = Field(default_factory=list)
+
+
+class EvaluationUpdate(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    status: EvaluationStatus | None = None
+    previous_id: int | None = None
+
+
+class EvaluationPublic(BaseModel):
+    id: int
+    name: str
+    name_en: str
+    year: int
+    status: str
+    previous_id: int | None
+    periods: list[PeriodPublic]
+
+
+class CategoryCreate(_In):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(default="", max_length=100)
+    kind: str = Field(default="", max_length=32)
+    sort_order: int = 0
+
+
+class CategoryUpdate(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, max_length=100)
+    kind: str | None = Field(default=None, max_length=32)
+    sort_order: int | None = None
+
+
+class CategoryPublic(BaseModel):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    sort_order: int
+
+
+class UnitCreate(_In):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(default="", max_length=200)
+    category: str = Field(description="Code of the unit's category")
+    active: bool = True
+    sort_order: int = 0
+
+
+class UnitUpdate(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, max_length=200)
+    category: str | None = None
+    active: bool | None = None
+    sort_order: int | None = None
+
+
+class UnitPublic(BaseModel):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    category: str
+    category_name: str
+    active: bool
+    sort_order: int
+
+
+class GroupCreate(_In):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(default="", max_length=100)
+    kind: GroupKind
+    sort_order: int = 0
+
+
+class GroupUpdate(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, max_length=100)
+    kind: GroupKind | None = None
+    sort_order: int | None = None
+
+
+class GroupPublic(BaseModel):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    sort_order: int
+
+
+class WeightEntry(_In):
+    category: str
+    group: str
+    weight: float = Field(ge=0, le=1)
+
+
+class WeightsPut(_In):
+    weights: list[WeightEntry]
+
+
+class WeightPublic(BaseModel):
+    category: str
+    group: str
+    weight: float

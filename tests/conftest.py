@@ -1,0 +1,110 @@
+"""Test fixtures: one migrated database per run, emptied after each test.
+
+The database is SQLite in a temporary folder unless ``PINGYI_TEST_DATABASE_URL`` names another
+(CI sets it to PostgreSQL); ``PINGYI_TEST_REDIS_URL`` switches the shared stores to Redis.
+Tests empty the tables afterwards instead of rolling back a wrapping transaction, because the
+app commits in its services and several tests submit concurrently through real connections.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel
+
+import survey.models  # noqa: F401
+from survey import migrate
+from survey.config import Mode, Settings, configure
+from survey.db import build_engine, dispose_engines, get_engine
+from web.app import create_app
+
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def _database_url(tmp_root: Path) -> str:
+    return os.environ.get("PINGYI_TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.db'}"
+
+
+def reset_database(url: str) -> None:
+    """Drop everything, so that ``upgrade head`` starts from an empty database."""
+    engine = build_engine(url)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    if make_url(url).get_backend_name() == "sqlite":
+        database = make_url(url).database
+        if database:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = _database_url(tmp_path_factory.mktemp("db"))
+    reset_database(url)
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return os.environ.get("PINGYI_TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Settings]:
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+    yield configure(
+        mode=Mode.test,
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        redis_url=redis_url,
+        data_dir=tmp_path / "data",
+        public_base_url="https://pingyi.example.gov.cn",
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = get_engine(settings)
+    yield engine
+    _empty_tables(engine)
+
+
+def _empty_tables(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="https://testserver") as client:
+        yield client
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    dispose_engines()

@@ -1,0 +1,112 @@
+"""Factories for test data: each call builds what one test needs, with unique codes."""
+
+from __future__ import annotations
+
+import itertools
+
+from sqlmodel import Session
+
+from survey.accounts import Principal, create_token, create_user
+from survey.models import (
+    Evaluation,
+    EvaluationStatus,
+    GroupKind,
+    GroupWeight,
+    Period,
+    PeriodKind,
+    RespondentGroup,
+    Role,
+    Unit,
+    UnitCategory,
+    User,
+)
+
+_counter = itertools.count(1)
+ACTOR = Principal(name="test", role=Role.admin)
+PASSWORD = "correct horse battery"  # noqa: S105
+
+
+def _n() -> int:
+    return next(_counter)
+
+
+def make_category(session: Session, **fields: object) -> UnitCategory:
+    n = _n()
+    category = UnitCategory(**{"code": f"cat{n}", "name": f"类别{n}", **fields})  # type: ignore[arg-type]
+    session.add(category)
+    session.commit()
+    return category
+
+
+def make_unit(session: Session, category: UnitCategory, **fields: object) -> Unit:
+    n = _n()
+    unit = Unit(**{"code": f"U{n}", "name": f"单位{n}", "category_id": category.id, **fields})  # type: ignore[arg-type]
+    session.add(unit)
+    session.commit()
+    return unit
+
+
+def make_group(session: Session, **fields: object) -> RespondentGroup:
+    n = _n()
+    group = RespondentGroup(
+        **{"code": f"g{n}", "name": f"群体{n}", "kind": GroupKind.public, **fields}  # type: ignore[arg-type]
+    )
+    session.add(group)
+    session.commit()
+    return group
+
+
+def make_evaluation(
+    session: Session, *, quarters: bool = True, **fields: object
+) -> Evaluation:
+    n = _n()
+    evaluation = Evaluation(
+        **{"name": f"考核{n}", "year": 2026, "status": EvaluationStatus.open, **fields}  # type: ignore[arg-type]
+    )
+    session.add(evaluation)
+    session.commit()
+    if quarters:
+        for order in range(4):
+            session.add(
+                Period(
+                    evaluation_id=evaluation.id,  # type: ignore[arg-type]
+                    code=f"Q{order + 1}",
+                    name=f"第{order + 1}季度",
+                    kind=PeriodKind.quarter,
+                    sort_order=order,
+                )
+            )
+        session.commit()
+    return evaluation
+
+
+def set_weight(
+    session: Session, evaluation: Evaluation, category: UnitCategory, group: RespondentGroup,
+    weight: float,
+) -> None:
+    session.add(
+        GroupWeight(
+            evaluation_id=evaluation.id,  # type: ignore[arg-type]
+            category_id=category.id,  # type: ignore[arg-type]
+            group_id=group.id,  # type: ignore[arg-type]
+            weight=weight,
+        )
+    )
+    session.commit()
+
+
+def make_user(session: Session, role: Role = Role.office, **fields: object) -> User:
+    username = str(fields.pop("username", f"user{_n()}"))
+    user = create_user(session, username, PASSWORD, role, **fields)  # type: ignore[arg-type]
+    session.commit()
+    return user
+
+
+def make_token(session: Session, role: Role = Role.office) -> str:
+    _, plaintext = create_token(session, f"token{_n()}", role)
+    session.commit()
+    return plaintext
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

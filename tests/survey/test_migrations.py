@@ -1,0 +1,75 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+import survey.models  # noqa: F401
+from survey import migrate
+from survey.db import build_engine
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    base = os.environ.get("PINGYI_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = "pingyi_migration_check"
+    admin = build_engine(base).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def _diff(url: str) -> list[object]:
+    engine = build_engine(url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    return list(diff)
+
+
+def test_upgrade_head_on_an_empty_database_matches_the_models(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url)
+    assert _diff(empty_database_url) == []
+    engine = build_engine(empty_database_url)
+    assert migrate.current_revision(engine) == migrate.head_revision(empty_database_url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"evaluation", "unit", "response", "answer", "audit_log"} <= tables
+
+
+def test_latest_migration_downgrades_and_upgrades_again(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url)
+    migrate.downgrade(empty_database_url, "-1")
+    engine = build_engine(empty_database_url)
+    assert migrate.current_revision(engine) != migrate.head_revision(empty_database_url)
+    engine.dispose()
+    migrate.upgrade(empty_database_url)
+    assert _diff(empty_database_url) == []
+
+
+def test_counting_index_covers_the_group_by(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url)
+    engine = build_engine(empty_database_url)
+    indexes = {ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("answer")}
+    engine.dispose()
+    assert indexes["ix_answer_counts"] == [
+        "evaluation_id", "unit_id", "group_id", "question", "level"
+    ]

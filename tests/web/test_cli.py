@@ -1,0 +1,117 @@
+"""The ``pingyi`` command, run as an operator runs it: as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+PINGYI = str(Path(sys.executable).with_name("pingyi"))
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGYI_")}
+    env.update(
+        {
+            "PINGYI_MODE": "production",
+            "PINGYI_SECRET_KEY": "cli-test-secret-" + "z" * 32,
+            "PINGYI_DATA_DIR": str(tmp_path / "data"),
+            "PINGYI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+            "PINGYI_DEFAULT_LANGUAGE": "en",
+            **extra,
+        }
+    )
+    return env
+
+
+def _run(tmp_path: Path, *args: str, stdin: str = "", **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PINGYI, *args], env=_env(tmp_path, **extra), input=stdin, capture_output=True,
+        text=True, timeout=120, cwd=tmp_path, check=False,
+    )
+
+
+def test_help_explains_each_command(tmp_path: Path) -> None:
+    result = _run(tmp_path, "--help")
+    assert result.returncode == 0
+    for command in ("serve", "migrate", "demo", "user", "token"):
+        assert command in result.stdout
+    assert "--demo" in _run(tmp_path, "serve", "--help").stdout
+
+
+def test_refuses_production_without_a_secret(tmp_path: Path) -> None:
+    result = _run(tmp_path, "migrate", PINGYI_SECRET_KEY="")
+    assert result.returncode == 2
+    assert "PINGYI_SECRET_KEY" in result.stderr
+
+
+def test_migrate_demo_user_and_token(tmp_path: Path) -> None:
+    migrated = _run(tmp_path, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Database schema at revision" in migrated.stdout
+    loaded = _run(tmp_path, "demo")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "48 units in 8 categories" in loaded.stdout
+    assert "Office login: user office, password" in loaded.stdout
+    again = _run(tmp_path, "demo")
+    assert again.returncode == 1 and "already holds units" in again.stderr
+
+    created = _run(tmp_path, "user", "create", "analyst", "--role", "viewer",
+                   "--password-stdin", stdin="a long enough password\n")
+    assert created.returncode == 0, created.stderr
+    assert "Password (shown once)" not in created.stdout
+    generated = _run(tmp_path, "user", "create", "admin1", "--role", "admin")
+    assert "Password (shown once)" in generated.stdout
+    bad_role = _run(tmp_path, "user", "create", "x1", "--role", "king")
+    assert bad_role.returncode == 1 and "Unknown role king" in bad_role.stderr
+
+    token = _run(tmp_path, "token", "create", "stats-bureau", "--role", "office")
+    assert token.returncode == 0, token.stderr
+    plaintext = token.stdout.strip()
+    assert plaintext.startswith("pyt_") and len(plaintext) > 40
+    revoked = _run(tmp_path, "token", "revoke", plaintext[:10])
+    assert revoked.returncode == 0, revoked.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("workdir", ["tmp", "root"])
+def test_serve_demo_from_any_directory(tmp_path: Path, workdir: str) -> None:
+    port = _free_port()
+    env = _env(tmp_path)
+    del env["PINGYI_DATABASE_URL"]
+    env["PINGYI_MODE"] = "demo"
+    env["PINGYI_SECRET_KEY"] = ""
+    server = subprocess.Popen(
+        [PINGYI, "serve", "--demo", "--port", str(port)], env=env,
+        cwd=tmp_path if workdir == "tmp" else "/", stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            assert time.monotonic() < deadline, "server did not come up"
+            time.sleep(0.3)
+        units = httpx.get(f"http://127.0.0.1:{port}/api/v1/units", timeout=5).json()
+        assert len(units) == 48 and all(u["category"] for u in units)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert "Office login: user office, password" in output
+    assert (tmp_path / "data" / "demo.db").exists()

@@ -1,0 +1,155 @@
+"""Pages over HTTP: headers, language, errors, CSRF, and the office sign-in."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from survey.models import AuditLog, Role, WebSession
+from tests.factories import PASSWORD, make_user
+from web.csrf import verify_csrf
+
+TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+
+
+def _csrf(client: TestClient, path: str = "/office/login") -> str:
+    match = TOKEN.search(client.get(path).text)
+    assert match
+    return match.group(1)
+
+
+def _sign_in(client: TestClient, username: str, password: str = PASSWORD, **extra: str):  # noqa: ANN202
+    return client.post(
+        "/office/login",
+        data={"username": username, "password": password, "csrf_token": _csrf(client), **extra},
+        follow_redirects=False,
+    )
+
+
+def test_health_checks_the_database(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_security_headers_on_pages_api_and_static(client: TestClient) -> None:
+    for path in ("/", "/api/v1/units", "/static/css/app.css", "/nowhere"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["x-frame-options"] == "DENY"
+
+
+def test_chinese_is_the_default_and_english_is_a_switch_away(client: TestClient) -> None:
+    page = client.get("/")
+    assert '<html lang="zh-CN">' in page.text
+    assert "公众评议" in page.text
+    switched = client.get("/lang/en", params={"next": "/office/login"}, follow_redirects=False)
+    assert switched.status_code == 303
+    assert switched.headers["location"] == "/office/login"
+    page = client.get("/office/login")
+    assert '<html lang="en">' in page.text
+    assert "Evaluation office sign-in" in page.text
+    client.get("/lang/zh-CN")
+    assert "考核办登录" in client.get("/office/login").text
+
+
+def test_language_switch_refuses_open_redirects_and_unknown_languages(client: TestClient) -> None:
+    away = client.get("/lang/en", params={"next": "https://evil.example"}, follow_redirects=False)
+    assert away.headers["location"] == "/"
+    away = client.get("/lang/en", params={"next": "//evil.example"}, follow_redirects=False)
+    assert away.headers["location"] == "/"
+    unknown = client.get("/lang/fr", follow_redirects=False)
+    assert "pingyi_lang" not in unknown.headers.get("set-cookie", "")
+
+
+def test_error_pages_speak_the_users_language(client: TestClient) -> None:
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404
+    assert "您访问的页面不存在" in missing.text
+    client.cookies.set("pingyi_lang", "en")
+    assert "The page you asked for does not exist." in client.get("/no/such/page").text
+
+
+def test_sign_in_and_out(client: TestClient, session: Session) -> None:
+    make_user(session, Role.office, username="kaohe")
+    assert client.get("/office", follow_redirects=False).headers["location"].startswith(
+        "/office/login?next=/office"
+    )
+    wrong = _sign_in(client, "kaohe", "not the password")
+    assert wrong.status_code == 400
+    assert "用户名或密码错误" in wrong.text
+    signed_in = _sign_in(client, "kaohe", next="/office")
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/office"
+    cookie = signed_in.headers["set-cookie"]
+    assert "pingyi_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" in cookie  # the public base URL is https
+    home = client.get("/office")
+    assert home.status_code == 200 and "kaohe" in home.text
+    logout = client.post("/office/logout", data={"csrf_token": _csrf(client, "/office")},
+                         follow_redirects=False)
+    assert logout.status_code == 303
+    assert session.exec(select(WebSession)).first() is None
+    assert client.get("/office", follow_redirects=False).status_code == 303
+    actions = session.exec(select(AuditLog.action).order_by(AuditLog.id)).all()  # type: ignore[arg-type]
+    assert actions == ["auth.login_failed", "auth.login", "auth.logout"]
+
+
+def test_unit_accounts_cannot_open_office_pages(client: TestClient, session: Session) -> None:
+    from tests.factories import make_category, make_unit
+
+    unit = make_unit(session, make_category(session))
+    make_user(session, Role.unit, username="unituser", unit_code=unit.code)
+    assert _sign_in(client, "unituser").status_code == 303
+    assert client.get("/office").status_code == 403
+
+
+def test_forms_without_a_valid_csrf_token_are_refused(client: TestClient, session: Session) -> None:
+    make_user(session, Role.office, username="kaohe")
+    client.get("/office/login")
+    refused = client.post("/office/login", data={"username": "kaohe", "password": PASSWORD})
+    assert refused.status_code == 403
+    assert "表单已过期" in refused.text
+    forged = client.post(
+        "/office/login",
+        data={"username": "kaohe", "password": PASSWORD, "csrf_token": "0" * 64},
+    )
+    assert forged.status_code == 403
+    assert session.exec(select(WebSession)).first() is None
+
+
+def test_htmx_requests_may_send_the_token_as_a_header(client: TestClient, session: Session) -> None:
+    make_user(session, Role.office, username="kaohe")
+    token = _csrf(client)
+    response = client.post(
+        "/office/login",
+        data={"username": "kaohe", "password": PASSWORD},
+        headers={"X-CSRF-Token": token, "HX-Request": "true"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
+def test_every_state_changing_page_route_checks_csrf(app: FastAPI) -> None:
+    unsafe = {"POST", "PUT", "PATCH", "DELETE"}
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not (route.methods & unsafe):
+            continue
+        if route.path.startswith("/api/"):
+            continue  # bearer tokens, which a browser never sends on its own
+        calls = {d.call for d in route.dependant.dependencies}
+        assert verify_csrf in calls, f"{route.path} changes state without a CSRF check"
+
+
+def test_sign_in_attempts_are_rate_limited(client: TestClient, session: Session) -> None:
+    make_user(session, Role.office, username="kaohe")
+    statuses = [_sign_in(client, "kaohe", "wrong password!").status_code for _ in range(11)]
+    assert statuses[:10] == [400] * 10
+    assert statuses[10] == 429
+    assert _sign_in(client, "kaohe").status_code == 429

@@ -1,0 +1,1 @@
+"""The Pingyi web application: FastAPI routes, templates, static files and translations."""

@@ -1,0 +1,63 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from survey import migrate
+from survey.config import Settings, get_settings
+from survey.db import get_engine
+from web import errors
+from web.headers import SecurityHeaders
+from web.ratelimit import build_rate_limiter
+from web.routers import api_org, health, office, public
+
+log = logging.getLogger("pingyi")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+class DatabaseNotMigrated(RuntimeError):
+    pass
+
+
+def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    engine = get_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if check_schema:
+            current = migrate.current_revision(engine)
+            head = migrate.head_revision(settings.resolved_database_url)
+            if current != head:
+                raise DatabaseNotMigrated(
+                    f"the database is at revision {current}, the code expects {head}: "
+                    "run `pingyi migrate` first"
+                )
+        yield
+
+    app = FastAPI(
+        title="Pingyi API",
+        summary="Public appraisal and satisfaction scoring for government performance evaluation",
+        version="1",
+        docs_url=None,  # the stock docs page loads scripts from a CDN, which the CSP forbids
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.rate_limiter = build_rate_limiter(settings.redis_url)
+
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (health, public, office, api_org):
+        app.include_router(module.router)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    return app

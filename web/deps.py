@@ -1,0 +1,75 @@
+"""Typed dependencies: the database session, the settings and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from survey import accounts
+from survey.accounts import Principal
+from survey.config import Settings
+from survey.errors import NotAuthenticated
+from survey.models import Role
+from web.context import engine_of, settings_of
+
+SESSION_COOKIE = "pingyi_session"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(engine_of(request), expire_on_commit=False) as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    return settings_of(request)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def bearer_principal(request: Request, session: SessionDep) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    principal = accounts.token_principal(session, credentials.strip())
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
+
+
+def browser_principal(request: Request, session: SessionDep) -> Principal | None:
+    return accounts.session_principal(session, request.cookies.get(SESSION_COOKIE, ""))
+
+
+BearerPrincipal = Annotated[Principal | None, Depends(bearer_principal)]
+BrowserPrincipal = Annotated[Principal | None, Depends(browser_principal)]
+
+
+def api_office(principal: BearerPrincipal) -> Principal:
+    return accounts.require(principal, Role.office)
+
+
+def api_admin(principal: BearerPrincipal) -> Principal:
+    return accounts.require(principal, Role.admin)
+
+
+def office_viewer(principal: BrowserPrincipal) -> Principal:
+    return accounts.require(principal, Role.viewer)
+
+
+def office_user(principal: BrowserPrincipal) -> Principal:
+    return accounts.require(principal, Role.office)
+
+
+MaybeBrowserUser = BrowserPrincipal
+# API writes: an office token (or an admin's).
+ApiOffice = Annotated[Principal, Depends(api_office)]
+ApiAdmin = Annotated[Principal, Depends(api_admin)]
+# Office pages in the browser.
+OfficeViewer = Annotated[Principal, Depends(office_viewer)]
+OfficeUser = Annotated[Principal, Depends(office_user)]

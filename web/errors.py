@@ -1,0 +1,135 @@
+"""One place that turns domain exceptions and HTTP errors into pages or JSON, translated."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from survey.errors import (
+    N_,
+    Conflict,
+    DomainError,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    NotPermitted,
+)
+from web.context import settings_of
+from web.csrf import CsrfFailed
+from web.i18n import gettext, language_of
+from web.templating import render
+
+log = logging.getLogger("pingyi.web")
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Invalid, 422),
+    (Conflict, 409),
+    (CsrfFailed, 403),
+    (NotPermitted, 403),
+    (NotAuthenticated, 401),
+]
+_HTTP_MESSAGES = {
+    400: N_("The request could not be understood."),
+    401: N_("Please sign in."),
+    403: N_("You are not permitted to do this."),
+    404: N_("The page you asked for does not exist."),
+    405: N_("This address does not accept that kind of request."),
+    413: N_("What you sent is too large."),
+    422: N_("The input is not valid."),
+    429: N_("Too many requests. Please wait a moment and try again."),
+    500: N_("Something went wrong on our side. Please try again later."),
+}
+
+
+def status_for(error: DomainError) -> int:
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _language(request: Request) -> str:
+    return language_of(request, settings_of(request).default_language)
+
+
+def error_response(
+    request: Request, status: int, message: str, *, code: str, field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """``message`` is already translated."""
+    if wants_json(request):
+        body: dict[str, object] = {"code": code, "message": message}
+        if field:
+            body["field"] = field
+        return JSONResponse({"error": body}, status_code=status, headers=headers)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message": message},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def handle_domain_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, DomainError)
+    status = status_for(error)
+    if isinstance(error, NotAuthenticated) and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login = request.app.url_path_for("office_login")
+        return RedirectResponse(f"{login}?next={quote(target)}", status_code=303)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    message = gettext(_language(request), error.message, **error.params)
+    return error_response(
+        request, status, message, code=type(error).__name__,
+        field=getattr(error, "field", None), headers=headers,
+    )
+
+
+async def handle_http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    status = error.status_code
+    message = gettext(_language(request), _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[400]))
+    return error_response(
+        request, status, message, code=f"http_{status}",
+        headers=dict(error.headers) if error.headers else None,
+    )
+
+
+async def handle_validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    language = _language(request)
+    message = gettext(language, _HTTP_MESSAGES[422])
+    if wants_json(request):
+        return JSONResponse(
+            {
+                "error": {"code": "validation", "message": message},
+                "detail": jsonable_encoder(error.errors()),
+            },
+            status_code=422,
+        )
+    return error_response(request, 422, message, code="validation")
+
+
+async def handle_unexpected(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    message = gettext(_language(request), _HTTP_MESSAGES[500])
+    return error_response(request, 500, message, code="internal")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, handle_domain_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(Exception, handle_unexpected)

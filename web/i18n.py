@@ -1,0 +1,48 @@
+"""Translations: Babel catalogs read from the shipped ``.po`` files, one per language.
+
+The catalogs are compiled in memory at start-up, so no compiled ``.mo`` file is kept in the
+repository or needs a build step.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from starlette.requests import HTTPConnection
+
+from survey.config import SUPPORTED_LANGUAGES
+
+LOCALE_DIR = Path(__file__).parent / "locales"
+LANGUAGE_COOKIE = "pingyi_lang"
+# Language tag as the UI and the cookie say it -> Babel locale directory.
+_CATALOG = {"zh-CN": "zh_CN", "en": "en"}
+LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    path = LOCALE_DIR / _CATALOG.get(language, "") / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=_CATALOG[language])
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def language_of(connection: HTTPConnection, default: str) -> str:
+    """The cookie's language if it is one we speak, else the installation's default."""
+    chosen = connection.cookies.get(LANGUAGE_COOKIE, "")
+    return chosen if chosen in SUPPORTED_LANGUAGES else default
+
+
+def gettext(language: str, message: str, **params: object) -> str:
+    text = translations(language).gettext(message)
+    return text % params if params else text

@@ -1,0 +1,69 @@
+"""Fixed-window rate limits, shared through Redis when configured, else kept in process.
+
+With several app instances behind a balancer only the Redis store gives one limit per address;
+the in-process store is for a single instance (and the embedded demo).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: int
+
+
+class RateLimiter(Protocol):
+    def hit(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict: ...
+
+
+class MemoryRateLimiter:
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
+        now = time.monotonic()
+        key = f"{scope}:{ident}"
+        with self._lock:
+            started, count = self._counts.get(key, (now, 0))
+            if now - started >= window_seconds:
+                started, count = now, 0
+            count += 1
+            self._counts[key] = (started, count)
+            if len(self._counts) > 100_000:
+                self._prune(now, window_seconds)
+        retry = max(1, int(window_seconds - (now - started)) + 1)
+        return Verdict(count <= limit, 0 if count <= limit else retry)
+
+    def _prune(self, now: float, window_seconds: int) -> None:
+        stale = [k for k, (start, _) in self._counts.items() if now - start >= window_seconds]
+        for key in stale:
+            del self._counts[key]
+
+
+class RedisRateLimiter:
+    def __init__(self, url: str) -> None:
+        self._redis = redis.Redis.from_url(url, socket_timeout=1.0)
+
+    def hit(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
+        now = int(time.time())
+        window = now - now % window_seconds
+        key = f"pingyi:rl:{scope}:{ident}:{window}"
+        pipe = self._redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, window_seconds + 1)
+        count = int(pipe.execute()[0])
+        retry = max(1, window + window_seconds - now)
+        return Verdict(count <= limit, 0 if count <= limit else retry)
+
+
+def build_rate_limiter(redis_url: str) -> RateLimiter:
+    return RedisRateLimiter(redis_url) if redis_url else MemoryRateLimiter()

@@ -1,0 +1,101 @@
+"""The evaluation office in the browser: sign in, sign out, and the office home page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from survey import accounts, audit
+from survey import organisation as org
+from survey.errors import N_
+from web.context import settings_of
+from web.deps import SESSION_COOKIE, MaybeBrowserUser, OfficeViewer, SessionDep
+from web.i18n import gettext, language_of
+from web.routers import browser_router
+from web.safety import client_ip, local_path
+from web.templating import render
+
+router = browser_router(prefix="/office", include_in_schema=False)
+LOGIN_LIMIT = 10
+LOGIN_WINDOW_SECONDS = 300
+
+
+@router.get("/login", name="office_login")
+def login_page(request: Request, principal: MaybeBrowserUser, next: str = "") -> Response:
+    if principal is not None:
+        return RedirectResponse(local_path(next, request.url_for("office_home").path), 303)
+    return render(request, "office/login.html", {"next": local_path(next, "")})
+
+
+@router.post("/login", name="office_login_submit")
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    settings = settings_of(request)
+    language = language_of(request, settings.default_language)
+    ip = client_ip(request)
+    verdict = request.app.state.rate_limiter.hit(
+        "login", f"{ip}:{username.lower()}", LOGIN_LIMIT, LOGIN_WINDOW_SECONDS
+    )
+    if not verdict.allowed:
+        message = gettext(language, N_("Too many sign-in attempts. Try again in %(s)s seconds."),
+                          s=verdict.retry_after)
+        return render(
+            request, "office/login.html", {"next": next, "error": message, "username": username},
+            status_code=429, headers={"Retry-After": str(verdict.retry_after)},
+        )
+    user = accounts.authenticate(session, username.strip(), password)
+    if user is None:
+        audit.record(session, username[:100] or "?", "auth.login_failed", ip=ip)
+        session.commit()
+        message = gettext(language, N_("The username or password is wrong."))
+        return render(
+            request, "office/login.html", {"next": next, "error": message, "username": username},
+            status_code=400,
+        )
+    token = accounts.start_session(session, user, settings.session_hours)
+    audit.record(session, user.username, "auth.login", ip=ip)
+    session.commit()
+    response = RedirectResponse(local_path(next, request.url_for("office_home").path), 303)
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
+        max_age=settings.session_hours * 3600, path="/",
+    )
+    return response
+
+
+@router.post("/logout", name="office_logout")
+def logout(request: Request, session: SessionDep, principal: MaybeBrowserUser) -> Response:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if token:
+        accounts.end_session(session, token)
+        if principal is not None:
+            audit.record(session, principal.name, "auth.logout", ip=client_ip(request))
+        session.commit()
+    response = RedirectResponse(request.url_for("office_login").path, 303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("", name="office_home")
+def office_home(request: Request, session: SessionDep, principal: OfficeViewer) -> Response:
+    units = org.list_units(session)
+    categories = org.list_categories(session)
+    unit_counts = {c.code: sum(1 for u in units if u.category == c.code) for c in categories}
+    return render(
+        request,
+        "office/home.html",
+        {
+            "principal": principal,
+            "evaluations": org.list_evaluations(session),
+            "categories": categories,
+            "unit_counts": unit_counts,
+            "groups": org.list_groups(session),
+        },
+    )

@@ -1,0 +1,79 @@
+"""Jinja2 templates with the request's language, its CSRF token and named-route links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from survey.labels import label
+from web.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_token
+from web.context import settings_of
+from web.i18n import LANGUAGE_NAMES, language_of, translations
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+HTMX_FILE = "vendor/htmx-2.0.11.min.js"
+
+
+def _context(request: Request) -> dict[str, Any]:
+    settings = settings_of(request)
+    language = language_of(request, settings.default_language)
+    catalog = translations(language)
+    return {
+        "lang": language,
+        "languages": LANGUAGE_NAMES,
+        "_": catalog.gettext,
+        "label": lambda code: catalog.gettext(label(code)),
+        "named": lambda item: _name_in(item, language),
+        "gettext": catalog.gettext,
+        "ngettext": catalog.ngettext,
+        "csrf_field": CSRF_FIELD,
+        "csrf_header": CSRF_HEADER,
+        "csrf_token": lambda: csrf_token(request),
+        "htmx_file": HTMX_FILE,
+        # Site-relative links, so the pages work behind any balancer or host name.
+        "url_for": lambda name, **params: request.url_for(name, **params).path,
+    }
+
+
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+)
+def _name_in(item: Any, language: str) -> str:
+    """Organisation data carry a Chinese name and an optional English one."""
+    english = getattr(item, "name_en", "")
+    return english if language == "en" and english else str(item.name)
+
+
+templates = Jinja2Templates(env=_environment, context_processors=[_context])
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=headers
+    )
+    # Templates render before this line, so a token minted while rendering is known here.
+    new_seed = getattr(request.state, "new_csrf_cookie", None)
+    if new_seed:
+        response.set_cookie(
+            CSRF_COOKIE,
+            new_seed,
+            httponly=True,
+            samesite="lax",
+            secure=settings_of(request).secure_cookies,
+            path="/",
+        )
+    return response
