@@ -1,1 +1,1 @@
-"""The Pingyi domain: evaluations, units, respondent groups, responses and the services over them."""
+"""The Pingyi domain: evaluations, units, groups, responses and the services over them."""

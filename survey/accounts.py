@@ -16,7 +16,7 @@ from survey.timeutil import utcnow
 # Each role may do everything of the roles after it in this tuple, except ``unit``,
 # which sees only its own unit and so sits outside the chain.
 _CHAIN = (Role.admin, Role.office, Role.clerk, Role.viewer)
-TOKEN_PREFIX = "pyt_"
+TOKEN_PREFIX = "pyt_"  # noqa: S105  (a marker, not a secret)
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 MIN_PASSWORD_LENGTH = 10
 
@@ -54,9 +54,7 @@ def parse_role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise Invalid(
-            N_("Unknown role %(role)s."), field="role", role=value
-        ) from None
+        raise Invalid(N_("Unknown role %(role)s."), field="role", role=value) from None
 
 
 def create_user(

@@ -39,8 +39,12 @@ CATEGORIES = [
     ("zone-specialised", "专业类功能区", "Specialised functional zones", "zone"),
     ("dept-economic", "经济发展类部门", "Economic development departments", "department"),
     ("dept-social", "社会民生类部门", "Social and livelihood departments", "department"),
-    ("dept-regulatory", "执法监管类部门", "Law enforcement and regulatory departments",
-     "department"),
+    (
+        "dept-regulatory",
+        "执法监管类部门",
+        "Law enforcement and regulatory departments",
+        "department",
+    ),
     ("dept-service", "综合服务类部门", "General service departments", "department"),
 ]
 
@@ -126,22 +130,76 @@ GROUPS = [
 # Weights per category in per cent (each row sums to 100). Districts answer mostly to their
 # residents, zones to the enterprises they serve, departments to everyone they deal with.
 WEIGHTS_PERCENT: dict[str, dict[str, int]] = {
-    "district-urban": {"citizens": 40, "enterprise": 20, "npc": 10, "cppcc": 10, "party": 10,
-                       "cadres": 10},
-    "district-county": {"citizens": 40, "enterprise": 15, "npc": 10, "cppcc": 10, "party": 10,
-                        "cadres": 15},
-    "zone-comprehensive": {"citizens": 15, "enterprise": 40, "npc": 10, "cppcc": 10, "party": 5,
-                           "cadres": 10, "civil": 10},
-    "zone-specialised": {"citizens": 10, "enterprise": 50, "npc": 10, "cppcc": 10, "party": 5,
-                         "cadres": 5, "civil": 10},
-    "dept-economic": {"citizens": 20, "enterprise": 30, "npc": 10, "cppcc": 10, "party": 5,
-                      "cadres": 15, "civil": 10},
-    "dept-social": {"citizens": 40, "enterprise": 10, "npc": 10, "cppcc": 10, "party": 5,
-                    "cadres": 15, "civil": 10},
-    "dept-regulatory": {"citizens": 30, "enterprise": 20, "npc": 10, "cppcc": 10, "party": 5,
-                        "cadres": 15, "civil": 10},
-    "dept-service": {"citizens": 35, "enterprise": 15, "npc": 10, "cppcc": 10, "party": 5,
-                     "cadres": 15, "civil": 10},
+    "district-urban": {
+        "citizens": 40,
+        "enterprise": 20,
+        "npc": 10,
+        "cppcc": 10,
+        "party": 10,
+        "cadres": 10,
+    },
+    "district-county": {
+        "citizens": 40,
+        "enterprise": 15,
+        "npc": 10,
+        "cppcc": 10,
+        "party": 10,
+        "cadres": 15,
+    },
+    "zone-comprehensive": {
+        "citizens": 15,
+        "enterprise": 40,
+        "npc": 10,
+        "cppcc": 10,
+        "party": 5,
+        "cadres": 10,
+        "civil": 10,
+    },
+    "zone-specialised": {
+        "citizens": 10,
+        "enterprise": 50,
+        "npc": 10,
+        "cppcc": 10,
+        "party": 5,
+        "cadres": 5,
+        "civil": 10,
+    },
+    "dept-economic": {
+        "citizens": 20,
+        "enterprise": 30,
+        "npc": 10,
+        "cppcc": 10,
+        "party": 5,
+        "cadres": 15,
+        "civil": 10,
+    },
+    "dept-social": {
+        "citizens": 40,
+        "enterprise": 10,
+        "npc": 10,
+        "cppcc": 10,
+        "party": 5,
+        "cadres": 15,
+        "civil": 10,
+    },
+    "dept-regulatory": {
+        "citizens": 30,
+        "enterprise": 20,
+        "npc": 10,
+        "cppcc": 10,
+        "party": 5,
+        "cadres": 15,
+        "civil": 10,
+    },
+    "dept-service": {
+        "citizens": 35,
+        "enterprise": 15,
+        "npc": 10,
+        "cppcc": 10,
+        "party": 5,
+        "cadres": 15,
+        "civil": 10,
+    },
 }
 
 QUARTERS = [
@@ -168,7 +226,9 @@ class DemoInfo:
 def load_demo(session: Session, *, office_password: str | None = None) -> DemoInfo:
     """Load the demo city into an empty, migrated database and create its office login."""
     if session.exec(select(Unit)).first() is not None:
-        raise Conflict(N_("The database already holds units; the demo loads only into an empty one."))
+        raise Conflict(
+            N_("The database already holds units; the demo loads only into an empty one.")
+        )
     categories: dict[str, UnitCategory] = {}
     for order, (code, name, name_en, kind) in enumerate(CATEGORIES):
         category = UnitCategory(code=code, name=name, name_en=name_en, kind=kind, sort_order=order)
@@ -181,14 +241,14 @@ def load_demo(session: Session, *, office_password: str | None = None) -> DemoIn
             category_id = categories[category_code].id
             assert category_id is not None
             session.add(
-                Unit(code=code, name=name, name_en=name_en, category_id=category_id,
-                     sort_order=order)
+                Unit(
+                    code=code, name=name, name_en=name_en, category_id=category_id, sort_order=order
+                )
             )
             unit_count += 1
     groups: dict[str, RespondentGroup] = {}
     for order, (code, name, name_en, kind) in enumerate(GROUPS):
-        group = RespondentGroup(code=code, name=name, name_en=name_en, kind=kind,
-                                sort_order=order)
+        group = RespondentGroup(code=code, name=name, name_en=name_en, kind=kind, sort_order=order)
         session.add(group)
         groups[code] = group
     session.flush()
@@ -208,9 +268,14 @@ def load_demo(session: Session, *, office_password: str | None = None) -> DemoIn
         for order, (code, name, name_en, start, end) in enumerate(QUARTERS):
             session.add(
                 Period(
-                    evaluation_id=evaluation.id, code=code, name=name, name_en=name_en,
-                    kind=PeriodKind.quarter, sort_order=order,
-                    starts_on=date(year, *start), ends_on=date(year, *end),
+                    evaluation_id=evaluation.id,
+                    code=code,
+                    name=name,
+                    name_en=name_en,
+                    kind=PeriodKind.quarter,
+                    sort_order=order,
+                    starts_on=date(year, *start),
+                    ends_on=date(year, *end),
                 )
             )
         for category_code, weights in WEIGHTS_PERCENT.items():
@@ -220,8 +285,10 @@ def load_demo(session: Session, *, office_password: str | None = None) -> DemoIn
                 assert category_id is not None and group_id is not None
                 session.add(
                     GroupWeight(
-                        evaluation_id=evaluation.id, category_id=category_id,
-                        group_id=group_id, weight=percent / 100,
+                        evaluation_id=evaluation.id,
+                        category_id=category_id,
+                        group_id=group_id,
+                        weight=percent / 100,
                     )
                 )
         previous = evaluation

@@ -91,9 +91,7 @@ def list_evaluations(session: Session) -> list[EvaluationPublic]:
     return [evaluation_public(session, e) for e in evaluations]
 
 
-def create_evaluation(
-    session: Session, data: EvaluationCreate, actor: Principal
-) -> Evaluation:
+def create_evaluation(session: Session, data: EvaluationCreate, actor: Principal) -> Evaluation:
     if data.previous_id is not None:
         get_evaluation(session, data.previous_id)
     codes = [p.code for p in data.periods]
@@ -108,8 +106,13 @@ def create_evaluation(
     for period in data.periods:
         _insert_period(session, evaluation.id, period)
     audit.record(
-        session, actor.name, "evaluation.create", target_type="evaluation",
-        target_id=evaluation.id, name=data.name, year=data.year,
+        session,
+        actor.name,
+        "evaluation.create",
+        target_type="evaluation",
+        target_id=evaluation.id,
+        name=data.name,
+        year=data.year,
     )
     session.commit()
     return evaluation
@@ -136,8 +139,12 @@ def update_evaluation(
         setattr(evaluation, key, value)
     session.add(evaluation)
     audit.record(
-        session, actor.name, "evaluation.update", target_type="evaluation",
-        target_id=evaluation_id, **{k: str(v) for k, v in changes.items()},
+        session,
+        actor.name,
+        "evaluation.update",
+        target_type="evaluation",
+        target_id=evaluation_id,
+        **{k: str(v) for k, v in changes.items()},
     )
     session.commit()
     return evaluation
@@ -163,8 +170,13 @@ def add_period(
     period = _insert_period(session, evaluation_id, data)
     session.flush()
     audit.record(
-        session, actor.name, "period.create", target_type="period", target_id=period.id,
-        evaluation_id=evaluation_id, code=data.code,
+        session,
+        actor.name,
+        "period.create",
+        target_type="period",
+        target_id=period.id,
+        evaluation_id=evaluation_id,
+        code=data.code,
     )
     session.commit()
     return period
@@ -209,7 +221,11 @@ def update_category(
         setattr(category, key, value)
     session.add(category)
     audit.record(
-        session, actor.name, "category.update", target_type="category", target_id=code,
+        session,
+        actor.name,
+        "category.update",
+        target_type="category",
+        target_id=code,
         **{k: str(v) for k, v in changes.items()},
     )
     session.commit()
@@ -229,16 +245,12 @@ def unit_by_code(session: Session, code: str) -> Unit:
 def list_units(
     session: Session, *, category: str | None = None, active: bool | None = None
 ) -> list[UnitPublic]:
-    query = select(Unit, UnitCategory).join(
-        UnitCategory, col(UnitCategory.id) == Unit.category_id
-    )
+    query = select(Unit, UnitCategory).join(UnitCategory, col(UnitCategory.id) == Unit.category_id)
     if category is not None:
         query = query.where(UnitCategory.code == category)
     if active is not None:
         query = query.where(Unit.active == active)
-    query = query.order_by(
-        col(UnitCategory.sort_order), col(Unit.sort_order), col(Unit.code)
-    )
+    query = query.order_by(col(UnitCategory.sort_order), col(Unit.sort_order), col(Unit.code))
     return [_unit_public(unit, cat) for unit, cat in session.exec(query)]
 
 
@@ -266,6 +278,7 @@ def create_unit(session: Session, data: UnitCreate, actor: Principal) -> Unit:
     if session.exec(select(Unit).where(Unit.code == data.code)).first():
         raise Conflict(N_("The code %(code)s is already in use."), code=data.code)
     category = category_by_code(session, data.category)
+    assert category.id is not None
     unit = Unit(
         code=data.code,
         name=data.name,
@@ -277,7 +290,11 @@ def create_unit(session: Session, data: UnitCreate, actor: Principal) -> Unit:
     session.add(unit)
     session.flush()
     audit.record(
-        session, actor.name, "unit.create", target_type="unit", target_id=data.code,
+        session,
+        actor.name,
+        "unit.create",
+        target_type="unit",
+        target_id=data.code,
         category=data.category,
     )
     session.commit()
@@ -293,7 +310,11 @@ def update_unit(session: Session, code: str, data: UnitUpdate, actor: Principal)
         setattr(unit, key, value)
     session.add(unit)
     audit.record(
-        session, actor.name, "unit.update", target_type="unit", target_id=code,
+        session,
+        actor.name,
+        "unit.update",
+        target_type="unit",
+        target_id=code,
         **{k: str(v) for k, v in data.model_dump(exclude_unset=True).items()},
     )
     session.commit()
@@ -312,9 +333,7 @@ def group_by_code(session: Session, code: str) -> RespondentGroup:
 
 def list_groups(session: Session) -> list[GroupPublic]:
     rows = session.exec(
-        select(RespondentGroup).order_by(
-            col(RespondentGroup.sort_order), col(RespondentGroup.code)
-        )
+        select(RespondentGroup).order_by(col(RespondentGroup.sort_order), col(RespondentGroup.code))
     )
     return [GroupPublic.model_validate(g, from_attributes=True) for g in rows]
 
@@ -339,7 +358,11 @@ def update_group(
         setattr(group, key, value)
     session.add(group)
     audit.record(
-        session, actor.name, "group.update", target_type="group", target_id=code,
+        session,
+        actor.name,
+        "group.update",
+        target_type="group",
+        target_id=code,
         **{k: str(v) for k, v in changes.items()},
     )
     session.commit()
@@ -358,9 +381,7 @@ def get_weights(session: Session, evaluation_id: int) -> list[WeightPublic]:
         .where(GroupWeight.evaluation_id == evaluation_id)
         .order_by(col(UnitCategory.sort_order), col(RespondentGroup.sort_order))
     )
-    return [
-        WeightPublic(category=c.code, group=g.code, weight=w.weight) for w, c, g in rows
-    ]
+    return [WeightPublic(category=c.code, group=g.code, weight=w.weight) for w, c, g in rows]
 
 
 def set_weights(
@@ -379,7 +400,9 @@ def set_weights(
         if entry.group in by_category[entry.category]:
             raise Invalid(
                 N_("The group %(group)s appears twice for the category %(category)s."),
-                field="weights", group=entry.group, category=entry.category,
+                field="weights",
+                group=entry.group,
+                category=entry.category,
             )
         by_category[entry.category][entry.group] = entry.weight
     resolved: list[tuple[UnitCategory, RespondentGroup, float]] = []
@@ -388,7 +411,9 @@ def set_weights(
         if abs(total - 1.0) > WEIGHT_TOLERANCE:
             raise Invalid(
                 N_("The weights of the category %(category)s add up to %(total)s, not 1."),
-                field="weights", category=category_code, total=round(total, 6),
+                field="weights",
+                category=category_code,
+                total=round(total, 6),
             )
         category = category_by_code(session, category_code)
         for group_code, weight in weights.items():
@@ -411,7 +436,11 @@ def set_weights(
             )
         )
     audit.record(
-        session, actor.name, "weights.set", target_type="evaluation", target_id=evaluation_id,
+        session,
+        actor.name,
+        "weights.set",
+        target_type="evaluation",
+        target_id=evaluation_id,
         weights=[e.model_dump() for e in entries],
     )
     session.commit()

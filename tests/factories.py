@@ -23,7 +23,7 @@ from survey.models import (
 
 _counter = itertools.count(1)
 ACTOR = Principal(name="test", role=Role.admin)
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 
 
 def _n() -> int:
@@ -56,9 +56,7 @@ def make_group(session: Session, **fields: object) -> RespondentGroup:
     return group
 
 
-def make_evaluation(
-    session: Session, *, quarters: bool = True, **fields: object
-) -> Evaluation:
+def make_evaluation(session: Session, *, quarters: bool = True, **fields: object) -> Evaluation:
     n = _n()
     evaluation = Evaluation(
         **{"name": f"考核{n}", "year": 2026, "status": EvaluationStatus.open, **fields}  # type: ignore[arg-type]
@@ -81,7 +79,10 @@ def make_evaluation(
 
 
 def set_weight(
-    session: Session, evaluation: Evaluation, category: UnitCategory, group: RespondentGroup,
+    session: Session,
+    evaluation: Evaluation,
+    category: UnitCategory,
+    group: RespondentGroup,
     weight: float,
 ) -> None:
     session.add(

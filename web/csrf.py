@@ -23,7 +23,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class CsrfFailed(DomainError):
-    message = N_("This form has expired or did not come from this site. Reload the page and try again.")
+    message = N_(
+        "This form has expired or did not come from this site. Reload the page and try again."
+    )
 
 
 def csrf_token(request: Request) -> str:

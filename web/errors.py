@@ -64,7 +64,12 @@ def _language(request: Request) -> str:
 
 
 def error_response(
-    request: Request, status: int, message: str, *, code: str, field: str | None = None,
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    code: str,
+    field: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
     """``message`` is already translated."""
@@ -92,8 +97,12 @@ async def handle_domain_error(request: Request, error: Exception) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     message = gettext(_language(request), error.message, **error.params)
     return error_response(
-        request, status, message, code=type(error).__name__,
-        field=getattr(error, "field", None), headers=headers,
+        request,
+        status,
+        message,
+        code=type(error).__name__,
+        field=getattr(error, "field", None),
+        headers=headers,
     )
 
 
@@ -102,7 +111,10 @@ async def handle_http_error(request: Request, error: Exception) -> Response:
     status = error.status_code
     message = gettext(_language(request), _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[400]))
     return error_response(
-        request, status, message, code=f"http_{status}",
+        request,
+        status,
+        message,
+        code=f"http_{status}",
         headers=dict(error.headers) if error.headers else None,
     )
 

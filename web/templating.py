@@ -11,8 +11,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from survey.labels import label
-from web.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_token
 from web.context import settings_of
+from web.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_token
 from web.i18n import LANGUAGE_NAMES, language_of, translations
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -45,6 +45,8 @@ _environment = jinja2.Environment(
     autoescape=True,
     extensions=["jinja2.ext.i18n"],
 )
+
+
 def _name_in(item: Any, language: str) -> str:
     """Organisation data carry a Chinese name and an optional English one."""
     english = getattr(item, "name_en", "")

@@ -1,4 +1,4 @@
-"""The organisation being evaluated: evaluations, periods, unit categories, units, groups, weights."""
+"""The organisation under evaluation: evaluations, periods, categories, units, groups, weights."""
 
 from __future__ import annotations
 
@@ -101,9 +101,7 @@ class GroupWeight(SQLModel, table=True):
     __tablename__ = "group_weight"
 
     evaluation_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("evaluation.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("evaluation.id", ondelete="CASCADE"), primary_key=True)
     )
     category_id: int = Field(foreign_key="unit_category.id", primary_key=True)
     group_id: int = Field(foreign_key="respondent_group.id", primary_key=True)

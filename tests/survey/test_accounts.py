@@ -79,7 +79,7 @@ def test_tokens_are_hashed_revocable_and_expire(session: Session) -> None:
     session.commit()
     assert accounts.token_principal(session, plaintext) is None
 
-    expired, plaintext = accounts.create_token(
+    _, plaintext = accounts.create_token(
         session, "old", Role.viewer, expires_at=utcnow() - timedelta(days=1)
     )
     session.commit()

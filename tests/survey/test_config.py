@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from pydantic import ValidationError
 
 from survey.config import DEVELOPMENT_SECRET, Mode, Settings

@@ -71,5 +71,9 @@ def test_counting_index_covers_the_group_by(empty_database_url: str) -> None:
     indexes = {ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("answer")}
     engine.dispose()
     assert indexes["ix_answer_counts"] == [
-        "evaluation_id", "unit_id", "group_id", "question", "level"
+        "evaluation_id",
+        "unit_id",
+        "group_id",
+        "question",
+        "level",
     ]

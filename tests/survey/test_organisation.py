@@ -19,22 +19,37 @@ def test_weights_must_sum_to_one_per_category(session: Session) -> None:
     citizens, deputies = make_group(session), make_group(session)
     assert evaluation.id is not None
     with pytest.raises(Invalid) as refused:
-        org.set_weights(session, evaluation.id, [
-            WeightEntry(category=category.code, group=citizens.code, weight=0.6),
-            WeightEntry(category=category.code, group=deputies.code, weight=0.3),
-        ], ACTOR)
+        org.set_weights(
+            session,
+            evaluation.id,
+            [
+                WeightEntry(category=category.code, group=citizens.code, weight=0.6),
+                WeightEntry(category=category.code, group=deputies.code, weight=0.3),
+            ],
+            ACTOR,
+        )
     assert refused.value.params["total"] == 0.9
     assert session.exec(select(GroupWeight)).first() is None
 
-    saved = org.set_weights(session, evaluation.id, [
-        WeightEntry(category=category.code, group=citizens.code, weight=0.7),
-        WeightEntry(category=category.code, group=deputies.code, weight=0.3),
-    ], ACTOR)
+    saved = org.set_weights(
+        session,
+        evaluation.id,
+        [
+            WeightEntry(category=category.code, group=citizens.code, weight=0.7),
+            WeightEntry(category=category.code, group=deputies.code, weight=0.3),
+        ],
+        ACTOR,
+    )
     assert {(w.group, w.weight) for w in saved} == {(citizens.code, 0.7), (deputies.code, 0.3)}
     # Setting a category again replaces its row, not adds to it.
-    org.set_weights(session, evaluation.id, [
-        WeightEntry(category=category.code, group=citizens.code, weight=1.0),
-    ], ACTOR)
+    org.set_weights(
+        session,
+        evaluation.id,
+        [
+            WeightEntry(category=category.code, group=citizens.code, weight=1.0),
+        ],
+        ACTOR,
+    )
     assert [(w.group, w.weight) for w in org.get_weights(session, evaluation.id)] == [
         (citizens.code, 1.0)
     ]
@@ -46,9 +61,9 @@ def test_weights_name_unknown_codes(session: Session) -> None:
     evaluation = make_evaluation(session)
     assert evaluation.id is not None
     with pytest.raises(NotFound):
-        org.set_weights(session, evaluation.id, [
-            WeightEntry(category="nope", group="nope", weight=1.0)
-        ], ACTOR)
+        org.set_weights(
+            session, evaluation.id, [WeightEntry(category="nope", group="nope", weight=1.0)], ACTOR
+        )
 
 
 def test_status_moves_forward_and_publication_is_final(session: Session) -> None:
@@ -70,7 +85,9 @@ def test_status_moves_forward_and_publication_is_final(session: Session) -> None
 
 def test_unit_codes_are_unique(session: Session) -> None:
     category = make_category(session)
-    org.create_unit(session, UnitCreate(code="BM01", name="市教育局", category=category.code), ACTOR)
+    org.create_unit(
+        session, UnitCreate(code="BM01", name="市教育局", category=category.code), ACTOR
+    )
     with pytest.raises(Conflict):
         org.create_unit(
             session, UnitCreate(code="BM01", name="另一个", category=category.code), ACTOR

@@ -32,7 +32,9 @@ def test_writes_need_a_token_of_the_office_role(client: TestClient, session: Ses
     missing = client.post("/api/v1/units", json=body)
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"] == "Bearer"
-    assert client.post("/api/v1/units", json=body, headers=bearer("pyt_nonsense")).status_code == 401
+    assert (
+        client.post("/api/v1/units", json=body, headers=bearer("pyt_nonsense")).status_code == 401
+    )
     viewer = make_token(session, Role.viewer)
     assert client.post("/api/v1/units", json=body, headers=bearer(viewer)).status_code == 403
     unit_token = make_token(session, Role.unit)
@@ -49,25 +51,38 @@ def test_office_can_build_an_evaluation(client: TestClient, session: Session) ->
     office = bearer(make_token(session, Role.office))
     category = make_category(session)
     citizens, deputies = make_group(session), make_group(session)
-    created = client.post("/api/v1/evaluations", headers=office, json={
-        "name": "2027年度综合考核", "year": 2027,
-        "periods": [{"code": "H1", "name": "上半年", "kind": "half"}],
-    })
+    created = client.post(
+        "/api/v1/evaluations",
+        headers=office,
+        json={
+            "name": "2027年度综合考核",
+            "year": 2027,
+            "periods": [{"code": "H1", "name": "上半年", "kind": "half"}],
+        },
+    )
     assert created.status_code == 201, created.text
     evaluation_id = created.json()["id"]
     assert created.json()["status"] == "draft"
-    added = client.post(f"/api/v1/evaluations/{evaluation_id}/periods", headers=office,
-                        json={"code": "Y", "name": "全年", "kind": "year", "sort_order": 2})
+    added = client.post(
+        f"/api/v1/evaluations/{evaluation_id}/periods",
+        headers=office,
+        json={"code": "Y", "name": "全年", "kind": "year", "sort_order": 2},
+    )
     assert added.status_code == 201
-    weights = client.put(f"/api/v1/evaluations/{evaluation_id}/weights", headers=office, json={
-        "weights": [
-            {"category": category.code, "group": citizens.code, "weight": 0.5},
-            {"category": category.code, "group": deputies.code, "weight": 0.5},
-        ]
-    })
+    weights = client.put(
+        f"/api/v1/evaluations/{evaluation_id}/weights",
+        headers=office,
+        json={
+            "weights": [
+                {"category": category.code, "group": citizens.code, "weight": 0.5},
+                {"category": category.code, "group": deputies.code, "weight": 0.5},
+            ]
+        },
+    )
     assert weights.status_code == 200
-    opened = client.patch(f"/api/v1/evaluations/{evaluation_id}", headers=office,
-                          json={"status": "open"})
+    opened = client.patch(
+        f"/api/v1/evaluations/{evaluation_id}", headers=office, json={"status": "open"}
+    )
     assert opened.json()["status"] == "open"
     assert [p["code"] for p in opened.json()["periods"]] == ["H1", "Y"]
 

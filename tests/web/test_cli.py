@@ -30,10 +30,18 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _run(tmp_path: Path, *args: str, stdin: str = "", **extra: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    tmp_path: Path, *args: str, stdin: str = "", **extra: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PINGYI, *args], env=_env(tmp_path, **extra), input=stdin, capture_output=True,
-        text=True, timeout=120, cwd=tmp_path, check=False,
+        [PINGYI, *args],
+        env=_env(tmp_path, **extra),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
     )
 
 
@@ -62,8 +70,16 @@ def test_migrate_demo_user_and_token(tmp_path: Path) -> None:
     again = _run(tmp_path, "demo")
     assert again.returncode == 1 and "already holds units" in again.stderr
 
-    created = _run(tmp_path, "user", "create", "analyst", "--role", "viewer",
-                   "--password-stdin", stdin="a long enough password\n")
+    created = _run(
+        tmp_path,
+        "user",
+        "create",
+        "analyst",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
     assert created.returncode == 0, created.stderr
     assert "Password (shown once)" not in created.stdout
     generated = _run(tmp_path, "user", "create", "admin1", "--role", "admin")
@@ -93,9 +109,12 @@ def test_serve_demo_from_any_directory(tmp_path: Path, workdir: str) -> None:
     env["PINGYI_MODE"] = "demo"
     env["PINGYI_SECRET_KEY"] = ""
     server = subprocess.Popen(
-        [PINGYI, "serve", "--demo", "--port", str(port)], env=env,
-        cwd=tmp_path if workdir == "tmp" else "/", stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        [PINGYI, "serve", "--demo", "--port", str(port)],
+        env=env,
+        cwd=tmp_path if workdir == "tmp" else "/",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60

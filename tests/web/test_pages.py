@@ -22,7 +22,7 @@ def _csrf(client: TestClient, path: str = "/office/login") -> str:
     return match.group(1)
 
 
-def _sign_in(client: TestClient, username: str, password: str = PASSWORD, **extra: str):  # noqa: ANN202
+def _sign_in(client: TestClient, username: str, password: str = PASSWORD, **extra: str):
     return client.post(
         "/office/login",
         data={"username": username, "password": password, "csrf_token": _csrf(client), **extra},
@@ -79,8 +79,10 @@ def test_error_pages_speak_the_users_language(client: TestClient) -> None:
 
 def test_sign_in_and_out(client: TestClient, session: Session) -> None:
     make_user(session, Role.office, username="kaohe")
-    assert client.get("/office", follow_redirects=False).headers["location"].startswith(
-        "/office/login?next=/office"
+    assert (
+        client.get("/office", follow_redirects=False)
+        .headers["location"]
+        .startswith("/office/login?next=/office")
     )
     wrong = _sign_in(client, "kaohe", "not the password")
     assert wrong.status_code == 400
@@ -92,8 +94,9 @@ def test_sign_in_and_out(client: TestClient, session: Session) -> None:
     assert "Secure" in cookie  # the public base URL is https
     home = client.get("/office")
     assert home.status_code == 200 and "kaohe" in home.text
-    logout = client.post("/office/logout", data={"csrf_token": _csrf(client, "/office")},
-                         follow_redirects=False)
+    logout = client.post(
+        "/office/logout", data={"csrf_token": _csrf(client, "/office")}, follow_redirects=False
+    )
     assert logout.status_code == 303
     assert session.exec(select(WebSession)).first() is None
     assert client.get("/office", follow_redirects=False).status_code == 303

@@ -96,17 +96,25 @@ def _load_demo(settings: Settings) -> demo.DemoInfo:
                 raise _fail(error) from None
         bar.update(task, description=_("Demo loaded"))
     console.print(
-        _("%(units)s units in %(categories)s categories, %(groups)s respondent groups, "
-          "%(evaluations)s evaluations.", units=info.units, categories=info.categories,
-          groups=info.groups, evaluations=info.evaluations)
+        _(
+            "%(units)s units in %(categories)s categories, %(groups)s respondent groups, "
+            "%(evaluations)s evaluations.",
+            units=info.units,
+            categories=info.categories,
+            groups=info.groups,
+            evaluations=info.evaluations,
+        )
     )
     return info
 
 
 def _print_demo_login(info: demo.DemoInfo) -> None:
     console.print(
-        _("Office login: user %(user)s, password %(password)s",
-          user=info.office_username, password=info.office_password),
+        _(
+            "Office login: user %(user)s, password %(password)s",
+            user=info.office_username,
+            password=info.office_password,
+        ),
         style="bold",
     )
 
@@ -170,11 +178,21 @@ def user_create(
         try:
             chosen = password or new_password()
             user = accounts.create_user(
-                session, username, chosen, accounts.parse_role(role),
-                display_name=display_name, unit_code=unit,
+                session,
+                username,
+                chosen,
+                accounts.parse_role(role),
+                display_name=display_name,
+                unit_code=unit,
             )
-            audit.record(session, "cli", "user.create", target_type="user",
-                         target_id=user.username, role=role)
+            audit.record(
+                session,
+                "cli",
+                "user.create",
+                target_type="user",
+                target_id=user.username,
+                role=role,
+            )
             session.commit()
         except DomainError as error:
             raise _fail(error) from None
@@ -195,11 +213,20 @@ def token_create(
     with session_scope(get_engine(settings)) as session:
         try:
             token, plaintext = accounts.create_token(
-                session, name, accounts.parse_role(role), username=user,
+                session,
+                name,
+                accounts.parse_role(role),
+                username=user,
                 expires_at=utcnow() + timedelta(days=days) if days else None,
             )
-            audit.record(session, "cli", "token.create", target_type="token",
-                         target_id=token.prefix, role=role)
+            audit.record(
+                session,
+                "cli",
+                "token.create",
+                target_type="token",
+                target_id=token.prefix,
+                role=role,
+            )
             session.commit()
         except DomainError as error:
             raise _fail(error) from None
@@ -214,8 +241,9 @@ def token_revoke(prefix: str) -> None:
     with session_scope(get_engine(settings)) as session:
         try:
             token = accounts.revoke_token(session, prefix)
-            audit.record(session, "cli", "token.revoke", target_type="token",
-                         target_id=token.prefix)
+            audit.record(
+                session, "cli", "token.revoke", target_type="token", target_id=token.prefix
+            )
             session.commit()
         except DomainError as error:
             raise _fail(error) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
 
 from survey import organisation as org
@@ -26,7 +28,10 @@ from survey.schemas import (
 from web.deps import ApiOffice, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
-_AUTH = {401: {"description": "No or invalid bearer token"}, 403: {"description": "Wrong role"}}
+_AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or invalid bearer token"},
+    403: {"description": "Wrong role"},
+}
 
 
 @router.get("/evaluations", response_model=list[EvaluationPublic])
@@ -40,7 +45,9 @@ def get_evaluation(evaluation_id: int, session: SessionDep) -> EvaluationPublic:
 
 
 @router.post(
-    "/evaluations", response_model=EvaluationPublic, status_code=status.HTTP_201_CREATED,
+    "/evaluations",
+    response_model=EvaluationPublic,
+    status_code=status.HTTP_201_CREATED,
     responses=_AUTH,
 )
 def create_evaluation(
@@ -58,8 +65,10 @@ def update_evaluation(
 
 
 @router.post(
-    "/evaluations/{evaluation_id}/periods", response_model=PeriodPublic,
-    status_code=status.HTTP_201_CREATED, responses=_AUTH,
+    "/evaluations/{evaluation_id}/periods",
+    response_model=PeriodPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_AUTH,
 )
 def add_period(
     evaluation_id: int, data: PeriodCreate, session: SessionDep, actor: ApiOffice
@@ -88,7 +97,9 @@ def list_categories(session: SessionDep) -> list[CategoryPublic]:
 
 
 @router.post(
-    "/categories", response_model=CategoryPublic, status_code=status.HTTP_201_CREATED,
+    "/categories",
+    response_model=CategoryPublic,
+    status_code=status.HTTP_201_CREATED,
     responses=_AUTH,
 )
 def create_category(data: CategoryCreate, session: SessionDep, actor: ApiOffice) -> CategoryPublic:

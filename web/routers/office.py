@@ -44,11 +44,17 @@ def login_submit(
         "login", f"{ip}:{username.lower()}", LOGIN_LIMIT, LOGIN_WINDOW_SECONDS
     )
     if not verdict.allowed:
-        message = gettext(language, N_("Too many sign-in attempts. Try again in %(s)s seconds."),
-                          s=verdict.retry_after)
+        message = gettext(
+            language,
+            N_("Too many sign-in attempts. Try again in %(s)s seconds."),
+            s=verdict.retry_after,
+        )
         return render(
-            request, "office/login.html", {"next": next, "error": message, "username": username},
-            status_code=429, headers={"Retry-After": str(verdict.retry_after)},
+            request,
+            "office/login.html",
+            {"next": next, "error": message, "username": username},
+            status_code=429,
+            headers={"Retry-After": str(verdict.retry_after)},
         )
     user = accounts.authenticate(session, username.strip(), password)
     if user is None:
@@ -56,7 +62,9 @@ def login_submit(
         session.commit()
         message = gettext(language, N_("The username or password is wrong."))
         return render(
-            request, "office/login.html", {"next": next, "error": message, "username": username},
+            request,
+            "office/login.html",
+            {"next": next, "error": message, "username": username},
             status_code=400,
         )
     token = accounts.start_session(session, user, settings.session_hours)
@@ -64,8 +72,13 @@ def login_submit(
     session.commit()
     response = RedirectResponse(local_path(next, request.url_for("office_home").path), 303)
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
-        max_age=settings.session_hours * 3600, path="/",
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_hours * 3600,
+        path="/",
     )
     return response
 

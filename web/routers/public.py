@@ -27,7 +27,11 @@ def set_language(request: Request, language: str, next: str = "/") -> Response:
     response = RedirectResponse(local_path(next, "/"), status_code=303)
     if language in SUPPORTED_LANGUAGES:
         response.set_cookie(
-            LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax",
-            secure=settings_of(request).secure_cookies, path="/",
+            LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            secure=settings_of(request).secure_cookies,
+            path="/",
         )
     return response
