@@ -1,0 +1,138 @@
+"""Rank uncertainty by resampling the count tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from scoring import SatisfactionPolicy, ScoringWarning, rank_uncertainty, unit_score
+
+W = np.array([0.6, 0.4])
+
+
+def _counts(seed: int, units: int = 6) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 15, size=(units, 2, 5))
+
+
+def test_point_scores_match_unit_score() -> None:
+    counts = _counts(1)
+    res = rank_uncertainty(counts, W, n_draws=200, seed=1)
+    for i in range(counts.shape[0]):
+        assert res.score[i] == pytest.approx(unit_score(counts[i], W).score, rel=1e-12)
+
+
+def test_shapes_and_probability_rows() -> None:
+    counts = _counts(2, units=7)
+    res = rank_uncertainty(counts, W, unit_labels=list("ABCDEFG"), n_draws=500, seed=2)
+    assert res.units == tuple("ABCDEFG")
+    assert res.rank_probabilities.shape == (7, 7)
+    assert_allclose(res.rank_probabilities.sum(axis=1), 1.0, rtol=1e-12)
+    assert (res.rank_low <= res.median_rank).all()
+    assert (res.median_rank <= res.rank_high).all()
+    assert set(np.unique(res.median_rank)) <= set(range(1, 8))
+    assert len(res.adjacent_pairs) == 6
+    order = np.argsort(-res.score, kind="stable")
+    assert [p.higher for p in res.adjacent_pairs] == [res.units[i] for i in order[:-1]]
+    assert res.n_draws == 500
+    assert res.interval_level == 0.90
+
+
+def test_seeded_runs_are_reproducible() -> None:
+    counts = _counts(3)
+    a = rank_uncertainty(counts, W, n_draws=300, seed=42)
+    b = rank_uncertainty(counts, W, n_draws=300, seed=np.random.default_rng(42))
+    assert_array_equal(a.rank_probabilities, b.rank_probabilities)
+    assert a.adjacent_pairs == b.adjacent_pairs
+
+
+def test_constant_answers_give_certain_ranks() -> None:
+    # Every respondent of a unit gives the same answer, so every draw repeats the point
+    # scores: 100 > 80 > 60 for units A, B, C; rank probabilities are exactly 0 or 1.
+    counts = np.zeros((3, 2, 5), dtype=int)
+    counts[0, :, 0] = 10
+    counts[1, :, 1] = 10
+    counts[2, :, 2] = 10
+    for method in ("multinomial", "dirichlet"):
+        res = rank_uncertainty(
+            counts, W, unit_labels=["A", "B", "C"], n_draws=50, seed=0, method=method
+        )
+        assert_array_equal(res.point_rank, [1, 2, 3])
+        assert_array_equal(res.rank_probabilities, np.eye(3))
+        assert [p.p_higher_beats_lower for p in res.adjacent_pairs] == [1.0, 1.0]
+        assert not any(p.tied for p in res.adjacent_pairs)
+
+
+def test_identical_units_are_tied_and_share_ranks() -> None:
+    counts = np.tile(np.array([[8, 6, 4, 2, 1], [5, 5, 5, 5, 0]]), (2, 1, 1))
+    res = rank_uncertainty(counts, W, unit_labels=["X", "Y"], n_draws=2000, seed=5)
+    assert_array_equal(res.point_rank, [1, 1])  # competition ranking of equal scores
+    pair = res.adjacent_pairs[0]
+    assert pair.tied
+    assert pair.p_higher_beats_lower == pytest.approx(0.5, abs=0.05)
+    assert_allclose(res.rank_probabilities, 0.5, atol=0.05)
+
+
+def test_clearly_separated_units() -> None:
+    big = np.zeros((2, 2, 5), dtype=int)
+    big[0, :, :4] = [400, 50, 30, 20]
+    big[1, :, :4] = [100, 150, 150, 100]
+    res = rank_uncertainty(big, W, n_draws=400, seed=9, method="dirichlet")
+    assert res.rank_probabilities[0, 0] == 1.0
+    assert not res.adjacent_pairs[0].tied
+
+
+def test_two_units_rank_probability_equals_beat_probability() -> None:
+    counts = _counts(8, units=2)
+    res = rank_uncertainty(counts, W, n_draws=1000, seed=8)
+    higher = res.units.index(res.adjacent_pairs[0].higher)
+    p = res.adjacent_pairs[0].p_higher_beats_lower
+    # P(rank 1) = P(strictly ahead) + P(tied), the pair probability counts ties as one half,
+    # so the two agree up to half the tie share; with continuous-ish scores ties are rare.
+    assert res.rank_probabilities[higher, 0] == pytest.approx(p, abs=0.02)
+
+
+def test_unscorable_unit_is_left_out_with_warning() -> None:
+    counts = _counts(4, units=4)
+    counts[2] = 0
+    counts[2, :, 0] = 2  # below min_n in both groups
+    with pytest.warns(ScoringWarning, match="left out of the ranking"):
+        res = rank_uncertainty(counts, W, unit_labels=list("ABCD"), n_draws=200, seed=1)
+    assert np.isnan(res.score[2])
+    assert np.isnan(res.point_rank[2])
+    assert np.isnan(res.rank_probabilities[2]).all()
+    assert res.rank_probabilities.shape == (4, 3)
+    assert res.not_ranked[0][0] == "C"
+    assert "C" not in {p.higher for p in res.adjacent_pairs} | {p.lower for p in res.adjacent_pairs}
+
+
+def test_min_n_from_policy_fixes_groups_across_draws() -> None:
+    counts = _counts(6, units=3)
+    counts[:, 1] = 0
+    counts[:, 1, 3] = 2  # group 1 has 2 answers, all dissatisfied: dropped under min_n 5
+    lenient = SatisfactionPolicy(min_n=1)
+    dropped = rank_uncertainty(counts, W, n_draws=100, seed=3)
+    kept = rank_uncertainty(counts, W, lenient, n_draws=100, seed=3)
+    assert (kept.score < dropped.score).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_draws": 0}, "n_draws"),
+        ({"method": "jackknife"}, "method"),
+        ({"tie_alpha": 0.5}, "tie_alpha"),
+        ({"unit_labels": ["a"]}, "unit_labels"),
+    ],
+)
+def test_validation(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        rank_uncertainty(_counts(1, units=2), W, **kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_shapes() -> None:
+    with pytest.raises(ValueError, match="units, groups"):
+        rank_uncertainty(np.ones((2, 5)), W)
+    with pytest.raises(ValueError, match="group_weights"):
+        rank_uncertainty(_counts(1), [1.0, 2.0, 3.0])
