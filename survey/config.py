@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     log_level: str = "info"
+    # Per-address limits on survey submissions in a window. Above the soft limit answers are
+    # still stored, flagged for the office to review (a meeting room shares one address);
+    # above the hard limit they are refused.
+    survey_rate_window_seconds: int = Field(default=600, ge=1)
+    survey_rate_soft_limit: int = Field(default=300, ge=1)
+    survey_rate_hard_limit: int = Field(default=3000, ge=1)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

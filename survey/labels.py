@@ -18,6 +18,22 @@ LABELS: dict[str, str] = {
     "quarter": N_("Quarter"),
     "half": N_("Half year"),
     "year": N_("Year"),
+    # survey question kinds
+    "rating": N_("Rating of each unit"),
+    "single": N_("Single choice"),
+    "multiple": N_("Multiple choice"),
+    "text": N_("Short text"),
+    "group": N_("Respondent group"),
+    "cell": N_("Weighting cell"),
+    # rating scales
+    "satisfaction": N_("Satisfaction (4 levels)"),
+    "five_point": N_("1 to 5"),
+    "zero_ten": N_("0 to 10"),
+    "nps": N_("Likelihood to recommend (0 to 10)"),
+    # the office's decision on a flagged response
+    "include": N_("Included"),
+    "exclude": N_("Excluded"),
+    "default": N_("Not decided"),
 }
 
 

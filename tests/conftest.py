@@ -61,7 +61,14 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Settings]:
+def public_base_url() -> str:
+    return "https://pingyi.example.gov.cn"
+
+
+@pytest.fixture
+def settings(
+    database_url: str, redis_url: str, tmp_path: Path, public_base_url: str
+) -> Iterator[Settings]:
     if redis_url:
         import redis
 
@@ -72,7 +79,7 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Sett
         secret_key=TEST_SECRET,
         redis_url=redis_url,
         data_dir=tmp_path / "data",
-        public_base_url="https://pingyi.example.gov.cn",
+        public_base_url=public_base_url,
     )
 
 

@@ -16,10 +16,13 @@ from survey.models import (
     PeriodKind,
     RespondentGroup,
     Role,
+    Survey,
     Unit,
     UnitCategory,
     User,
 )
+from survey.surveys import service
+from survey.surveys.schemas import QuestionIn, SurveyCreate, SurveyUpdate
 
 _counter = itertools.count(1)
 ACTOR = Principal(name="test", role=Role.admin)
@@ -111,3 +114,35 @@ def make_token(session: Session, role: Role = Role.office) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_survey(
+    session: Session,
+    *,
+    units: int = 3,
+    groups: int = 1,
+    status: str = "open",
+    questions: list[QuestionIn] | None = None,
+    **fields: object,
+) -> tuple[Survey, list[Unit], list[RespondentGroup]]:
+    """An open survey over ``units`` new units with a satisfaction rating question."""
+    evaluation = make_evaluation(session)
+    category = make_category(session)
+    unit_rows = [make_unit(session, category) for _ in range(units)]
+    group_rows = [make_group(session) for _ in range(groups)]
+    data = SurveyCreate(
+        evaluation_id=evaluation.id,  # type: ignore[arg-type]
+        period="Q1",
+        title="测试问卷",
+        units=[u.code for u in unit_rows],
+        groups=[g.code for g in group_rows],
+        questions=questions
+        or [QuestionIn(code="overall", kind="rating", prompt="总体评价", scale="satisfaction")],
+        **fields,  # type: ignore[arg-type]
+    )
+    survey = service.create_survey(session, data, ACTOR)
+    if status != "draft":
+        service.update_survey(session, survey.id, SurveyUpdate(status="open"), ACTOR)  # type: ignore[arg-type]
+    if status == "closed":
+        service.update_survey(session, survey.id, SurveyUpdate(status="closed"), ACTOR)  # type: ignore[arg-type]
+    return survey, unit_rows, group_rows

@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from survey import migrate
 from survey.config import Settings, get_settings
 from survey.db import get_engine
+from survey.surveys.definition import DefinitionCache
+from survey.surveys.writer import SubmissionWriter
 from web import errors
-from web.headers import SecurityHeaders
+from web.headers import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from web.ratelimit import build_rate_limiter
-from web.routers import api_org, health, office, public
+from web.routers import api_org, api_surveys, health, office, office_surveys, public, survey_form
 
 log = logging.getLogger("pingyi")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -41,6 +44,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
                     "run `pingyi migrate` first"
                 )
         yield
+        writer.close()
 
     app = FastAPI(
         title="Pingyi API",
@@ -54,10 +58,16 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.rate_limiter = build_rate_limiter(settings.redis_url)
+    writer = SubmissionWriter(engine)
+    app.state.writer = writer
+    app.state.definitions = DefinitionCache(engine)
 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, public, office, api_org):
+    for module in (health, public, survey_form, office, office_surveys, api_org, api_surveys):
         app.include_router(module.router)
+    # Compressed pages matter on a slow mobile network; the balancer may compress again.
+    app.add_middleware(GZipMiddleware, minimum_size=800)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app

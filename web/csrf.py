@@ -20,6 +20,9 @@ CSRF_COOKIE = "pingyi_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Routes that call ``verify_csrf`` in their handler rather than as a router dependency, so that
+# they can keep what the user typed when the token has gone stale.
+CHECKED_IN_HANDLER = frozenset({"survey_submit"})
 
 
 class CsrfFailed(DomainError):

@@ -48,6 +48,10 @@ _HTTP_MESSAGES = {
 }
 
 
+def http_message(language: str, status: int) -> str:
+    return gettext(language, _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[400]))
+
+
 def status_for(error: DomainError) -> int:
     for kind, status in _STATUS:
         if isinstance(error, kind):
@@ -71,12 +75,15 @@ def error_response(
     code: str,
     field: str | None = None,
     headers: dict[str, str] | None = None,
+    problems: list[dict[str, str]] | None = None,
 ) -> Response:
     """``message`` is already translated."""
     if wants_json(request):
         body: dict[str, object] = {"code": code, "message": message}
         if field:
             body["field"] = field
+        if problems:
+            body["problems"] = problems
         return JSONResponse({"error": body}, status_code=status, headers=headers)
     return render(
         request,
@@ -95,7 +102,13 @@ async def handle_domain_error(request: Request, error: Exception) -> Response:
         login = request.app.url_path_for("office_login")
         return RedirectResponse(f"{login}?next={quote(target)}", status_code=303)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    message = gettext(_language(request), error.message, **error.params)
+    language = _language(request)
+    message = gettext(language, error.message, **error.params)
+    # A submission can break several rules at once; the API lists them all.
+    problems = [
+        {"field": e.field, "message": gettext(language, e.message, **e.params)}
+        for e in getattr(error, "errors", [])
+    ]
     return error_response(
         request,
         status,
@@ -103,6 +116,7 @@ async def handle_domain_error(request: Request, error: Exception) -> Response:
         code=type(error).__name__,
         field=getattr(error, "field", None),
         headers=headers,
+        problems=problems,
     )
 
 

@@ -18,6 +18,7 @@ import redis
 class Verdict:
     allowed: bool
     retry_after: int
+    count: int  # hits in the current window, this one included
 
 
 class RateLimiter(Protocol):
@@ -41,7 +42,7 @@ class MemoryRateLimiter:
             if len(self._counts) > 100_000:
                 self._prune(now, window_seconds)
         retry = max(1, int(window_seconds - (now - started)) + 1)
-        return Verdict(count <= limit, 0 if count <= limit else retry)
+        return Verdict(count <= limit, 0 if count <= limit else retry, count)
 
     def _prune(self, now: float, window_seconds: int) -> None:
         stale = [k for k, (start, _) in self._counts.items() if now - start >= window_seconds]
@@ -62,7 +63,7 @@ class RedisRateLimiter:
         pipe.expire(key, window_seconds + 1)
         count = int(pipe.execute()[0])
         retry = max(1, window + window_seconds - now)
-        return Verdict(count <= limit, 0 if count <= limit else retry)
+        return Verdict(count <= limit, 0 if count <= limit else retry, count)
 
 
 def build_rate_limiter(redis_url: str) -> RateLimiter:

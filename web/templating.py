@@ -17,6 +17,7 @@ from web.i18n import LANGUAGE_NAMES, language_of, translations
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
+CSRF_COOKIE_DAYS = 30
 
 
 def _context(request: Request) -> dict[str, Any]:
@@ -28,7 +29,7 @@ def _context(request: Request) -> dict[str, Any]:
         "languages": LANGUAGE_NAMES,
         "_": catalog.gettext,
         "label": lambda code: catalog.gettext(label(code)),
-        "named": lambda item: _name_in(item, language),
+        "named": lambda item, attr="name": _name_in(item, language, attr),
         "gettext": catalog.gettext,
         "ngettext": catalog.ngettext,
         "csrf_field": CSRF_FIELD,
@@ -47,10 +48,10 @@ _environment = jinja2.Environment(
 )
 
 
-def _name_in(item: Any, language: str) -> str:
-    """Organisation data carry a Chinese name and an optional English one."""
-    english = getattr(item, "name_en", "")
-    return english if language == "en" and english else str(item.name)
+def _name_in(item: Any, language: str, attr: str) -> str:
+    """Data entered by the office carry a Chinese text and an optional English one."""
+    english = getattr(item, f"{attr}_en", "")
+    return english if language == "en" and english else str(getattr(item, attr))
 
 
 templates = Jinja2Templates(env=_environment, context_processors=[_context])
@@ -77,5 +78,7 @@ def render(
             samesite="lax",
             secure=settings_of(request).secure_cookies,
             path="/",
+            # Long-lived, so a citizen who leaves a form open in WeChat can still send it.
+            max_age=CSRF_COOKIE_DAYS * 24 * 3600,
         )
     return response

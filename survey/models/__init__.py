@@ -12,7 +12,23 @@ from survey.models.org import (
     Unit,
     UnitCategory,
 )
-from survey.models.responses import Answer, Channel, Comment, QualityFlag, Response
+from survey.models.responses import (
+    Answer,
+    Channel,
+    Comment,
+    QualityFlag,
+    Response,
+    TimePrecision,
+)
+from survey.surveys.models import (
+    QuestionKind,
+    Survey,
+    SurveyCategory,
+    SurveyGroup,
+    SurveyQuestion,
+    SurveyStatus,
+    SurveyUnit,
+)
 
 __all__ = [
     "Answer",
@@ -27,9 +43,17 @@ __all__ = [
     "Period",
     "PeriodKind",
     "QualityFlag",
+    "QuestionKind",
     "RespondentGroup",
     "Response",
     "Role",
+    "Survey",
+    "SurveyCategory",
+    "SurveyGroup",
+    "SurveyQuestion",
+    "SurveyStatus",
+    "SurveyUnit",
+    "TimePrecision",
     "Unit",
     "UnitCategory",
     "User",

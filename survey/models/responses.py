@@ -42,6 +42,7 @@ class Response(SQLModel, table=True):
     __table_args__ = (
         Index("ix_response_eval_flags", "evaluation_id", "quality_flags"),
         Index("ix_response_eval_ref", "evaluation_id", "external_ref", unique=True),
+        Index("ix_response_submission", "survey_id", "submission_key", unique=True),
     )
 
     id: str = Field(primary_key=True, max_length=32)
@@ -61,6 +62,15 @@ class Response(SQLModel, table=True):
     cell_key: str | None = Field(default=None, max_length=200)
     # The respondent id of an imported file, so a file cannot be imported twice.
     external_ref: str | None = Field(default=None, max_length=64)
+    # Where a survey response came from, and the key that makes a retried submission
+    # return the first receipt instead of storing a second response.
+    survey_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("survey.id", ondelete="SET NULL"), nullable=True),
+    )
+    submission_key: str | None = Field(default=None, max_length=64)
+    # SHA-256 of the submitted content, to tell a retry from a different submission.
+    submission_hash: str | None = Field(default=None, max_length=64)
 
 
 class Answer(SQLModel, table=True):
@@ -103,4 +113,6 @@ class Comment(SQLModel, table=True):
     seq: int = Field(primary_key=True)
     evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    # The question a free-text answer belongs to; empty for a comment on a unit.
+    question: str | None = Field(default=None, max_length=32)
     text: str = Field(max_length=2000)

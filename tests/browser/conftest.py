@@ -36,8 +36,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
-    port = _free_port()
+def live_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture
+def public_base_url(live_port: int) -> str:
+    """QR codes and links point at the live server, as they would at the real host."""
+    return f"http://127.0.0.1:{live_port}"
+
+
+@pytest.fixture
+def live_server(app: FastAPI, live_port: int) -> Iterator[str]:
+    port = live_port
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

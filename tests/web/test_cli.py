@@ -134,3 +134,20 @@ def test_serve_demo_from_any_directory(tmp_path: Path, workdir: str) -> None:
         output, _ = server.communicate(timeout=20)
     assert "Office login: user office, password" in output
     assert (tmp_path / "data" / "demo.db").exists()
+
+
+def test_survey_export_and_import(tmp_path: Path) -> None:
+    assert _run(tmp_path, "demo").returncode == 0
+    exported = _run(tmp_path, "survey", "export", "1")
+    assert exported.returncode == 0, exported.stderr
+    assert "title: 2026年度市直部门群众满意度调查" in exported.stdout
+    definition = tmp_path / "survey.yaml"
+    definition.write_text(exported.stdout.replace("2026年度", "2027年度"), encoding="utf-8")
+    imported = _run(tmp_path, "survey", "import", str(definition), "--evaluation", "2")
+    assert imported.returncode == 0, imported.stderr
+    assert "Created survey 2: " in imported.stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("title: x\ngroups: [citizens]\nquestions: []\n", encoding="utf-8")
+    refused = _run(tmp_path, "survey", "import", str(broken), "--evaluation", "2")
+    assert refused.returncode == 1
+    assert "not valid at questions" in refused.stderr

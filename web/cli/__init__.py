@@ -13,10 +13,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from survey import accounts, audit, demo, migrate
+from survey.accounts import Principal
 from survey.config import Mode, Settings, configure, get_settings
 from survey.db import get_engine, session_scope
 from survey.errors import DomainError
+from survey.models import Role
 from survey.security import new_password
+from survey.surveys import service as survey_service
 from survey.timeutil import utcnow
 from web.i18n import gettext
 
@@ -30,6 +33,8 @@ user_app = typer.Typer(help="Office user accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+survey_app = typer.Typer(help="Citizen survey definitions as YAML files.", no_args_is_help=True)
+app.add_typer(survey_app, name="survey")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -109,6 +114,14 @@ def _load_demo(settings: Settings) -> demo.DemoInfo:
 
 
 def _print_demo_login(info: demo.DemoInfo) -> None:
+    base = get_settings().public_base_url
+    console.print(
+        _(
+            "Citizen survey: %(url)s (%(n)s seeded responses)",
+            url=f"{base}/s/{info.survey_slug}",
+            n=info.survey_responses,
+        )
+    )
     console.print(
         _(
             "Office login: user %(user)s, password %(password)s",
@@ -135,6 +148,10 @@ def serve_command(
     """Run the web server (uvicorn)."""
     import uvicorn
 
+    if "PINGYI_PUBLIC_BASE_URL" not in os.environ:
+        # QR codes and printed links must point at where this server actually listens.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        os.environ["PINGYI_PUBLIC_BASE_URL"] = f"http://{shown}:{port}"
     if demo_mode:
         os.environ["PINGYI_MODE"] = os.environ.get("PINGYI_MODE", Mode.demo)
         settings = configure()
@@ -251,3 +268,41 @@ def token_revoke(prefix: str) -> None:
 
 
 __all__ = ["app"]
+
+
+CLI_ACTOR = Principal(name="cli", role=Role.admin)
+
+
+@survey_app.command("import")
+def survey_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file.")],
+    evaluation: Annotated[int, typer.Option(help="Evaluation id the survey belongs to.")],
+) -> None:
+    """Create a survey (as a draft) from a YAML definition."""
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            data = survey_service.parse_yaml(file.read_text(encoding="utf-8"), evaluation)
+            survey = survey_service.create_survey(session, data, CLI_ACTOR)
+        except DomainError as error:
+            raise _fail(error) from None
+    url = survey_service.public_url(settings.public_base_url, survey.slug)
+    console.print(_("Created survey %(id)s: %(url)s", id=survey.id, url=url))
+
+
+@survey_app.command("export")
+def survey_export(
+    survey_id: Annotated[int, typer.Argument(help="Survey id.")],
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Write a survey's definition as YAML (the format `survey import` reads)."""
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            text = survey_service.export_yaml(session, survey_id, settings.public_base_url)
+        except DomainError as error:
+            raise _fail(error) from None
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")

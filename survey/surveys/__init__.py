@@ -1,0 +1,1 @@
+"""Citizen surveys: definitions, scales, submission checks, the batching writer, QR codes."""

@@ -1,0 +1,227 @@
+"""The citizen form over plain HTTP, as a browser without JavaScript uses it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from survey.config import Settings
+from survey.models import Comment, QualityFlag, Response
+from survey.surveys import service
+from survey.surveys.schemas import SurveyUpdate
+from survey.timeutil import utcnow
+from tests.factories import ACTOR, make_survey
+
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+
+def _form(client: TestClient, slug: str, **query: str) -> dict[str, str]:
+    page = client.get(f"/s/{slug}", params=query)
+    assert page.status_code == 200, page.text
+    return dict(HIDDEN.findall(page.text))
+
+
+def _fill(hidden: dict[str, str], units: list, level: str = "satisfied") -> dict[str, str]:
+    return {**hidden, **{f"r.overall.{u.code}": level for u in units}}
+
+
+def _responses(session: Session) -> list[Response]:
+    session.expire_all()
+    return list(session.exec(select(Response)))
+
+
+@pytest.fixture
+def quick(session: Session):
+    """An open survey that accepts instant answers (min_seconds 0)."""
+    return make_survey(session, units=3, min_seconds=0)
+
+
+def test_fill_and_submit_without_javascript(client: TestClient, session: Session, quick) -> None:
+    survey, units, _ = quick
+    page = client.get(f"/s/{survey.slug}")
+    assert "<script" not in page.text  # the form needs no script at all
+    assert f'name="r.overall.{units[0].code}" value="dont_know"' in page.text
+    data = _fill(dict(HIDDEN.findall(page.text)), units)
+    data[f"c.{units[0].code}"] = "<script>alert('x')</script>服务很好"
+    submitted = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+    assert submitted.status_code == 303
+    thanks = client.get(submitted.headers["location"])
+    receipt = re.search(r'id="receipt">([A-Z0-9-]+)<', thanks.text)
+    assert receipt and "感谢您的参与" in thanks.text
+    [stored] = _responses(session)
+    assert stored.channel == "qr" and stored.quality_flags == 0
+    assert receipt.group(1).replace("-", "") == stored.id[:10].upper()
+    comment = session.exec(select(Comment)).one()
+    assert comment.text == "<script>alert('x')</script>服务很好"
+
+
+def test_a_retried_post_returns_the_same_receipt(
+    client: TestClient, session: Session, quick
+) -> None:
+    survey, units, _ = quick
+    data = _fill(_form(client, survey.slug), units)
+    first = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+    again = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+    assert first.headers["location"] == again.headers["location"]
+    assert len(_responses(session)) == 1
+
+
+def test_missing_answers_come_back_inline_with_what_was_typed(
+    client: TestClient,
+    session: Session,
+    quick,
+) -> None:
+    survey, units, _ = quick
+    data = {
+        **_form(client, survey.slug),
+        f"r.overall.{units[0].code}": "satisfied",
+        f"c.{units[0].code}": "<b>bold</b> & more",
+    }
+    page = client.post(f"/s/{survey.slug}", data=data)
+    assert page.status_code == 422
+    assert "有些题目还需要您补充或修改" in page.text
+    assert page.text.count("请选择一个答案") >= 2 * 2  # summary and inline, for two units
+    assert f'name="r.overall.{units[0].code}" value="satisfied" checked' in page.text
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in page.text and "<b>bold</b>" not in page.text
+    assert _responses(session) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "message"),
+    [
+        ({"r.overall.{u0}": "ecstatic"}, 422, "该答案不在量表范围内"),
+        ({"r.overall.ZZZ": "satisfied"}, 422, "该单位不在本问卷中"),
+        ({"c.{u0}": "长" * 100_000}, 422, "请控制在 500 字以内"),
+        ({"c.{u0}": "x" * 1_200_000}, 413, "提交的内容过大"),
+    ],
+)
+def test_bad_input_stores_nothing(
+    client: TestClient,
+    session: Session,
+    quick,
+    change: dict[str, str],
+    status: int,
+    message: str,
+) -> None:
+    survey, units, _ = quick
+    data = _fill(_form(client, survey.slug), units)
+    data.update({k.format(u0=units[0].code): v for k, v in change.items()})
+    response = client.post(f"/s/{survey.slug}", data=data)
+    assert response.status_code == status
+    assert message in response.text
+    assert _responses(session) == []
+
+
+def test_invalid_utf8_is_refused_in_the_users_language(
+    client: TestClient,
+    session: Session,
+    quick,
+) -> None:
+    survey, units, _ = quick
+    data = _fill(_form(client, survey.slug), units)
+    body = "&".join(f"{k}={v}" for k, v in data.items()) + f"&c.{units[0].code}=%FF%FE%80"
+    client.cookies.set("pingyi_lang", "en")
+    response = client.post(
+        f"/s/{survey.slug}",
+        content=body.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 422
+    assert "characters that could not be read" in response.text
+    assert _responses(session) == []
+
+
+def test_closed_and_unopened_surveys_show_a_clear_page(
+    client: TestClient, session: Session
+) -> None:
+    survey, units, _ = make_survey(session, units=1, min_seconds=0)
+    data = _fill(_form(client, survey.slug), units)
+    service.update_survey(session, survey.id, SurveyUpdate(status="closed"), ACTOR)  # type: ignore[arg-type]
+    client.app.state.definitions.forget(survey.slug)  # type: ignore[attr-defined]
+    closed = client.get(f"/s/{survey.slug}")
+    assert closed.status_code == 410 and "本次问卷已结束" in closed.text
+    posted = client.post(f"/s/{survey.slug}", data=data)
+    assert posted.status_code == 410
+    later, _, _ = make_survey(session, units=1, opens_at=utcnow() + timedelta(days=1))
+    assert client.get(f"/s/{later.slug}").status_code == 403
+    assert client.get("/s/nosuchsurvey").status_code == 404
+    assert _responses(session) == []
+
+
+def test_suspicious_answers_are_kept_with_flags(client: TestClient, session: Session) -> None:
+    survey, units, _ = make_survey(session, units=2, min_seconds=30)
+    too_fast = _fill(_form(client, survey.slug), units)
+    client.post(f"/s/{survey.slug}", data=too_fast)
+    client.cookies.clear()
+    bot = {**_fill(_form(client, survey.slug), units), "website": "http://spam"}
+    client.post(f"/s/{survey.slug}", data=bot)
+    flags = sorted(r.quality_flags for r in _responses(session))
+    assert flags == [QualityFlag.too_fast, QualityFlag.too_fast | QualityFlag.honeypot]
+
+
+def test_one_response_per_device(client: TestClient, session: Session, quick) -> None:
+    survey, units, _ = quick
+    data = _fill(_form(client, survey.slug), units)
+    client.post(f"/s/{survey.slug}", data=data)
+    again = client.get(f"/s/{survey.slug}")
+    assert "您已在这部手机上填写过本问卷" in again.text
+    # Posting anyway (another tab) is stored, flagged for the office, not silently dropped.
+    client.post(f"/s/{survey.slug}", data={**data, "key": "another-key"})
+    flags = sorted(r.quality_flags for r in _responses(session))
+    assert flags == [0, QualityFlag.repeat_device]
+
+
+def test_a_stale_csrf_token_keeps_the_answers(client: TestClient, session: Session, quick) -> None:
+    survey, units, _ = quick
+    data = {**_fill(_form(client, survey.slug), units), "csrf_token": "0" * 64}
+    page = client.post(f"/s/{survey.slug}", data=data)
+    assert page.status_code == 403
+    assert "表单已过期" in page.text
+    assert f'name="r.overall.{units[0].code}" value="satisfied" checked' in page.text
+    fresh = dict(HIDDEN.findall(page.text))
+    assert fresh["csrf_token"] != "0" * 64
+    ok = client.post(f"/s/{survey.slug}", data={**data, **fresh}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert len(_responses(session)) == 1
+
+
+def test_window_and_channel_codes(client: TestClient, session: Session) -> None:
+    survey, units, groups = make_survey(session, units=3, groups=2, min_seconds=0)
+    window = client.get(f"/s/{survey.slug}", params={"u": units[1].code})
+    assert window.text.count("<h2>") == 1 and units[1].name in window.text
+    hidden = dict(HIDDEN.findall(window.text))
+    assert hidden["only"] == units[1].code
+    channel = dict(
+        HIDDEN.findall(client.get(f"/s/{survey.slug}", params={"g": groups[1].code}).text)
+    )
+    assert channel["group"] == groups[1].code
+    data = {**hidden, "group": groups[0].code, f"r.overall.{units[1].code}": "fairly_satisfied"}
+    assert client.post(f"/s/{survey.slug}", data=data, follow_redirects=False).status_code == 303
+    [stored] = _responses(session)
+    assert stored.group_id == groups[0].id
+
+
+def test_addresses_over_the_hard_limit_are_refused_and_over_the_soft_limit_flagged(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    quick,
+) -> None:
+    settings.survey_rate_soft_limit = 2
+    settings.survey_rate_hard_limit = 3
+    survey, units, _ = quick
+    statuses = []
+    for _ in range(4):
+        client.cookies.clear()
+        data = _fill(_form(client, survey.slug), units)
+        statuses.append(
+            client.post(f"/s/{survey.slug}", data=data, follow_redirects=False).status_code
+        )
+    assert statuses == [303, 303, 303, 429]
+    flags = sorted(r.quality_flags for r in _responses(session))
+    assert flags == [0, 0, QualityFlag.rate_limited]
+    assert session.exec(select(func.count()).select_from(Response)).one() == 3

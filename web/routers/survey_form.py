@@ -1,0 +1,265 @@
+"""The citizen's survey: the mobile form, its submission, and the thank-you page."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from survey.models import QualityFlag
+from survey.security import new_token
+from survey.surveys.definition import SurveyDefinition
+from survey.surveys.submission import (
+    COMMENT_MAX_LENGTH,
+    SubmissionInput,
+    SubmissionInvalid,
+    validate,
+)
+from survey.surveys.writer import KeyReused, Submission, SurveyNotAccepting, receipt_for
+from survey.timeutil import utcnow
+from web.context import settings_of
+from web.csrf import CsrfFailed, verify_csrf
+from web.errors import http_message
+from web.i18n import gettext, language_of
+from web.safety import client_ip
+from web.survey_tokens import (
+    device_cookie_name,
+    device_mark,
+    device_receipt,
+    seconds_since_start,
+    started_token,
+)
+from web.templating import render
+
+# CSRF is checked inside the submit handler, so that a citizen whose token went stale gets the
+# form back with the answers kept instead of an error page.
+router = APIRouter(prefix="/s", include_in_schema=False)
+HONEYPOT_FIELD = "website"
+KEY_FIELD = "key"
+STARTED_FIELD = "started"
+
+
+async def _definition(request: Request, slug: str) -> SurveyDefinition:
+    cache = request.app.state.definitions
+    return await run_in_threadpool(cache.get, slug)
+
+
+@router.get("/{slug}", name="survey_form")
+async def survey_form(request: Request, slug: str, u: str = "", g: str = "") -> Response:
+    definition = await _definition(request, slug)
+    refusal = definition.refusal()
+    if refusal:
+        return _closed_page(request, definition, refusal)
+    settings = settings_of(request)
+    if definition.one_per_device:
+        earlier = device_receipt(
+            settings.secret_key,
+            definition.id,
+            request.cookies.get(device_cookie_name(definition.id)),
+        )
+        if earlier:
+            return render(
+                request, "survey/already.html", {"survey": definition, "receipt": earlier}
+            )
+    return _form_page(request, definition, only_unit=u or None, group=g or None)
+
+
+def _form_page(
+    request: Request,
+    definition: SurveyDefinition,
+    *,
+    only_unit: str | None = None,
+    group: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    key: str | None = None,
+    started: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    settings = settings_of(request)
+    units = definition.units
+    if only_unit:
+        unit = definition.unit(only_unit)
+        units = (unit,) if unit else units
+        only_unit = unit.code if unit else None
+    preset_group = definition.group(group) if group else None
+    return render(
+        request,
+        "survey/form.html",
+        {
+            "survey": definition,
+            "units": units,
+            "only_unit": only_unit,
+            "preset_group": preset_group,
+            "values": values or {},
+            "errors": errors or {},
+            "notice": notice,
+            "key": key or new_token(16),
+            "started": started or started_token(settings.secret_key, definition.slug),
+            "honeypot": HONEYPOT_FIELD,
+            "comment_max": COMMENT_MAX_LENGTH,
+        },
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _closed_page(request: Request, definition: SurveyDefinition, message: str) -> Response:
+    language = language_of(request, settings_of(request).default_language)
+    not_yet = definition.status == "draft" or (
+        definition.opens_at is not None and utcnow() < definition.opens_at
+    )
+    return render(
+        request,
+        "survey/closed.html",
+        {"survey": definition, "message": gettext(language, message)},
+        status_code=403 if not_yet else 410,
+    )
+
+
+def parse_form(form: FormData, definition: SurveyDefinition) -> SubmissionInput:
+    """Map form fields to a submission; unknown fields are kept so the validator names them."""
+    data = SubmissionInput(only_unit=_text(form.get("only")) or None)
+    data.group = _text(form.get("group")) or None
+    for name, raw in form.multi_items():
+        value = _text(raw)
+        kind, _, rest = name.partition(".")
+        if kind == "r":
+            question, _, unit = rest.partition(".")
+            if value:
+                data.ratings[(unit, question)] = value
+        elif kind == "c":
+            data.comments[rest] = value
+        elif kind == "p":
+            data.profile[rest] = value
+        elif kind == "a":
+            existing = data.answers.get(rest)
+            if existing is None:
+                data.answers[rest] = value
+            elif isinstance(existing, list):
+                existing.append(value)
+            else:
+                data.answers[rest] = [existing, value]
+    return data
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@router.post("/{slug}", name="survey_submit")
+async def survey_submit(request: Request, slug: str) -> Response:
+    definition = await _definition(request, slug)
+    settings = settings_of(request)
+    language = language_of(request, settings.default_language)
+    form = await request.form()
+    key = _text(form.get(KEY_FIELD))[:64]
+    started = _text(form.get(STARTED_FIELD))
+    values = {name: form.getlist(name) for name in form}
+    data = parse_form(form, definition)
+    try:
+        await verify_csrf(request)
+    except CsrfFailed:
+        return _form_page(
+            request,
+            definition,
+            only_unit=data.only_unit,
+            values=values,
+            key=key or None,
+            started=started or None,
+            status_code=403,
+            notice=gettext(language, CsrfFailed.message),
+        )
+    refusal = definition.refusal()
+    if refusal:
+        return _closed_page(request, definition, refusal)
+    try:
+        plan = validate(definition, data)
+    except SubmissionInvalid as invalid:
+        errors = {e.field: gettext(language, e.message, **e.params) for e in invalid.errors}
+        return _form_page(
+            request,
+            definition,
+            only_unit=data.only_unit,
+            values=values,
+            errors=errors,
+            key=key or None,
+            started=started or None,
+            status_code=422,
+            notice=gettext(language, invalid.message),
+        )
+    if not key:
+        key = new_token(16)  # a form without a key is still an answer; it just cannot be retried
+    flags = 0
+    if _text(form.get(HONEYPOT_FIELD)).strip():
+        flags |= QualityFlag.honeypot
+    elapsed = seconds_since_start(settings.secret_key, slug, started)
+    if elapsed is None or elapsed < definition.min_seconds:
+        flags |= QualityFlag.too_fast
+    if definition.one_per_device and device_receipt(
+        settings.secret_key, definition.id, request.cookies.get(device_cookie_name(definition.id))
+    ):
+        flags |= QualityFlag.repeat_device
+    verdict = await rate_limit(request)
+    if verdict == "refuse":
+        message = http_message(language, 429)
+        return render(
+            request,
+            "error.html",
+            {"status": 429, "message": message},
+            status_code=429,
+            headers={"Retry-After": str(settings.survey_rate_window_seconds)},
+        )
+    if verdict == "flag":
+        flags |= QualityFlag.rate_limited
+    submission = Submission(plan=plan, key=key, quality_flags=flags, received_at=utcnow())
+    try:
+        stored = await asyncio.wrap_future(request.app.state.writer.submit(submission))
+        receipt = stored.receipt
+    except KeyReused as reused:
+        receipt = receipt_for(reused.response_id)
+    except SurveyNotAccepting as closed:
+        return _closed_page(request, definition, closed.message)
+    response = RedirectResponse(
+        request.url_for("survey_thanks", slug=slug).path + f"?r={receipt}", status_code=303
+    )
+    if definition.one_per_device:
+        response.set_cookie(
+            device_cookie_name(definition.id),
+            device_mark(settings.secret_key, definition.id, receipt),
+            max_age=180 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path=f"/s/{slug}",
+        )
+    return response
+
+
+async def rate_limit(request: Request) -> str:
+    """'ok', 'flag' (store, but flag for review) or 'refuse' for this address."""
+    settings = settings_of(request)
+    limiter = request.app.state.rate_limiter
+    verdict = await run_in_threadpool(
+        limiter.hit,
+        "survey",
+        client_ip(request),
+        settings.survey_rate_hard_limit,
+        settings.survey_rate_window_seconds,
+    )
+    if not verdict.allowed:
+        return "refuse"
+    # The hit count is what the hard limit saw; the soft limit reuses it.
+    return "flag" if verdict.count > settings.survey_rate_soft_limit else "ok"
+
+
+@router.get("/{slug}/thanks", name="survey_thanks")
+async def survey_thanks(request: Request, slug: str, r: str = "") -> Response:
+    definition = await _definition(request, slug)
+    receipt = r if len(r) == 11 and r.replace("-", "").isalnum() else ""
+    return render(request, "survey/thanks.html", {"survey": definition, "receipt": receipt})
