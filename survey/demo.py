@@ -305,7 +305,12 @@ def _seed_survey_responses(session: Session, survey_id: int, year: int) -> int:
     from survey.models import QualityFlag
     from survey.security import random_id
     from survey.surveys.definition import load_definition
-    from survey.surveys.writer import insert_rows
+    from survey.surveys.writer import (
+        ANSWER_COLUMNS,
+        COMMENT_COLUMNS,
+        RESPONSE_COLUMNS,
+        insert_rows,
+    )
 
     rng = random.Random(DEMO_SEED)  # noqa: S311  (reproducible demo data, not secrets)
     survey = session.get(Survey, survey_id)
@@ -331,7 +336,9 @@ def _seed_survey_responses(session: Session, survey_id: int, year: int) -> int:
         "政策宣传可以再加强。",
     ]
     start = datetime(year, 10, 1, 8, tzinfo=UTC)
-    responses, answers, comments = [], [], []
+    responses: list[dict[str, object]] = []
+    answers: list[dict[str, object]] = []
+    comments: list[dict[str, object]] = []
     for _ in range(DEMO_RESPONSES):
         response_id = random_id()
         group_id = groups["citizens"] if rng.random() < 0.8 else groups["enterprise"]
@@ -398,7 +405,12 @@ def _seed_survey_responses(session: Session, survey_id: int, year: int) -> int:
                     "text": rng.choice(comments_pool),
                 }
             )
-    insert_rows(session.connection(), responses, answers, comments)
+    insert_rows(
+        session.connection(),
+        [tuple(r[c] for c in RESPONSE_COLUMNS) for r in responses],
+        [tuple(a[c] for c in ANSWER_COLUMNS) for a in answers],
+        [tuple(c[k] for k in COMMENT_COLUMNS) for c in comments],
+    )
     session.commit()
     return len(responses)
 

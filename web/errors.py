@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from survey.errors import (
     N_,
@@ -154,7 +155,14 @@ async def handle_unexpected(request: Request, error: Exception) -> Response:
     return error_response(request, 500, message, code="internal")
 
 
+async def handle_disconnect(request: Request, error: Exception) -> Response:
+    # The client went away mid-request (a phone lost its signal): nothing to answer, no alarm.
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=499)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(ClientDisconnect, handle_disconnect)
     app.add_exception_handler(DomainError, handle_domain_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

@@ -22,10 +22,14 @@ class Verdict:
 
 
 class RateLimiter(Protocol):
+    blocking: bool  # whether ``hit`` does network I/O
+
     def hit(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict: ...
 
 
 class MemoryRateLimiter:
+    blocking = False
+
     def __init__(self) -> None:
         self._counts: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
@@ -51,6 +55,8 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
+    blocking = True
+
     def __init__(self, url: str) -> None:
         self._redis = redis.Redis.from_url(url, socket_timeout=1.0)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -100,15 +101,15 @@ class SurveyDefinition:
     def group(self, code: str) -> GroupItem | None:
         return next((g for g in self.groups if g.code == code), None)
 
-    @property
+    @cached_property
     def rating_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.kind == QuestionKind.rating)
 
-    @property
+    @cached_property
     def profile_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.kind in (QuestionKind.group, QuestionKind.cell))
 
-    @property
+    @cached_property
     def general_questions(self) -> tuple[Question, ...]:
         kinds = (QuestionKind.single, QuestionKind.multiple, QuestionKind.text)
         return tuple(q for q in self.questions if q.kind in kinds)
@@ -197,28 +198,45 @@ class DefinitionCache:
 
     The form is read far more often than a survey changes; a few seconds of staleness is
     harmless because the writer checks the survey's status again inside the transaction that
-    stores each submission.
+    stores each submission. When an entry expires, one caller reloads it while the others keep
+    using the old one, so a busy survey does not send every waiting request to the database.
     """
 
     def __init__(self, engine: Engine, ttl: float = 5.0) -> None:
         self._engine = engine
         self._ttl = ttl
         self._entries: dict[str, tuple[float, SurveyDefinition]] = {}
+        self._refreshing: set[str] = set()
         self._lock = threading.Lock()
 
-    def get(self, slug: str) -> SurveyDefinition:
+    def cached(self, slug: str) -> SurveyDefinition | None:
+        """The definition if it can be used without touching the database (never blocks)."""
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(slug)
-        if entry and now - entry[0] < self._ttl:
-            return entry[1]
-        with Session(self._engine) as session:
-            survey = session.exec(select(Survey).where(Survey.slug == slug)).first()
-            if survey is None:
-                raise NotFound(N_("This survey does not exist. Please check the address."))
-            definition = load_definition(session, survey)
+            if entry is None:
+                return None
+            if now - entry[0] < self._ttl or slug in self._refreshing:
+                return entry[1]
+            self._refreshing.add(slug)
+        return None
+
+    def get(self, slug: str) -> SurveyDefinition:
+        """The definition, reading the database when the cached one is missing or stale."""
+        found = self.cached(slug)
+        if found is not None:
+            return found
+        try:
+            with Session(self._engine) as session:
+                survey = session.exec(select(Survey).where(Survey.slug == slug)).first()
+                if survey is None:
+                    raise NotFound(N_("This survey does not exist. Please check the address."))
+                definition = load_definition(session, survey)
+        finally:
+            with self._lock:
+                self._refreshing.discard(slug)
         with self._lock:
-            self._entries[slug] = (now, definition)
+            self._entries[slug] = (time.monotonic(), definition)
         return definition
 
     def forget(self, slug: str) -> None:

@@ -9,21 +9,22 @@ already stored returns its first receipt, and a survey that closed meanwhile tak
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from survey.errors import N_, Conflict, Invalid
-from survey.models import Answer, Channel, Comment, Response, Survey, TimePrecision
+from survey.models import Channel, Response, Survey, TimePrecision
 from survey.security import random_id
 from survey.surveys.models import SurveyStatus
 from survey.surveys.submission import SubmissionPlan
@@ -70,14 +71,21 @@ def receipt_for(response_id: str) -> str:
     return f"{head[:5]}-{head[5:]}"
 
 
+# Who waits for a submission: a thread (a concurrent Future) or a coroutine (its event loop and
+# an asyncio Future, resolved from the loop's own thread).
+_Waiter = Future[Stored] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[Stored]"]
+Outcome = Stored | Exception
+
+
 class SubmissionWriter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._queue: queue.Queue[tuple[Submission, Future[Stored]] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Submission, _Waiter] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def submit(self, submission: Submission) -> Future[Stored]:
+        """Queue a submission; the Future resolves after its transaction has committed."""
         self._ensure_started()
         future: Future[Stored] = Future()
         self._queue.put((submission, future))
@@ -85,6 +93,14 @@ class SubmissionWriter:
 
     def store(self, submission: Submission, timeout: float = 30.0) -> Stored:
         return self.submit(submission).result(timeout=timeout)
+
+    async def store_async(self, submission: Submission) -> Stored:
+        """Store from a coroutine. A batch wakes its event loop once, not once per request."""
+        self._ensure_started()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Stored] = loop.create_future()
+        self._queue.put((submission, (loop, future)))
+        return await future
 
     def close(self) -> None:
         with self._lock:
@@ -120,46 +136,58 @@ class SubmissionWriter:
                     stop = True
                     break
                 batch.append(item)
-            self._write(batch)
+            _deliver(batch, self._write([s for s, _ in batch]))
             if stop:
                 return
 
-    def _write(self, batch: list[tuple[Submission, Future[Stored]]]) -> None:
+    def _write(self, submissions: list[Submission]) -> list[Outcome]:
         try:
             with self._engine.begin() as connection:
-                outcomes = write_submissions(connection, [s for s, _ in batch])
+                return write_submissions(connection, submissions)
         except IntegrityError:
             # Another process stored one of these keys between our check and our insert:
             # settle each submission on its own so the others are not held back.
-            for submission, future in batch:
-                self._write_one(submission, future)
-            return
+            return [self._write_one(submission) for submission in submissions]
         except Exception as error:  # the database is down: every waiting request must hear it
-            log.exception("storing a batch of %d submissions failed", len(batch))
-            for _, future in batch:
-                future.set_exception(error)
-            return
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            _settle(future, outcome)
+            log.exception("storing a batch of %d submissions failed", len(submissions))
+            return [error] * len(submissions)
 
-    def _write_one(self, submission: Submission, future: Future[Stored]) -> None:
-        try:
-            with self._engine.begin() as connection:
-                outcome = write_submissions(connection, [submission])[0]
-        except IntegrityError:
+    def _write_one(self, submission: Submission) -> Outcome:
+        for attempt in range(2):
             try:
                 with self._engine.begin() as connection:
-                    outcome = write_submissions(connection, [submission])[0]
+                    return write_submissions(connection, [submission])[0]
+            except IntegrityError as error:
+                if attempt:  # the second look finds the other process's row and settles it
+                    return error
             except Exception as error:
-                future.set_exception(error)
-                return
-        except Exception as error:
-            future.set_exception(error)
-            return
-        _settle(future, outcome)
+                return error
+        raise AssertionError("unreachable")
 
 
-def _settle(future: Future[Stored], outcome: Stored | Exception) -> None:
+def _deliver(batch: list[tuple[Submission, _Waiter]], outcomes: list[Outcome]) -> None:
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Stored], Outcome]]] = {}
+    for (_, waiter), outcome in zip(batch, outcomes, strict=True):
+        if isinstance(waiter, Future):
+            _settle(waiter, outcome)
+        else:
+            loop, future = waiter
+            by_loop.setdefault(loop, []).append((future, outcome))
+    for loop, pairs in by_loop.items():
+        loop.call_soon_threadsafe(_settle_in_loop, pairs)
+
+
+def _settle_in_loop(pairs: list[tuple[asyncio.Future[Stored], Outcome]]) -> None:
+    for future, outcome in pairs:
+        if future.done():  # the request was cancelled (the client left); the answer is stored
+            continue
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+def _settle(future: Future[Stored], outcome: Outcome) -> None:
     if isinstance(outcome, Exception):
         future.set_exception(outcome)
     else:
@@ -175,9 +203,9 @@ def write_submissions(
     existing = _existing_keys(connection, submissions)
     outcomes: list[Stored | Exception] = []
     fresh: dict[tuple[int, str], tuple[str, str]] = {}
-    responses: list[dict[str, Any]] = []
-    answers: list[dict[str, Any]] = []
-    comments: list[dict[str, Any]] = []
+    responses: list[tuple[Any, ...]] = []
+    answers: list[tuple[Any, ...]] = []
+    comments: list[tuple[Any, ...]] = []
     for submission in submissions:
         plan = submission.plan
         slot = (plan.survey_id, submission.key)
@@ -195,68 +223,82 @@ def write_submissions(
         response_id = random_id()
         fresh[slot] = (response_id, plan.content_hash)
         responses.append(
-            {
-                "id": response_id,
-                "evaluation_id": plan.evaluation_id,
-                "period_id": plan.period_id,
-                "group_id": plan.group_id,
-                "channel": submission.channel,
-                "submitted_at": submission.received_at.replace(microsecond=0),
-                "time_precision": TimePrecision.second,
-                "quality_flags": submission.quality_flags,
-                "cell_key": plan.cell_key,
-                "survey_id": plan.survey_id,
-                "submission_key": submission.key,
-                "submission_hash": plan.content_hash,
-            }
+            (
+                response_id,
+                plan.evaluation_id,
+                plan.period_id,
+                plan.group_id,
+                submission.channel,
+                submission.received_at.replace(microsecond=0),
+                TimePrecision.second.value,
+                submission.quality_flags,
+                plan.cell_key,
+                plan.survey_id,
+                submission.key,
+                plan.content_hash,
+            )
         )
-        answers.extend(answer_rows(response_id, plan))
-        comments.extend(comment_rows(response_id, plan))
+        answers.extend(
+            (response_id, seq, plan.evaluation_id, plan.period_id, plan.group_id, row.unit_id,
+             row.question, row.level, row.value)
+            for seq, row in enumerate(plan.answers)
+        )
+        comments.extend(
+            (response_id, seq, plan.evaluation_id, row.unit_id, row.question, row.text)
+            for seq, row in enumerate(plan.comments)
+        )
         outcomes.append(Stored(response_id, duplicate=False))
     insert_rows(connection, responses, answers, comments)
     return outcomes
 
 
-def answer_rows(response_id: str, plan: SubmissionPlan) -> Iterable[dict[str, Any]]:
-    for seq, row in enumerate(plan.answers):
-        yield {
-            "response_id": response_id,
-            "seq": seq,
-            "evaluation_id": plan.evaluation_id,
-            "period_id": plan.period_id,
-            "group_id": plan.group_id,
-            "unit_id": row.unit_id,
-            "question": row.question,
-            "level": row.level,
-            "value": row.value,
-        }
-
-
-def comment_rows(response_id: str, plan: SubmissionPlan) -> Iterable[dict[str, Any]]:
-    for seq, row in enumerate(plan.comments):
-        yield {
-            "response_id": response_id,
-            "seq": seq,
-            "evaluation_id": plan.evaluation_id,
-            "unit_id": row.unit_id,
-            "question": row.question,
-            "text": row.text,
-        }
+# Column orders of the tuples ``insert_rows`` takes.
+RESPONSE_COLUMNS = (
+    "id", "evaluation_id", "period_id", "group_id", "channel", "submitted_at", "time_precision",
+    "quality_flags", "cell_key", "survey_id", "submission_key", "submission_hash",
+)
+ANSWER_COLUMNS = (
+    "response_id", "seq", "evaluation_id", "period_id", "group_id", "unit_id", "question",
+    "level", "value",
+)
+COMMENT_COLUMNS = ("response_id", "seq", "evaluation_id", "unit_id", "question", "text")
+_SUBMITTED_AT = RESPONSE_COLUMNS.index("submitted_at")
 
 
 def insert_rows(
     connection: Connection,
-    responses: list[dict[str, Any]],
-    answers: list[dict[str, Any]],
-    comments: list[dict[str, Any]],
+    responses: Sequence[tuple[Any, ...]],
+    answers: Sequence[tuple[Any, ...]],
+    comments: Sequence[tuple[Any, ...]],
 ) -> None:
-    """Bulk inserts (executemany), shared by the writer, imports and the demo."""
+    """Bulk inserts through the driver's executemany, shared by the writer, imports and demo.
+
+    This is the hot path of every submission: plain tuples and one prepared statement per
+    table keep the writer's share of the GIL small, so the request threads keep serving.
+    """
     if responses:
-        connection.execute(insert(Response), responses)
+        to_db = Response.__table__.c.submitted_at.type.bind_processor(connection.dialect)  # type: ignore[attr-defined]
+        if to_db is not None:
+            responses = [
+                (*row[:_SUBMITTED_AT], to_db(row[_SUBMITTED_AT]), *row[_SUBMITTED_AT + 1 :])
+                for row in responses
+            ]
+        _executemany(connection, "response", RESPONSE_COLUMNS, responses)
     if answers:
-        connection.execute(insert(Answer), answers)
+        _executemany(connection, "answer", ANSWER_COLUMNS, answers)
     if comments:
-        connection.execute(insert(Comment), comments)
+        _executemany(connection, "comment", COMMENT_COLUMNS, comments)
+
+
+def _executemany(
+    connection: Connection, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  (fixed names, no input)
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    connection.exec_driver_sql(statement, list(rows))
 
 
 def _accepting_surveys(connection: Connection, ids: set[int], now: datetime) -> set[int]:

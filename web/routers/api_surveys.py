@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, status
@@ -196,11 +195,9 @@ async def submit_response(
     if verdict == "refuse":
         raise HTTPException(status_code=429, headers={"Retry-After": "60"})
     flags = QualityFlag.rate_limited if verdict == "flag" else 0
-    stored = await asyncio.wrap_future(
-        request.app.state.writer.submit(
-            Submission(
-                plan=plan, key=idempotency_key.strip(), quality_flags=flags, received_at=utcnow()
-            )
+    stored = await request.app.state.writer.store_async(
+        Submission(
+            plan=plan, key=idempotency_key.strip(), quality_flags=flags, received_at=utcnow()
         )
     )
     receipt = Receipt(receipt=stored.receipt, survey_id=survey_id, duplicate=stored.duplicate)

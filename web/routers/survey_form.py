@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -45,7 +44,8 @@ STARTED_FIELD = "started"
 
 async def _definition(request: Request, slug: str) -> SurveyDefinition:
     cache = request.app.state.definitions
-    return await run_in_threadpool(cache.get, slug)
+    cached: SurveyDefinition | None = cache.cached(slug)
+    return cached if cached is not None else await run_in_threadpool(cache.get, slug)
 
 
 @router.get("/{slug}", name="survey_form")
@@ -148,6 +148,11 @@ def parse_form(form: FormData, definition: SurveyDefinition) -> SubmissionInput:
     return data
 
 
+def _values(form: FormData) -> dict[str, list[str]]:
+    """What the user sent, to fill the form again when it comes back with a problem."""
+    return {name: [_text(v) for v in form.getlist(name)] for name in form}
+
+
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
@@ -160,7 +165,6 @@ async def survey_submit(request: Request, slug: str) -> Response:
     form = await request.form()
     key = _text(form.get(KEY_FIELD))[:64]
     started = _text(form.get(STARTED_FIELD))
-    values = {name: form.getlist(name) for name in form}
     data = parse_form(form, definition)
     try:
         await verify_csrf(request)
@@ -169,7 +173,7 @@ async def survey_submit(request: Request, slug: str) -> Response:
             request,
             definition,
             only_unit=data.only_unit,
-            values=values,
+            values=_values(form),
             key=key or None,
             started=started or None,
             status_code=403,
@@ -186,7 +190,7 @@ async def survey_submit(request: Request, slug: str) -> Response:
             request,
             definition,
             only_unit=data.only_unit,
-            values=values,
+            values=_values(form),
             errors=errors,
             key=key or None,
             started=started or None,
@@ -219,15 +223,15 @@ async def survey_submit(request: Request, slug: str) -> Response:
         flags |= QualityFlag.rate_limited
     submission = Submission(plan=plan, key=key, quality_flags=flags, received_at=utcnow())
     try:
-        stored = await asyncio.wrap_future(request.app.state.writer.submit(submission))
+        stored = await request.app.state.writer.store_async(submission)
         receipt = stored.receipt
     except KeyReused as reused:
         receipt = receipt_for(reused.response_id)
     except SurveyNotAccepting as closed:
         return _closed_page(request, definition, closed.message)
-    response = RedirectResponse(
-        request.url_for("survey_thanks", slug=slug).path + f"?r={receipt}", status_code=303
-    )
+    # survey_thanks sits below this very path; url_for would search every route on the
+    # busiest request the app serves.
+    response = RedirectResponse(f"{request.url.path}/thanks?r={receipt}", status_code=303)
     if definition.one_per_device:
         response.set_cookie(
             device_cookie_name(definition.id),
@@ -245,13 +249,17 @@ async def rate_limit(request: Request) -> str:
     """'ok', 'flag' (store, but flag for review) or 'refuse' for this address."""
     settings = settings_of(request)
     limiter = request.app.state.rate_limiter
-    verdict = await run_in_threadpool(
-        limiter.hit,
+    args = (
         "survey",
         client_ip(request),
         settings.survey_rate_hard_limit,
         settings.survey_rate_window_seconds,
     )
+    # The in-process counter never waits; only a Redis round trip belongs on a thread.
+    if limiter.blocking:
+        verdict = await run_in_threadpool(limiter.hit, *args)
+    else:
+        verdict = limiter.hit(*args)
     if not verdict.allowed:
         return "refuse"
     # The hit count is what the hard limit saw; the soft limit reuses it.
