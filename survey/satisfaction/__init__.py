@@ -1,0 +1,1 @@
+"""Satisfaction scoring of an evaluation: the versioned policy, the counts, results, imports."""

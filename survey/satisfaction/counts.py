@@ -1,0 +1,220 @@
+"""Answer counts per unit, group, question and level, straight from SQL.
+
+Scoring only ever needs counts, so no answer row is loaded into Python. Flagged responses are
+rare, so the counted answers are computed as *all* answers of the evaluation (an index-only
+``GROUP BY`` over ``ix_answer_counts``) minus the answers of the few responses that do not
+count, reached through the answer primary key. The statements read the same on SQLite and
+PostgreSQL; only cell counts (a few thousand rows at most) come back to Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
+from sqlmodel import Session, SQLModel
+
+import survey.models
+import survey.satisfaction.models  # noqa: F401
+
+INCLUDE = "include"
+EXCLUDE = "exclude"
+
+
+def _table(name: str) -> Table:
+    return SQLModel.metadata.tables[name]
+
+
+@dataclass(frozen=True)
+class CountFilter:
+    """Which answers to count: one evaluation, optionally one period, units and questions."""
+
+    evaluation_id: int
+    period_id: int | None = None
+    unit_ids: Collection[int] | None = None
+    questions: Collection[str] | None = None
+
+
+def not_counted(response: Table) -> ColumnElement[bool]:
+    """SQL form of ``survey.surveys.service.is_counted`` negated.
+
+    A response is left out when the office excluded it, or when it carries a quality flag
+    and the office has not included it.
+    """
+    decision = response.c.quality_decision
+    return and_(
+        func.coalesce(decision, "") != INCLUDE,
+        or_(decision == EXCLUDE, response.c.quality_flags != 0),
+    )
+
+
+def counted(response: Table) -> ColumnElement[bool]:
+    decision = response.c.quality_decision
+    return or_(
+        decision == INCLUDE,
+        and_(func.coalesce(decision, "") != EXCLUDE, response.c.quality_flags == 0),
+    )
+
+
+def _answer_filters(
+    answer: Table, where: CountFilter, *, by_evaluation: bool = True
+) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [answer.c.unit_id.is_not(None)]
+    if by_evaluation:
+        clauses.append(answer.c.evaluation_id == where.evaluation_id)
+    if where.period_id is not None:
+        clauses.append(answer.c.period_id == where.period_id)
+    if where.unit_ids is not None:
+        clauses.append(answer.c.unit_id.in_(sorted(where.unit_ids)))
+    if where.questions is not None:
+        clauses.append(answer.c.question.in_(sorted(where.questions)))
+    return clauses
+
+
+# Up to this many left-out responses are named in one statement, so that both databases reach
+# their answers through the answer primary key; longer lists are split.
+LISTED_RESPONSES = 2000
+Count = tuple[int, int, str, str, int]
+
+
+def left_out_statement(where: CountFilter) -> Select[tuple[str]]:
+    """Ids of the evaluation's responses that do not count (usually a handful)."""
+    response = _table("response")
+    clauses = [response.c.evaluation_id == where.evaluation_id, not_counted(response)]
+    if where.period_id is not None:
+        clauses.append(response.c.period_id == where.period_id)
+    return select(response.c.id).where(*clauses)
+
+
+def counts_statement(
+    where: CountFilter, responses: Sequence[str] | None = None
+) -> Select[tuple[int, int, str, str, int]]:
+    """``(unit_id, group_id, question, level, n)`` over all answers, or those of ``responses``.
+
+    Over all answers it is the plain ``GROUP BY`` that ``ix_answer_counts`` covers (and that
+    PostgreSQL runs as a parallel index-only scan); over named responses it reaches their
+    answers through the answer primary key.
+    """
+    answer = _table("answer")
+    keys = (answer.c.unit_id, answer.c.group_id, answer.c.question, answer.c.level)
+    if responses is None:
+        clauses = _answer_filters(answer, where)
+    else:
+        # Rendered inline: no limit on bound parameters, and the ids are our own hex strings.
+        listed: BindParameter[list[str]] = bindparam(
+            "responses", list(responses), expanding=True, literal_execute=True
+        )
+        clauses = [
+            answer.c.response_id.in_(listed),
+            *_answer_filters(answer, where, by_evaluation=False),
+        ]
+    return select(*keys, func.count().label("n")).where(*clauses).group_by(*keys)
+
+
+def answer_counts(session: Session, where: CountFilter) -> list[Count]:
+    """Counted answers per unit, group, question and level (levels may be NULL), sorted.
+
+    All answers of the evaluation minus the answers of the responses that do not count:
+    the ids of those (usually few) responses first, then the covering-index ``GROUP BY`` of
+    all answers, then the same ``GROUP BY`` over the listed responses, subtracted cell by
+    cell. A join in one statement reads the same but runs several times slower: SQLite then
+    probes the response of every answer, and PostgreSQL (with the default
+    ``random_page_cost``) hashes every answer and cannot run the big ``GROUP BY`` in
+    parallel. Taking the ids first means an answer that arrives meanwhile can only be
+    counted, never subtracted without having been counted.
+    """
+    connection = session.connection()
+    left_out = [str(r) for r in connection.execute(left_out_statement(where)).scalars()]
+    totals: dict[tuple[int, int, str, str], int] = {}
+    everything: list[Any] = list(connection.execute(counts_statement(where)))
+    for u, g, q, lv, n in everything:
+        totals[(int(u), int(g), str(q), lv)] = int(n)
+    for start in range(0, len(left_out), LISTED_RESPONSES):
+        chunk = left_out[start : start + LISTED_RESPONSES]
+        theirs: list[Any] = list(connection.execute(counts_statement(where, chunk)))
+        for u, g, q, lv, n in theirs:
+            key = (int(u), int(g), str(q), lv)
+            totals[key] = totals.get(key, 0) - int(n)
+    return sorted(
+        ((u, g, q, lv, n) for (u, g, q, lv), n in totals.items() if n > 0),
+        key=lambda row: (row[0], row[1], row[2], row[3] or ""),
+    )
+
+
+def cell_counts_statement(
+    where: CountFilter, group_ids: Collection[int]
+) -> Select[tuple[str | None, int, int, str, str, int]]:
+    """Counted answers per weighting cell, unit, group, question and level.
+
+    The weighting cell lives on the response, so this one reads every answer of the raked
+    groups with its response; it runs only when the policy asks for raking. It starts from
+    the responses (and leaves answer.evaluation_id out), so that SQLite walks the responses
+    and reads their answers by primary key rather than probing a response for every answer.
+    """
+    answer, response = _table("answer"), _table("response")
+    keys = (
+        response.c.cell_key,
+        answer.c.unit_id,
+        answer.c.group_id,
+        answer.c.question,
+        answer.c.level,
+    )
+    clauses = [
+        response.c.evaluation_id == where.evaluation_id,
+        response.c.group_id.in_(sorted(group_ids)),
+        counted(response),
+        *_answer_filters(answer, where, by_evaluation=False),
+    ]
+    if where.period_id is not None:
+        clauses.append(response.c.period_id == where.period_id)
+    return (
+        select(*keys, func.count().label("n"))
+        .select_from(response.join(answer, answer.c.response_id == response.c.id))
+        .where(*clauses)
+        .group_by(*keys)
+    )
+
+
+def cell_answer_counts(
+    session: Session, where: CountFilter, group_ids: Collection[int]
+) -> list[tuple[int, int, str, str, str | None, int]]:
+    """``(unit_id, group_id, question, level, cell_key, n)`` for the raked groups."""
+    if not group_ids:
+        return []
+    rows: list[Any] = list(session.connection().execute(cell_counts_statement(where, group_ids)))
+    return [(int(u), int(g), str(q), lv, cell, int(n)) for cell, u, g, q, lv, n in rows]
+
+
+def respondent_cells(
+    session: Session, evaluation_id: int, group_ids: Collection[int], period_id: int | None
+) -> list[tuple[int, str | None, int]]:
+    """Counted respondents per group and weighting cell: what raking adjusts."""
+    if not group_ids:
+        return []
+    response = _table("response")
+    clauses = [
+        response.c.evaluation_id == evaluation_id,
+        response.c.group_id.in_(sorted(group_ids)),
+        counted(response),
+    ]
+    if period_id is not None:
+        clauses.append(response.c.period_id == period_id)
+    statement = (
+        select(response.c.group_id, response.c.cell_key, func.count())
+        .where(*clauses)
+        .group_by(response.c.group_id, response.c.cell_key)
+    )
+    rows = session.connection().execute(statement).all()
+    return [(int(g), cell, int(n)) for g, cell, n in rows]

@@ -1,0 +1,474 @@
+"""Importing historical or paper responses from a CSV or XLSX file in long format.
+
+The file has a header row with ``respondent_id, group, unit, question, answer`` in any order,
+plus any number of weighting-cell columns (e.g. ``district``, ``age``); one row per answer.
+``group``, ``unit`` and ``question`` are codes; ``answer`` is a level code (``satisfied``,
+``fairly_satisfied``, ``basically_satisfied``, ``dissatisfied``, ``dont_know``), its Chinese
+label (满意, 比较满意, 基本满意, 不满意, 不了解) or a number for numeric scales. The rows of one
+``respondent_id`` become one response. CSV files are UTF-8, with or without a byte-order mark.
+
+Importing is all or nothing: every row is checked first, every problem is reported with its
+row (the header is row 1, as a spreadsheet numbers it) and column, and nothing is stored
+unless the whole file is good. A file whose respondents were imported before is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from survey import audit
+from survey import organisation as org
+from survey.accounts import Principal
+from survey.errors import N_, Conflict, Invalid, NotFound
+from survey.models import (
+    Channel,
+    EvaluationStatus,
+    Period,
+    RespondentGroup,
+    Response,
+    TimePrecision,
+    Unit,
+)
+from survey.schemas import CODE_PATTERN
+from survey.security import random_id
+from survey.surveys.scales import DONT_KNOW, SCALES, ScaleKind
+from survey.surveys.writer import ANSWER_COLUMNS, RESPONSE_COLUMNS, insert_rows
+from survey.timeutil import truncate_to_day, utcnow
+
+REQUIRED_COLUMNS = ("respondent_id", "group", "unit", "question", "answer")
+# The Chinese labels printed on paper forms and used in spreadsheets.
+CHINESE_LABELS = {
+    "满意": "satisfied",
+    "比较满意": "fairly_satisfied",
+    "基本满意": "basically_satisfied",
+    "不满意": "dissatisfied",
+    "不了解": DONT_KNOW,
+}
+MAX_PROBLEMS = 200
+MAX_RESPONDENT_ID = 64
+MAX_CELL_KEY = 200
+_CODE = re.compile(CODE_PATTERN)
+_LOOKUP_CHUNK = 500
+_SATISFACTION = SCALES[ScaleKind.satisfaction]
+_LEVELS = "levels"
+_NUMBERS = "numbers"
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with the file: where, and a message id with its parameters."""
+
+    row: int
+    column: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def field(self) -> str:
+        return f"row {self.row}, column {self.column}"
+
+
+class ImportRejected(Invalid):
+    """The file has problems; ``errors`` lists them all and nothing was stored."""
+
+    message = N_("The file was not imported because of %(count)s problems; nothing was stored.")
+
+    def __init__(self, errors: list[ImportProblem], *, more: int = 0) -> None:
+        self.errors = errors
+        self.more = more
+        super().__init__(None, field=errors[0].field if errors else None, count=len(errors) + more)
+
+
+class AlreadyImported(Conflict):
+    message = N_(
+        "%(count)s respondents of this file were already imported into this evaluation "
+        "(for example %(example)s); nothing was stored."
+    )
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    evaluation_id: int
+    period: str | None
+    respondents: int
+    answers: int
+
+
+@dataclass
+class _Respondent:
+    row: int
+    group_id: int
+    cells: dict[str, str]
+    answers: list[tuple[int, str, str, float | None]] = field(default_factory=list)
+    seen: dict[tuple[int, str], int] = field(default_factory=dict)
+
+
+# Reading the file ----------------------------------------------------------------------------
+
+
+def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """``(row number, cells as text)`` for every row of a CSV or XLSX file, header included."""
+    if Path(filename).suffix.lower() == ".xlsx":
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _read_csv(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(
+            N_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
+        ) from None
+    reader = csv.reader(io.StringIO(content, newline=""))
+    return ((number, row) for number, row in enumerate(reader, start=1))
+
+
+def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise Invalid(N_("The file is not a readable XLSX workbook.")) from None
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            sheet = workbook.worksheets[0]
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_cell_text(v) for v in values]
+        finally:
+            workbook.close()
+
+    return rows()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# Checking and storing ----------------------------------------------------------------------
+
+
+def import_responses(
+    session: Session,
+    evaluation_id: int,
+    data: bytes,
+    filename: str,
+    *,
+    actor: Principal,
+    period: str | None = None,
+) -> ImportReport:
+    """Check the whole file, then store it in one transaction, or store nothing."""
+    evaluation = org.get_evaluation(session, evaluation_id)
+    if evaluation.status == EvaluationStatus.published:
+        raise Conflict(N_("A published evaluation cannot be changed."))
+    period_id = None
+    if period is not None:
+        found = session.exec(
+            select(Period).where(Period.evaluation_id == evaluation_id, Period.code == period)
+        ).first()
+        if found is None:
+            raise NotFound(N_("The evaluation has no period %(code)s."), code=period)
+        period_id = found.id
+
+    respondents = _parse(session, read_table(data, filename))
+    _refuse_repeats(session, evaluation_id, list(respondents))
+
+    submitted_at = truncate_to_day(utcnow())
+    responses: list[dict[str, Any]] = []
+    answers: list[tuple[Any, ...]] = []
+    refs: list[dict[str, str]] = []
+    for external_ref, respondent in respondents.items():
+        response_id = random_id()
+        responses.append(
+            {
+                "id": response_id,
+                "evaluation_id": evaluation_id,
+                "period_id": period_id,
+                "group_id": respondent.group_id,
+                "channel": Channel.import_.value,
+                "submitted_at": submitted_at,
+                "time_precision": TimePrecision.day.value,
+                "quality_flags": 0,
+                "cell_key": _cell_key(respondent.cells),
+                "external_ref": external_ref,
+            }
+        )
+        refs.append({"ref": external_ref, "id": response_id})
+        for seq, (unit_id, question, level, value) in enumerate(respondent.answers):
+            row = {
+                "response_id": response_id,
+                "seq": seq,
+                "evaluation_id": evaluation_id,
+                "period_id": period_id,
+                "group_id": respondent.group_id,
+                "unit_id": unit_id,
+                "question": question,
+                "level": level,
+                "value": value,
+            }
+            answers.append(tuple(row.get(c) for c in ANSWER_COLUMNS))
+    try:
+        connection = session.connection()
+        insert_rows(
+            connection, [tuple(r.get(c) for c in RESPONSE_COLUMNS) for r in responses], answers, []
+        )
+        if "external_ref" not in RESPONSE_COLUMNS:
+            # The writer's column list has no external_ref; the unique index on
+            # (evaluation_id, external_ref) still guards this transaction.
+            connection.execute(
+                text("UPDATE response SET external_ref = :ref WHERE id = :id").bindparams(
+                    bindparam("ref"), bindparam("id")
+                ),
+                refs,
+            )
+        audit.record(
+            session,
+            actor.name,
+            "responses.import",
+            target_type="evaluation",
+            target_id=evaluation_id,
+            file=Path(filename).name[:200],
+            period=period,
+            respondents=len(responses),
+            answers=len(answers),
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        # Someone imported the same respondents between the check and this commit.
+        _refuse_repeats(session, evaluation_id, list(respondents))
+        raise
+    except Exception:
+        session.rollback()
+        raise
+    return ImportReport(
+        evaluation_id=evaluation_id,
+        period=period,
+        respondents=len(responses),
+        answers=len(answers),
+    )
+
+
+def _cell_key(cells: dict[str, str]) -> str | None:
+    return ";".join(f"{k}={v}" for k, v in sorted(cells.items()) if v) or None
+
+
+def _refuse_repeats(session: Session, evaluation_id: int, refs: Sequence[str]) -> None:
+    found: list[str] = []
+    for start in range(0, len(refs), _LOOKUP_CHUNK):
+        chunk = refs[start : start + _LOOKUP_CHUNK]
+        found.extend(
+            ref
+            for ref in session.exec(
+                select(Response.external_ref).where(
+                    Response.evaluation_id == evaluation_id,
+                    col(Response.external_ref).in_(chunk),
+                )
+            )
+            if ref is not None
+        )
+    if found:
+        raise AlreadyImported(count=len(found), example=sorted(found)[0])
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[ImportProblem] = []
+        self.more = 0
+
+    def add(self, row: int, column: str, message: str, /, **params: Any) -> None:
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(ImportProblem(row, column, message, params))
+        else:
+            self.more += 1
+
+
+def _parse(session: Session, table: Iterator[tuple[int, list[str]]]) -> dict[str, _Respondent]:
+    problems = _Problems()
+    header_row = next(table, None)
+    if header_row is None:
+        raise Invalid(N_("The file is empty."))
+    header = [name.strip().lower() for name in header_row[1]]
+    position: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        if name in position:
+            problems.add(1, name, N_("This column appears twice."))
+        position[name] = i
+    for name in REQUIRED_COLUMNS:
+        if name not in position:
+            problems.add(1, name, N_("This column is missing."))
+    cell_columns = [n for n in position if n not in REQUIRED_COLUMNS]
+    for name in cell_columns:
+        if not _CODE.match(name):
+            problems.add(
+                1,
+                name,
+                N_("A weighting-cell column needs a name of letters, digits, . _ or -."),
+            )
+    if problems.items:
+        raise ImportRejected(problems.items, more=problems.more)
+
+    units = {u.code: u.id for u in session.exec(select(Unit)) if u.id is not None}
+    groups = {g.code: g.id for g in session.exec(select(RespondentGroup)) if g.id is not None}
+    respondents: dict[str, _Respondent] = {}
+    question_kind: dict[str, tuple[str, int]] = {}
+    rows_seen = 0
+    for number, raw in table:
+        cells = [(raw[i].strip() if i < len(raw) else "") for i in range(len(header))]
+        if not any(cells):
+            continue  # blank lines between blocks are common in spreadsheets
+        rows_seen += 1
+        value = {name: cells[i] for name, i in position.items()}
+        before = len(problems.items) + problems.more
+
+        ref = value["respondent_id"]
+        if not ref:
+            problems.add(number, "respondent_id", N_("This cell is empty."))
+        elif len(ref) > MAX_RESPONDENT_ID:
+            problems.add(
+                number, "respondent_id", N_("At most %(n)s characters."), n=MAX_RESPONDENT_ID
+            )
+        group_id = _code_of(number, "group", value["group"], groups, problems)
+        unit_id = _code_of(number, "unit", value["unit"], units, problems)
+        question = value["question"]
+        if not question:
+            problems.add(number, "question", N_("This cell is empty."))
+        elif not _CODE.match(question):
+            problems.add(
+                number,
+                "question",
+                N_("%(value)s is not a valid code: up to 32 letters, digits, . _ or -."),
+                value=question,
+            )
+        answer = _answer(number, value["answer"], problems)
+        row_cells = {name: value[name] for name in cell_columns}
+        for name, text_value in row_cells.items():
+            if any(s in text_value for s in (";", "=")):
+                problems.add(number, name, N_("A weighting cell must not contain ; or =."))
+        if len(_cell_key(row_cells) or "") > MAX_CELL_KEY:
+            problems.add(
+                number,
+                cell_columns[0],
+                N_("The weighting cells of a row take at most %(n)s characters together."),
+                n=MAX_CELL_KEY,
+            )
+        if answer is not None and question and answer[0] != DONT_KNOW:
+            # Don't know belongs to every scale; the other answers must share one kind.
+            kind = _LEVELS if answer[0] in _LEVEL_CODES else _NUMBERS
+            first = question_kind.setdefault(question, (kind, number))
+            if first[0] != kind:
+                problems.add(
+                    number,
+                    "answer",
+                    N_("The question %(question)s mixes levels and numbers (compare row %(row)s)."),
+                    question=question,
+                    row=first[1],
+                )
+        if len(problems.items) + problems.more > before:
+            continue
+
+        assert group_id is not None and unit_id is not None and answer is not None
+        respondent = respondents.get(ref)
+        if respondent is None:
+            respondent = _Respondent(row=number, group_id=group_id, cells=row_cells)
+            respondents[ref] = respondent
+        else:
+            if respondent.group_id != group_id:
+                problems.add(
+                    number,
+                    "group",
+                    N_("The respondent %(id)s has another group in row %(row)s."),
+                    id=ref,
+                    row=respondent.row,
+                )
+            for name, text_value in row_cells.items():
+                if respondent.cells.get(name) != text_value:
+                    problems.add(
+                        number,
+                        name,
+                        N_("The respondent %(id)s has another value here in row %(row)s."),
+                        id=ref,
+                        row=respondent.row,
+                    )
+        earlier = respondent.seen.get((unit_id, question))
+        if earlier is not None:
+            problems.add(
+                number,
+                "answer",
+                N_("The respondent already answered this question about this unit in row %(row)s."),
+                row=earlier,
+            )
+            continue
+        respondent.seen[(unit_id, question)] = number
+        respondent.answers.append((unit_id, question, answer[0], answer[1]))
+    if problems.items:
+        raise ImportRejected(problems.items, more=problems.more)
+    if rows_seen == 0:
+        raise Invalid(N_("The file has a header but no answers."))
+    return respondents
+
+
+_LEVEL_CODES = frozenset(level.code for level in _SATISFACTION.levels)
+
+
+def _code_of(
+    row: int, column: str, code: str, known: dict[str, int], problems: _Problems
+) -> int | None:
+    if not code:
+        problems.add(row, column, N_("This cell is empty."))
+        return None
+    found = known.get(code)
+    if found is None:
+        message = (
+            N_("No unit has the code %(code)s.")
+            if column == "unit"
+            else N_("No respondent group has the code %(code)s.")
+        )
+        problems.add(row, column, message, code=code)
+    return found
+
+
+def _answer(row: int, raw: str, problems: _Problems) -> tuple[str, float | None] | None:
+    """``(level, value)``: a satisfaction level with its points, or a number as itself."""
+    if not raw:
+        problems.add(row, "answer", N_("This cell is empty."))
+        return None
+    code = CHINESE_LABELS.get(raw, raw.lower())
+    level = _SATISFACTION.level(code)
+    if level is not None:
+        return level.code, level.value
+    try:
+        number = float(raw)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        problems.add(
+            row,
+            "answer",
+            N_("%(value)s is neither a satisfaction level nor a number."),
+            value=raw,
+        )
+        return None
+    canonical = str(int(number)) if number.is_integer() else f"{number:g}"
+    return canonical, number

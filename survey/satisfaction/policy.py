@@ -1,0 +1,282 @@
+"""The satisfaction policy of an evaluation: read the current version, add a new one."""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from scoring import SatisfactionPolicy
+from survey import audit
+from survey import organisation as org
+from survey.accounts import Principal
+from survey.errors import N_, Conflict, Invalid
+from survey.models import EvaluationStatus
+from survey.satisfaction.models import SatisfactionPolicyVersion
+from survey.satisfaction.schemas import (
+    LevelScore,
+    PolicySettings,
+    PolicyVersionSummary,
+    SatisfactionPolicyPublic,
+    SatisfactionPolicyPut,
+)
+from survey.schemas import WeightPublic
+
+# Population totals of different margins describe one population, so they must agree.
+MARGIN_TOTAL_TOLERANCE = 1e-6
+_CELL_SEPARATORS = (";", "=")
+
+
+def current_version(session: Session, evaluation_id: int) -> SatisfactionPolicyVersion | None:
+    return session.exec(
+        select(SatisfactionPolicyVersion)
+        .where(SatisfactionPolicyVersion.evaluation_id == evaluation_id)
+        .order_by(col(SatisfactionPolicyVersion.version).desc())
+        .limit(1)
+    ).first()
+
+
+def settings_of(row: SatisfactionPolicyVersion | None) -> PolicySettings:
+    """The rules a stored version holds, or the defaults when nothing was saved yet."""
+    if row is None:
+        return PolicySettings()
+    return PolicySettings.model_validate(
+        {
+            "level_scores": row.level_scores,
+            "satisfied_levels": row.satisfied_levels,
+            "dont_know_code": row.dont_know_code,
+            "trim_k": row.trim_k,
+            "min_n": row.min_n,
+            "confidence": row.confidence,
+            "rate_ci_method": row.rate_ci_method,
+            "combine_ci_method": row.combine_ci_method,
+            "suppression_threshold": row.suppression_threshold,
+            "questions": row.questions,
+            "margins": row.margins,
+            "raked_groups": row.raked_groups,
+            "rank_draws": row.rank_draws,
+            "rank_seed": row.rank_seed,
+        }
+    )
+
+
+def get_policy(session: Session, evaluation_id: int) -> SatisfactionPolicyPublic:
+    """The policy in force: the newest version, or the defaults as version 0."""
+    org.get_evaluation(session, evaluation_id)
+    row = current_version(session, evaluation_id)
+    return policy_public(session, evaluation_id, row)
+
+
+def policy_public(
+    session: Session,
+    evaluation_id: int,
+    row: SatisfactionPolicyVersion | None,
+    weights: list[WeightPublic] | None = None,
+) -> SatisfactionPolicyPublic:
+    return SatisfactionPolicyPublic(
+        **settings_of(row).model_dump(),
+        evaluation_id=evaluation_id,
+        version=row.version if row else 0,
+        created_at=row.created_at if row else None,
+        created_by=row.created_by if row else "",
+        note=row.note if row else "",
+        weights=org.get_weights(session, evaluation_id) if weights is None else weights,
+    )
+
+
+def history(session: Session, evaluation_id: int) -> list[PolicyVersionSummary]:
+    org.get_evaluation(session, evaluation_id)
+    rows = session.exec(
+        select(SatisfactionPolicyVersion)
+        .where(SatisfactionPolicyVersion.evaluation_id == evaluation_id)
+        .order_by(col(SatisfactionPolicyVersion.version).desc())
+    )
+    return [
+        PolicyVersionSummary(
+            version=r.version, created_at=r.created_at, created_by=r.created_by, note=r.note
+        )
+        for r in rows
+    ]
+
+
+def scoring_policy(settings: PolicySettings) -> SatisfactionPolicy:
+    """The pure-library policy for these rules (checked by :func:`check_settings` first)."""
+    return SatisfactionPolicy(
+        level_scores={level.code: level.score for level in settings.level_scores},
+        satisfied_levels=frozenset(settings.satisfied_levels),
+        dont_know_code=settings.dont_know_code,
+        trim_k=settings.trim_k,
+        min_n=settings.min_n,
+        confidence=settings.confidence,
+        rate_ci_method=settings.rate_ci_method,
+        suppression_threshold=settings.suppression_threshold,
+    )
+
+
+def check_settings(session: Session, settings: PolicySettings) -> None:
+    """Rules that span fields, with messages the office can act on."""
+    codes: list[str] = []
+    for level in settings.level_scores:
+        if level.code in codes:
+            raise Invalid(
+                N_("The level %(code)s appears twice."), field="level_scores", code=level.code
+            )
+        codes.append(level.code)
+    for code in settings.satisfied_levels:
+        if code not in codes:
+            raise Invalid(
+                N_("The satisfied level %(code)s is not one of the scored levels."),
+                field="satisfied_levels",
+                code=code,
+            )
+    if settings.dont_know_code is not None and settings.dont_know_code in codes:
+        raise Invalid(
+            N_("The don't-know level %(code)s must not also be a scored level."),
+            field="dont_know_code",
+            code=settings.dont_know_code,
+        )
+    for code in settings.raked_groups:
+        org.group_by_code(session, code)
+    _check_margins(settings.margins)
+    try:
+        scoring_policy(settings)
+    except ValueError:  # a rule the checks above do not know yet: refuse rather than crash
+        raise Invalid(N_("The satisfaction policy is not valid.")) from None
+
+
+def _check_margins(margins: dict[str, dict[str, float]]) -> None:
+    first: tuple[str, float] | None = None
+    for variable, totals in margins.items():
+        names = [variable, *totals]
+        if any(not name.strip() or any(s in name for s in _CELL_SEPARATORS) for name in names):
+            raise Invalid(
+                N_("Margin names and categories must not be empty or contain ; or =."),
+                field="margins",
+            )
+        if not totals or any(not math.isfinite(v) or v <= 0 for v in totals.values()):
+            raise Invalid(
+                N_("Every category of the margin %(variable)s needs a positive population total."),
+                field="margins",
+                variable=variable,
+            )
+        total = math.fsum(totals.values())
+        if first is None:
+            first = (variable, total)
+        elif not math.isclose(total, first[1], rel_tol=MARGIN_TOTAL_TOLERANCE):
+            raise Invalid(
+                N_(
+                    "The margins must describe one population: %(variable)s adds up to "
+                    "%(total)s but %(first)s to %(expected)s."
+                ),
+                field="margins",
+                variable=variable,
+                total=f"{total:g}",
+                first=first[0],
+                expected=f"{first[1]:g}",
+            )
+
+
+def set_policy(
+    session: Session,
+    evaluation_id: int,
+    data: SatisfactionPolicyPut,
+    actor: Principal,
+    *,
+    ip: str = "",
+) -> SatisfactionPolicyPublic:
+    """Store ``data`` as the next version (and the weights it names), in one transaction."""
+    evaluation = org.get_evaluation(session, evaluation_id)
+    if evaluation.status == EvaluationStatus.published:
+        raise Conflict(N_("A published evaluation cannot be changed."))
+    settings = PolicySettings.model_validate(
+        data.model_dump(include=set(PolicySettings.model_fields))
+    )
+    check_settings(session, settings)
+    latest = session.exec(
+        select(func.max(SatisfactionPolicyVersion.version)).where(
+            SatisfactionPolicyVersion.evaluation_id == evaluation_id
+        )
+    ).one()
+    version = (latest or 0) + 1
+    dumped = settings.model_dump(mode="json")
+    row = SatisfactionPolicyVersion(
+        evaluation_id=evaluation_id,
+        version=version,
+        created_by=actor.name,
+        note=data.note,
+        **dumped,
+    )
+    session.add(row)
+    audit.record(
+        session,
+        actor.name,
+        "satisfaction_policy.set",
+        target_type="evaluation",
+        target_id=evaluation_id,
+        ip=ip,
+        version=version,
+        note=data.note,
+        policy=dumped,
+        weights=[w.model_dump() for w in data.weights] if data.weights is not None else None,
+    )
+    try:
+        if data.weights is not None:
+            # set_weights checks the matrix and commits, taking the new version with it.
+            org.set_weights(session, evaluation_id, data.weights, actor)
+        else:
+            session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            N_("Someone else changed the satisfaction policy at the same time. Please reload.")
+        ) from None
+    except Exception:
+        session.rollback()
+        raise
+    session.refresh(row)
+    return policy_public(session, evaluation_id, row)
+
+
+def default_levels() -> list[LevelScore]:
+    return PolicySettings().level_scores
+
+
+def parse_margins(text_value: str) -> dict[str, dict[str, float]]:
+    """Margins from the office form: one line per variable, ``age: 18-34=340000, 60plus=…``."""
+    margins: dict[str, dict[str, float]] = {}
+    for number, line in enumerate(text_value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        variable, colon, rest = line.partition(":")
+        totals: dict[str, float] = {}
+        try:
+            if not colon or not variable.strip():
+                raise ValueError(line)
+            for part in rest.split(","):
+                if not part.strip():
+                    continue
+                category, equals, total = part.partition("=")
+                if not equals or not category.strip():
+                    raise ValueError(part)
+                totals[category.strip()] = float(total.replace(" ", ""))
+        except ValueError:
+            raise Invalid(
+                N_("Line %(line)s of the margins should read “variable: category=total, …”."),
+                field="margins",
+                line=number,
+            ) from None
+        margins[variable.strip()] = totals
+    return margins
+
+
+def format_margins(margins: dict[str, dict[str, float]]) -> str:
+    return "\n".join(
+        f"{variable}: "
+        + ", ".join(f"{category}={_plain(total)}" for category, total in totals.items())
+        for variable, totals in margins.items()
+    )
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else repr(float(number))

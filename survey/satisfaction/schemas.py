@@ -1,0 +1,206 @@
+"""Shapes of the satisfaction policy and of satisfaction results, for the API, CLI and pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from survey.schemas import CODE_PATTERN, WeightEntry, WeightPublic
+
+RateCIMethod = Literal["wilson", "clopper-pearson"]
+CombineCIMethod = Literal["satterthwaite", "normal"]
+Audience = Literal["office", "unit", "public"]
+DropReason = Literal["below_min_n", "zero_weight"]
+
+DEFAULT_RANK_SEED = 20261121
+DEFAULT_RANK_DRAWS = 2000
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LevelScore(_In):
+    code: str = Field(pattern=CODE_PATTERN, examples=["satisfied"])
+    score: float = Field(ge=-1000, le=1000, examples=[100])
+
+
+def _default_levels() -> list[LevelScore]:
+    return [
+        LevelScore(code="satisfied", score=100),
+        LevelScore(code="fairly_satisfied", score=80),
+        LevelScore(code="basically_satisfied", score=60),
+        LevelScore(code="dissatisfied", score=0),
+    ]
+
+
+def _default_satisfied() -> list[str]:
+    return ["satisfied", "fairly_satisfied", "basically_satisfied"]
+
+
+class PolicySettings(_In):
+    """The rules themselves; a PUT replaces them all, so an omitted field takes its default."""
+
+    level_scores: list[LevelScore] = Field(
+        default_factory=_default_levels,
+        min_length=2,
+        max_length=30,
+        description="Level code and its score (points), in the order of the scale",
+    )
+    satisfied_levels: list[str] = Field(
+        default_factory=_default_satisfied,
+        max_length=30,
+        description="Levels that count as satisfied in the satisfaction rate",
+    )
+    dont_know_code: str | None = Field(
+        default="dont_know",
+        pattern=CODE_PATTERN,
+        description="The 不了解 level: counted, excluded from every score and rate",
+    )
+    trim_k: int = Field(default=1, ge=0, le=100, description="Ratings dropped at each end")
+    min_n: int = Field(
+        default=5, ge=1, le=100000, description="Fewest valid answers for a group to count"
+    )
+    confidence: float = Field(default=0.95, ge=0.5, le=0.999)
+    rate_ci_method: RateCIMethod = "wilson"
+    combine_ci_method: CombineCIMethod = "satterthwaite"
+    suppression_threshold: int = Field(
+        default=5, ge=0, le=1000, description="Cells with fewer respondents are not shown"
+    )
+    questions: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Question codes that make up the score; empty for every question",
+    )
+    margins: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Population totals for raking: {variable: {category: total}}",
+        examples=[{"age": {"18-34": 340000, "35-59": 450000, "60plus": 210000}}],
+    )
+    raked_groups: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Groups whose responses are raked; empty for every public group",
+    )
+    rank_draws: int = Field(default=DEFAULT_RANK_DRAWS, ge=100, le=20000)
+    rank_seed: int = Field(default=DEFAULT_RANK_SEED, ge=0, le=2**31 - 1)
+
+
+class SatisfactionPolicyPut(PolicySettings):
+    weights: list[WeightEntry] | None = Field(
+        default=None,
+        description="When given, replaces the group weights of the categories it names",
+    )
+    note: str = Field(default="", max_length=500, description="Why the policy changed")
+
+
+class SatisfactionPolicyPublic(PolicySettings):
+    model_config = ConfigDict(extra="ignore")
+
+    evaluation_id: int
+    version: int = Field(description="0: the defaults, never saved")
+    created_at: datetime | None
+    created_by: str
+    note: str
+    weights: list[WeightPublic]
+
+
+class PolicyVersionSummary(BaseModel):
+    version: int
+    created_at: datetime
+    created_by: str
+    note: str
+
+
+class CellResult(BaseModel):
+    """Statistics of one unit x group (x question) cell; null where undefined or suppressed."""
+
+    unit: str
+    group: str
+    question: str | None = Field(description="null: pooled over the policy's questions")
+    n_valid: int
+    n_dont_know: int
+    n_eff: float | None = Field(description="Kish effective n (raked groups)")
+    mean: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    satisfied_rate: float | None
+    rate_ci_low: float | None
+    rate_ci_high: float | None
+    trimmed_mean: float | None
+    weighted: bool
+    suppressed: bool
+
+
+class GroupUsed(BaseModel):
+    group: str
+    weight: float = Field(description="Renormalised over the groups used")
+    n_valid: int
+
+
+class GroupDropped(BaseModel):
+    group: str
+    n_valid: int
+    reason: DropReason
+
+
+class UnitResult(BaseModel):
+    unit: str
+    unit_name: str
+    unit_name_en: str
+    category: str
+    n_valid: int
+    score: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    groups_used: list[GroupUsed]
+    groups_dropped: list[GroupDropped]
+    rank: int | None = Field(description="1 = best, inside the category")
+    rank_interval: tuple[int, int] | None = Field(description="90% interval of the rank")
+    tied_with_next: bool | None = Field(
+        description="The order against the next-ranked unit is not supported by the data"
+    )
+    p_beats_next: float | None
+    not_scored: Literal["no_group", "no_weights"] | None
+    suppressed: bool
+
+
+class CategoryResult(BaseModel):
+    category: str
+    name: str
+    name_en: str
+    units_ranked: int
+
+
+class RakingReport(BaseModel):
+    group: str
+    respondents: int
+    respondents_unweighted: int = Field(
+        description="Respondents whose cell the margins do not cover: weight 1 (the mean)"
+    )
+    cells: int
+    converged: bool
+    iterations: int
+    n_eff: float | None
+    design_effect: float | None
+    problem: str | None = Field(description="Why the group was left unweighted, if it was")
+
+
+class SatisfactionResults(BaseModel):
+    evaluation_id: int
+    evaluation_status: str
+    period: str | None
+    question: str | None
+    audience: Audience
+    policy: SatisfactionPolicyPublic
+    categories: list[CategoryResult]
+    units: list[UnitResult]
+    cells: list[CellResult]
+    question_cells: list[CellResult] = Field(default_factory=list)
+    raking: list[RakingReport]
+    rank_method: str
+    unscored_answers: int = Field(description="Answers whose level the policy does not score")

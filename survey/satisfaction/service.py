@@ -1,0 +1,816 @@
+"""Satisfaction results of an evaluation: counts from SQL, statistics from ``scoring``.
+
+One call computes every unit of the categories involved, because ranks and rank intervals
+need the whole category; the filters then choose what is returned. Who is asking decides what
+is shown: the office sees everything, a unit only itself, the public only published
+evaluations, and both of the latter see small cells suppressed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import warnings
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlmodel import Session, col, select
+
+from scoring import (
+    CellStatistics,
+    RankUncertainty,
+    SatisfactionPolicy,
+    ScoringWarning,
+    cell_statistics,
+    combine_groups,
+    rake_cells,
+    rank_uncertainty,
+    suppression_mask,
+)
+from survey import organisation as org
+from survey.accounts import Principal
+from survey.errors import N_, NotAuthenticated, NotFound, NotPermitted
+from survey.models import (
+    Evaluation,
+    EvaluationStatus,
+    GroupKind,
+    Period,
+    RespondentGroup,
+    Role,
+    Unit,
+    UnitCategory,
+    User,
+)
+from survey.satisfaction import counts as sql
+from survey.satisfaction.policy import (
+    current_version,
+    policy_public,
+    scoring_policy,
+    settings_of,
+)
+from survey.satisfaction.schemas import (
+    Audience,
+    CategoryResult,
+    CellResult,
+    GroupDropped,
+    GroupUsed,
+    PolicySettings,
+    RakingReport,
+    SatisfactionResults,
+    UnitResult,
+)
+from survey.schemas import WeightPublic
+
+Float = NDArray[np.float64]
+RANK_INTERVAL = "90%"
+
+
+@dataclass(frozen=True)
+class Axes:
+    """Positions of units, groups, questions and levels in the count arrays."""
+
+    units: list[Unit]
+    groups: list[RespondentGroup]
+    questions: list[str]
+    levels: tuple[str, ...]
+
+    def index(self) -> tuple[dict[int, int], dict[int, int], dict[str, int], dict[str, int]]:
+        return (
+            {u.id: i for i, u in enumerate(self.units) if u.id is not None},
+            {g.id: i for i, g in enumerate(self.groups) if g.id is not None},
+            {q: i for i, q in enumerate(self.questions)},
+            {lv: i for i, lv in enumerate(self.levels)},
+        )
+
+
+@dataclass
+class Tables:
+    """Counts ``[unit, group, question, level]`` and, when raked, the weight sums."""
+
+    counts: Float
+    weight_sums: Float | None = None
+    weight_sq_sums: Float | None = None
+
+
+# Who is asking -----------------------------------------------------------------------------
+
+
+def audience_of(
+    session: Session, evaluation: Evaluation, viewer: Principal | None
+) -> tuple[Audience, int | None]:
+    """The audience and, for a unit account, its unit; refuses callers who may not look."""
+    if viewer is not None and viewer.has(Role.viewer):
+        return "office", None
+    if viewer is not None and viewer.role == Role.unit:
+        unit_id = viewer.unit_id
+        if unit_id is None and viewer.user_id is not None:
+            # Tokens carry their user, not the user's unit.
+            user = session.get(User, viewer.user_id)
+            unit_id = user.unit_id if user else None
+        if unit_id is None:
+            raise NotPermitted()
+        return "unit", unit_id
+    if evaluation.status != EvaluationStatus.published:
+        raise NotAuthenticated(N_("Results of this evaluation are not published yet."))
+    return "public", None
+
+
+# Results -------------------------------------------------------------------------------------
+
+
+def satisfaction_results(
+    session: Session,
+    evaluation_id: int,
+    *,
+    unit: str | None = None,
+    group: str | None = None,
+    question: str | None = None,
+    period: str | None = None,
+    by_question: bool = False,
+    viewer: Principal | None = None,
+) -> SatisfactionResults:
+    """Satisfaction of every unit of an evaluation, per group and combined, with ranks.
+
+    ``unit`` and ``group`` choose which rows come back (scores and ranks are always those of
+    the whole category); ``question`` scores that question alone instead of the policy's
+    questions, ``period`` counts that period's answers alone. ``by_question`` adds a
+    unit x group x question breakdown. ``viewer`` None is the public.
+    """
+    evaluation = org.get_evaluation(session, evaluation_id)
+    audience, own_unit_id = audience_of(session, evaluation, viewer)
+    period_row = _period(session, evaluation_id, period)
+    policy_row = current_version(session, evaluation_id)
+    settings = settings_of(policy_row)
+    policy = scoring_policy(settings)
+
+    unit_row = org.unit_by_code(session, unit) if unit is not None else None
+    if audience == "unit":
+        if unit_row is not None and unit_row.id != own_unit_id:
+            raise NotPermitted()
+        unit_row = session.get(Unit, own_unit_id)
+        if unit_row is None:
+            raise NotPermitted()
+    group_row = org.group_by_code(session, group) if group is not None else None
+
+    categories = {c.id: c for c in session.exec(select(UnitCategory))}
+    all_units = list(session.exec(select(Unit).order_by(col(Unit.sort_order), col(Unit.code))))
+    where = sql.CountFilter(
+        evaluation_id=evaluation_id,
+        period_id=period_row.id if period_row else None,
+        unit_ids=(
+            {u.id for u in all_units if u.category_id == unit_row.category_id and u.id}
+            if unit_row is not None
+            else None
+        ),
+        questions=[question] if question is not None else (settings.questions or None),
+    )
+    rows = sql.answer_counts(session, where)
+    weight_list = org.get_weights(session, evaluation_id)
+    axes = _axes(session, weight_list, rows, all_units, categories, policy)
+    tables, unscored = _tables(axes, rows)
+    raking = _rake(session, settings, axes, tables, where)
+
+    weights = _weight_matrix(weight_list, axes, categories)
+    pooled = _pool(tables)
+    stats = _statistics(pooled, policy)
+    respondents = _respondents_lower_bound(tables.counts, policy)
+    suppressed_cells = suppression_mask(respondents, policy.suppression_threshold)
+
+    units_out = _unit_results(axes, categories, weights, stats, settings, policy, pooled)
+    restricted = audience != "office"
+    if restricted:
+        for result in units_out:
+            _suppress_unit(result, policy.suppression_threshold)
+
+    single_question = axes.questions[0] if len(axes.questions) == 1 else None
+    cells_out = _cell_results(
+        axes, stats, suppressed_cells if restricted else None, question or single_question
+    )
+    question_cells: list[CellResult] = []
+    if by_question and axes.questions:
+        per_question = _statistics(tables, policy)
+        n_valid_q = _n_valid(tables.counts, policy)
+        question_cells = _question_cell_results(
+            axes,
+            per_question,
+            suppression_mask(n_valid_q, policy.suppression_threshold) if restricted else None,
+        )
+
+    ranked: dict[str, int] = defaultdict(int)
+    for result in units_out:
+        if result.rank is not None:
+            ranked[result.category] += 1
+    # Filters choose rows; the computation above always covers whole categories.
+    if unit_row is not None:
+        units_out = [u for u in units_out if u.unit == unit_row.code]
+        cells_out = [c for c in cells_out if c.unit == unit_row.code]
+        question_cells = [c for c in question_cells if c.unit == unit_row.code]
+    if group_row is not None:
+        cells_out = [c for c in cells_out if c.group == group_row.code]
+        question_cells = [c for c in question_cells if c.group == group_row.code]
+    shown_categories = {u.category for u in units_out}
+    category_out = [
+        CategoryResult(category=c.code, name=c.name, name_en=c.name_en, units_ranked=ranked[c.code])
+        for c in sorted(categories.values(), key=lambda c: (c.sort_order, c.code))
+        if c.code in shown_categories
+    ]
+
+    return SatisfactionResults(
+        evaluation_id=evaluation_id,
+        evaluation_status=evaluation.status,
+        period=period_row.code if period_row else None,
+        question=question,
+        audience=audience,
+        policy=policy_public(session, evaluation_id, policy_row, weight_list),
+        categories=category_out,
+        units=units_out,
+        cells=cells_out,
+        question_cells=question_cells,
+        raking=raking,
+        rank_method=_rank_method(settings),
+        unscored_answers=unscored,
+    )
+
+
+def _period(session: Session, evaluation_id: int, code: str | None) -> Period | None:
+    if code is None:
+        return None
+    period = session.exec(
+        select(Period).where(Period.evaluation_id == evaluation_id, Period.code == code)
+    ).first()
+    if period is None:
+        raise NotFound(N_("The evaluation has no period %(code)s."), code=code)
+    return period
+
+
+def _axes(
+    session: Session,
+    weight_list: list[WeightPublic],
+    rows: Sequence[tuple[int, int, str, str, int]],
+    all_units: list[Unit],
+    categories: dict[int | None, UnitCategory],
+    policy: SatisfactionPolicy,
+) -> Axes:
+    """Units of every category that has answers (active ones, and any that were answered)."""
+    answered_units = {r[0] for r in rows}
+    answered_categories = {u.category_id for u in all_units if u.id in answered_units}
+    units = [
+        u
+        for u in all_units
+        if u.category_id in answered_categories and (u.active or u.id in answered_units)
+    ]
+    units.sort(
+        key=lambda u: (
+            categories[u.category_id].sort_order,
+            categories[u.category_id].code,
+            u.sort_order,
+            u.code,
+        )
+    )
+    weighted_groups = {
+        w.group
+        for w in weight_list
+        if any(c.code == w.category for c in categories.values() if c.id in answered_categories)
+    }
+    answered_groups = {r[1] for r in rows}
+    groups = [
+        g
+        for g in session.exec(
+            select(RespondentGroup).order_by(
+                col(RespondentGroup.sort_order), col(RespondentGroup.code)
+            )
+        )
+        if g.id in answered_groups or g.code in weighted_groups
+    ]
+    questions = sorted({r[2] for r in rows})
+    return Axes(units=units, groups=groups, questions=questions, levels=policy.levels)
+
+
+def _tables(axes: Axes, rows: Iterable[tuple[int, int, str, str, int]]) -> tuple[Tables, int]:
+    unit_ix, group_ix, question_ix, level_ix = axes.index()
+    counts = np.zeros((len(axes.units), len(axes.groups), len(axes.questions), len(axes.levels)))
+    unscored = 0
+    for unit_id, group_id, question, level, n in rows:
+        lv = level_ix.get(level)
+        if lv is None or unit_id not in unit_ix or group_id not in group_ix:
+            unscored += n
+            continue
+        counts[unit_ix[unit_id], group_ix[group_id], question_ix[question], lv] += n
+    return Tables(counts=counts), unscored
+
+
+def _pool(tables: Tables) -> Tables:
+    """Unit x group tables over all questions scored together."""
+    return Tables(
+        counts=tables.counts.sum(axis=2),
+        weight_sums=None if tables.weight_sums is None else tables.weight_sums.sum(axis=2),
+        weight_sq_sums=None if tables.weight_sq_sums is None else tables.weight_sq_sums.sum(axis=2),
+    )
+
+
+def _statistics(tables: Tables, policy: SatisfactionPolicy) -> CellStatistics | None:
+    """Cell statistics, or None when no cell has a valid answer (nothing to summarise)."""
+    valid = ~np.isnan(policy.scores)
+    if tables.counts.size == 0 or not (tables.counts[..., valid] > 0).any():
+        return None
+    if tables.weight_sums is None:
+        return cell_statistics(tables.counts, policy)
+    return cell_statistics(
+        tables.counts,
+        policy,
+        weight_sums=tables.weight_sums,
+        weight_sq_sums=tables.weight_sq_sums,
+    )
+
+
+def _n_valid(counts: Float, policy: SatisfactionPolicy) -> Float:
+    valid = ~np.isnan(policy.scores)
+    result: Float = counts[..., valid].sum(axis=-1)
+    return result
+
+
+def _respondents_lower_bound(counts: Float, policy: SatisfactionPolicy) -> Float:
+    """Fewest respondents a unit x group cell can stand for.
+
+    One respondent answers each question about a unit at most once, so the busiest question
+    is a lower bound on the people behind a cell whose questions are pooled, and exact when
+    there is one question: small-cell protection errs on the side of suppressing.
+    """
+    n_valid = _n_valid(counts, policy)
+    if n_valid.shape[-1] == 0:
+        return np.zeros(n_valid.shape[:-1])
+    result: Float = n_valid.max(axis=-1)
+    return result
+
+
+# Raking --------------------------------------------------------------------------------------
+
+
+def _parse_cell(cell_key: str | None) -> dict[str, str]:
+    if not cell_key:
+        return {}
+    pairs = (part.partition("=") for part in cell_key.split(";") if part)
+    return {name: value for name, _, value in pairs}
+
+
+def _rake(
+    session: Session,
+    settings: PolicySettings,
+    axes: Axes,
+    tables: Tables,
+    where: sql.CountFilter,
+) -> list[RakingReport]:
+    """Weight the raked groups' answers to the population margins, in place in ``tables``.
+
+    Each group is raked on its own, so that each group's weighted respondents look like the
+    population. Respondents whose cell the margins do not cover keep weight 1, the mean of
+    the raked weights, and are reported; a group that cannot be raked at all stays
+    unweighted with the reason.
+    """
+    if not settings.margins:
+        return []
+    wanted = set(settings.raked_groups)
+    raked = [
+        g
+        for g in axes.groups
+        if (g.code in wanted if wanted else g.kind == GroupKind.public) and g.id is not None
+    ]
+    if not raked:
+        return []
+    group_ids = {g.id for g in raked if g.id is not None}
+    cells_by_group: dict[int, list[tuple[str | None, int]]] = defaultdict(list)
+    for group_id, cell_key, n in sql.respondent_cells(
+        session, where.evaluation_id, group_ids, where.period_id
+    ):
+        cells_by_group[group_id].append((cell_key, n))
+
+    variables = list(settings.margins)
+    reports: list[RakingReport] = []
+    cell_weight: dict[tuple[int, str | None], float] = {}
+    for group in raked:
+        assert group.id is not None
+        entries = cells_by_group.get(group.id, [])
+        report, weights = _rake_group(group.code, entries, variables, settings.margins)
+        reports.append(report)
+        for cell_key, weight in weights.items():
+            cell_weight[(group.id, cell_key)] = weight
+
+    unit_ix, group_ix, question_ix, level_ix = axes.index()
+    counts = tables.counts
+    weight_sums = counts.copy()
+    weight_sq_sums = counts.copy()
+    raked_ix = [group_ix[g.id] for g in raked if g.id in group_ix]
+    # The raked groups' counts are rebuilt from the same rows as their weights, so that
+    # counts and weight sums agree even if answers arrive between the two statements.
+    counts[:, raked_ix] = 0.0
+    weight_sums[:, raked_ix] = 0.0
+    weight_sq_sums[:, raked_ix] = 0.0
+    for unit_id, group_id, question, level, cell_key, n in sql.cell_answer_counts(
+        session, where, group_ids
+    ):
+        lv = level_ix.get(level)
+        if lv is None or unit_id not in unit_ix or group_id not in group_ix:
+            continue
+        w = cell_weight.get((group_id, cell_key), 1.0)
+        at = (unit_ix[unit_id], group_ix[group_id], question_ix[question], lv)
+        counts[at] += n
+        weight_sums[at] += n * w
+        weight_sq_sums[at] += n * w * w
+    tables.weight_sums = weight_sums
+    tables.weight_sq_sums = weight_sq_sums
+    return reports
+
+
+def _rake_group(
+    code: str,
+    entries: list[tuple[str | None, int]],
+    variables: list[str],
+    margins: dict[str, dict[str, float]],
+) -> tuple[RakingReport, dict[str | None, float]]:
+    usable: list[tuple[str | None, dict[str, str], int]] = []
+    unusable = 0
+    for cell_key, n in entries:
+        cell = _parse_cell(cell_key)
+        if all(cell.get(v) in margins[v] for v in variables):
+            usable.append((cell_key, cell, n))
+        else:
+            unusable += n
+    respondents = sum(n for _, n in entries)
+
+    def unweighted(problem: str) -> tuple[RakingReport, dict[str | None, float]]:
+        return (
+            RakingReport(
+                group=code,
+                respondents=respondents,
+                respondents_unweighted=respondents,
+                cells=len(entries),
+                converged=False,
+                iterations=0,
+                n_eff=float(respondents) if respondents else None,
+                design_effect=1.0 if respondents else None,
+                problem=problem,
+            ),
+            {},
+        )
+
+    if not usable:
+        return unweighted("no respondent has a cell the margins cover")
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always", ScoringWarning)
+        try:
+            result = rake_cells(
+                {v: [cell[v] for _, cell, _ in usable] for v in variables},
+                [n for *_, n in usable],
+                margins,
+            )
+        except ValueError as error:
+            return unweighted(str(error))
+    sizes = np.array([n for *_, n in usable], dtype=np.float64)
+    raw = np.asarray(result.weights, dtype=np.float64)
+    # Relative weights, mean 1 over the raked respondents: means are ratios, so the scale
+    # is free, and respondents outside the margins then count as average ones.
+    relative = raw / (float(np.sum(sizes * raw)) / float(sizes.sum()))
+    weights = {key: float(w) for (key, _, _), w in zip(usable, relative, strict=True)}
+    all_n = np.append(sizes, unusable) if unusable else sizes
+    all_w = np.append(relative, 1.0) if unusable else relative
+    total, sq = float(np.sum(all_n * all_w)), float(np.sum(all_n * all_w**2))
+    n_eff = total * total / sq
+    return (
+        RakingReport(
+            group=code,
+            respondents=respondents,
+            respondents_unweighted=unusable,
+            cells=len(entries),
+            converged=result.converged,
+            iterations=result.iterations,
+            n_eff=n_eff,
+            design_effect=respondents / n_eff,
+            problem=None,
+        ),
+        weights,
+    )
+
+
+# Combining groups and ranking ------------------------------------------------------------------
+
+
+def _weight_matrix(
+    weight_list: list[WeightPublic],
+    axes: Axes,
+    categories: dict[int | None, UnitCategory],
+) -> dict[int, Float]:
+    """Category id -> weight per group on the group axis (0 where the matrix has none)."""
+    group_pos = {g.code: i for i, g in enumerate(axes.groups)}
+    by_code = {c.code: cid for cid, c in categories.items() if cid is not None}
+    matrix: dict[int, Float] = {}
+    for entry in weight_list:
+        category_id = by_code.get(entry.category)
+        if category_id is None or entry.group not in group_pos:
+            continue
+        row = matrix.setdefault(category_id, np.zeros(len(axes.groups)))
+        row[group_pos[entry.group]] = entry.weight
+    return matrix
+
+
+def _num(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None
+
+
+def _unit_results(
+    axes: Axes,
+    categories: dict[int | None, UnitCategory],
+    weights: dict[int, Float],
+    stats: CellStatistics | None,
+    settings: PolicySettings,
+    policy: SatisfactionPolicy,
+    pooled: Tables,
+) -> list[UnitResult]:
+    n_valid = (
+        np.asarray(stats.n_valid)
+        if stats is not None
+        else np.zeros((len(axes.units), len(axes.groups)))
+    )
+    results: list[UnitResult] = []
+    for category_id in dict.fromkeys(u.category_id for u in axes.units):
+        members = [i for i, u in enumerate(axes.units) if u.category_id == category_id]
+        w = weights.get(category_id) if category_id is not None else None
+        category = categories[category_id]
+        scored: list[tuple[int, UnitResult]] = []
+        for i in members:
+            result = _combine(axes, i, category.code, w, stats, n_valid[i], settings, policy)
+            results.append(result)
+            if result.score is not None:
+                scored.append((i, result))
+        if w is not None and scored:
+            assert category_id is not None
+            _rank(axes, category_id, scored, w, pooled, settings, policy)
+    return results
+
+
+def _combine(
+    axes: Axes,
+    i: int,
+    category_code: str,
+    w: Float | None,
+    stats: CellStatistics | None,
+    n_valid: Float,
+    settings: PolicySettings,
+    policy: SatisfactionPolicy,
+) -> UnitResult:
+    unit = axes.units[i]
+    base = UnitResult(
+        unit=unit.code,
+        unit_name=unit.name,
+        unit_name_en=unit.name_en,
+        category=category_code,
+        n_valid=int(n_valid.sum()),
+        score=None,
+        se=None,
+        ci_low=None,
+        ci_high=None,
+        groups_used=[],
+        groups_dropped=[],
+        rank=None,
+        rank_interval=None,
+        tied_with_next=None,
+        p_beats_next=None,
+        not_scored=None,
+        suppressed=False,
+    )
+    if w is None or not (w > 0).any():
+        base.not_scored = "no_weights"
+        return base
+    # Groups that count for the category, and any others that answered (reported as dropped).
+    relevant = [g for g in range(len(axes.groups)) if w[g] > 0 or n_valid[g] > 0]
+    used = [g for g in relevant if w[g] > 0 and n_valid[g] >= policy.min_n]
+    base.groups_dropped = [
+        GroupDropped(
+            group=axes.groups[g].code,
+            n_valid=int(n_valid[g]),
+            reason="zero_weight" if w[g] <= 0 else "below_min_n",
+        )
+        for g in relevant
+        if g not in used
+    ]
+    if not used or stats is None:
+        base.not_scored = "no_group"
+        return base
+    combined = combine_groups(
+        np.asarray(stats.mean[i])[relevant],
+        np.asarray(stats.se[i])[relevant],
+        n_valid[relevant],
+        w[relevant],
+        df=np.asarray(stats.df[i])[relevant],
+        group_labels=[axes.groups[g].code for g in relevant],
+        min_n=policy.min_n,
+        confidence=policy.confidence,
+        ci_method=settings.combine_ci_method,
+    )
+    base.score = _num(combined.score)
+    base.se = _num(combined.se)
+    base.ci_low = _num(combined.ci_low)
+    base.ci_high = _num(combined.ci_high)
+    position = {axes.groups[g].code: g for g in relevant}
+    base.groups_used = [
+        GroupUsed(group=code, weight=weight, n_valid=int(n_valid[position[code]]))
+        for code, weight in zip(combined.groups_used, combined.weights_used, strict=True)
+    ]
+    return base
+
+
+def _rank(
+    axes: Axes,
+    category_id: int,
+    scored: list[tuple[int, UnitResult]],
+    w: Float,
+    pooled: Tables,
+    settings: PolicySettings,
+    policy: SatisfactionPolicy,
+) -> None:
+    """Competition ranks of the scores, and rank intervals and ties by resampling."""
+    scores = np.array([r.score for _, r in scored], dtype=np.float64)
+    for (_, result), score in zip(scored, scores, strict=True):
+        result.rank = 1 + int(np.sum(scores > score))
+    if len(scored) == 1:
+        scored[0][1].rank_interval = (1, 1)
+        return
+    index = [i for i, _ in scored]
+    # Groups no unit of the category uses cannot move a score; leaving them out of the
+    # resampling saves drawing empty tables.
+    position = {g.code: k for k, g in enumerate(axes.groups)}
+    in_use = sorted({position[g.group] for _, r in scored for g in r.groups_used})
+    # The resampling redraws whole respondents, so it works on the unweighted counts.
+    uncertainty = _rank_uncertainty(
+        pooled.counts[np.ix_(index, in_use)],
+        w[in_use],
+        policy,
+        tuple(r.unit for _, r in scored),
+        settings.rank_draws,
+        (settings.rank_seed, category_id),
+    )
+    by_code = {r.unit: r for _, r in scored}
+    for k, code in enumerate(uncertainty.units):
+        low, high = uncertainty.rank_low[k], uncertainty.rank_high[k]
+        if math.isfinite(low) and math.isfinite(high):
+            by_code[code].rank_interval = (int(low), int(high))
+    for pair in uncertainty.adjacent_pairs:
+        by_code[pair.higher].tied_with_next = pair.tied
+        by_code[pair.higher].p_beats_next = pair.p_higher_beats_lower
+
+
+class _RankCache:
+    """Rank resampling results by their exact inputs, most recently used kept.
+
+    The resampling is seeded, so the same counts, weights, policy, draws and seed always give
+    the same result; while the answers do not change (a closed or published evaluation, or
+    pages reloaded between two submissions), the thousands of draws need not be repeated.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, RankUncertainty] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> RankUncertainty | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: bytes, value: RankUncertainty) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+RANK_CACHE = _RankCache(256)
+
+
+def _rank_uncertainty(
+    counts: Float,
+    weights: Float,
+    policy: SatisfactionPolicy,
+    units: tuple[str, ...],
+    draws: int,
+    seed: tuple[int, int],
+) -> RankUncertainty:
+    digest = hashlib.sha256()
+    for part in (counts, weights, policy.scores):
+        digest.update(repr(part.shape).encode())
+        digest.update(np.ascontiguousarray(part, dtype=np.float64).tobytes())
+    digest.update(repr((policy.min_n, units, draws, seed)).encode())
+    key = digest.digest()
+    found = RANK_CACHE.get(key)
+    if found is None:
+        found = rank_uncertainty(
+            counts,
+            weights,
+            policy,
+            unit_labels=list(units),
+            n_draws=draws,
+            seed=np.random.default_rng(list(seed)),
+        )
+        RANK_CACHE.put(key, found)
+    return found
+
+
+def _rank_method(settings: PolicySettings) -> str:
+    return (
+        f"rank = competition rank of the score inside the category (1 = best); "
+        f"rank_interval = {RANK_INTERVAL} interval over {settings.rank_draws} parametric "
+        f"bootstrap draws (Multinomial(n, observed shares) per unit x group, unweighted "
+        f"counts, seed {settings.rank_seed} and the category id); tied_with_next when "
+        f"0.05 < P(unit beats the next one) < 0.95"
+    )
+
+
+# Cells and suppression -------------------------------------------------------------------------
+
+
+def _cell_results(
+    axes: Axes,
+    stats: CellStatistics | None,
+    suppressed: NDArray[np.bool_] | None,
+    question: str | None,
+) -> list[CellResult]:
+    if stats is None:
+        return []
+    out: list[CellResult] = []
+    for i, unit in enumerate(axes.units):
+        for g, group in enumerate(axes.groups):
+            if stats.n_valid[i, g] + stats.n_dont_know[i, g] == 0:
+                continue
+            out.append(_cell(stats, (i, g), unit.code, group.code, question, suppressed))
+    return out
+
+
+def _question_cell_results(
+    axes: Axes, stats: CellStatistics | None, suppressed: NDArray[np.bool_] | None
+) -> list[CellResult]:
+    if stats is None:
+        return []
+    out: list[CellResult] = []
+    for i, unit in enumerate(axes.units):
+        for g, group in enumerate(axes.groups):
+            for q, question in enumerate(axes.questions):
+                if stats.n_valid[i, g, q] + stats.n_dont_know[i, g, q] == 0:
+                    continue
+                out.append(_cell(stats, (i, g, q), unit.code, group.code, question, suppressed))
+    return out
+
+
+def _cell(
+    stats: CellStatistics,
+    at: tuple[int, ...],
+    unit: str,
+    group: str,
+    question: str | None,
+    suppressed: NDArray[np.bool_] | None,
+) -> CellResult:
+    hidden = bool(suppressed[at]) if suppressed is not None else False
+
+    def value(array: NDArray[np.float64]) -> float | None:
+        return None if hidden else _num(array[at])
+
+    return CellResult(
+        unit=unit,
+        group=group,
+        question=question,
+        n_valid=int(stats.n_valid[at]),
+        n_dont_know=int(stats.n_dont_know[at]),
+        n_eff=value(stats.n_eff) if stats.weighted else None,
+        mean=value(stats.mean),
+        se=value(stats.se),
+        ci_low=value(stats.ci_low),
+        ci_high=value(stats.ci_high),
+        satisfied_rate=value(stats.rate),
+        rate_ci_low=value(stats.rate_ci_low),
+        rate_ci_high=value(stats.rate_ci_high),
+        trimmed_mean=value(stats.trimmed_mean),
+        weighted=stats.weighted,
+        suppressed=hidden,
+    )
+
+
+def _suppress_unit(result: UnitResult, threshold: int) -> None:
+    """A unit's score rests on its used groups; too few people behind it, and it is hidden."""
+    behind = sum(g.n_valid for g in result.groups_used)
+    if result.score is not None and behind < threshold:
+        result.suppressed = True
+        result.score = result.se = result.ci_low = result.ci_high = None
+        result.rank = None
+        result.rank_interval = None
+        result.tied_with_next = None
+        result.p_beats_next = None

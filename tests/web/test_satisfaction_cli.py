@@ -1,0 +1,118 @@
+"""``pingyi import responses`` and ``pingyi results satisfaction``, run as subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from tests.web.test_cli import _run
+
+
+def test_results_in_every_format_and_audience(tmp_path: Path) -> None:
+    assert _run(tmp_path, "demo").returncode == 0
+    as_csv = _run(tmp_path, "results", "satisfaction", "2", "--format", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert len(rows) == 30
+    assert {"unit", "score", "ci_low", "ci_high", "rank", "rank_low", "rank_high"} <= set(rows[0])
+    assert all(float(r["score"]) > 0 for r in rows)
+    assert {r["rank"] for r in rows if r["category"] == "dept-regulatory"} == {
+        str(n) for n in range(1, 8)
+    }
+
+    cells = _run(tmp_path, "results", "satisfaction", "2", "--format", "csv", "--table", "cells")
+    cell_rows = list(csv.DictReader(io.StringIO(cells.stdout)))
+    assert {r["unit"] for r in cell_rows} == {r["unit"] for r in rows}
+    assert cell_rows[0]["question"] == "overall" and cell_rows[0]["group"] == "citizens"
+
+    as_json = _run(tmp_path, "results", "satisfaction", "2", "--period", "Q4")
+    assert as_json.returncode == 0, as_json.stderr
+    body = json.loads(as_json.stdout)
+    assert body["period"] == "Q4" and body["policy"]["version"] == 0
+    assert body["cells"] and body["units"][0]["unit"] == rows[0]["unit"]
+
+    book = tmp_path / "results.xlsx"
+    as_xlsx = _run(tmp_path, "results", "satisfaction", "2", "--format", "xlsx", "--out", str(book))
+    assert as_xlsx.returncode == 0, as_xlsx.stderr
+    workbook = load_workbook(book, read_only=True)
+    assert workbook.sheetnames == ["units", "cells", "policy"]
+    assert len(list(workbook["units"].iter_rows())) == 31
+    workbook.close()
+
+    written = tmp_path / "unit.csv"
+    for_unit = _run(
+        tmp_path,
+        "results",
+        "satisfaction",
+        "2",
+        "--format",
+        "csv",
+        "--unit",
+        "BM01",
+        "--out",
+        str(written),
+    )
+    assert for_unit.returncode == 0, for_unit.stderr
+    assert written.read_bytes().startswith(b"\xef\xbb\xbf")  # spreadsheet programs need it
+    [own] = list(csv.DictReader(io.StringIO(written.read_text(encoding="utf-8-sig"))))
+    assert own["unit"] == "BM01"
+
+    public = _run(tmp_path, "results", "satisfaction", "2", "--public")
+    assert public.returncode == 1 and "not published" in public.stderr
+    wrong = _run(tmp_path, "results", "satisfaction", "2", "--format", "pdf")
+    assert wrong.returncode == 2
+
+
+def test_import_is_all_or_nothing_and_refuses_a_second_time(tmp_path: Path) -> None:
+    assert _run(tmp_path, "demo").returncode == 0
+    good = tmp_path / "paper.csv"
+    good.write_text(
+        "respondent_id,group,unit,question,answer,district\n"
+        "p1,npc,BM01,overall,满意,QX01\n"
+        "p1,npc,BM02,overall,基本满意,QX01\n"
+        "p2,npc,BM01,overall,不满意,QX02\n",
+        encoding="utf-8-sig",
+    )
+    imported = _run(tmp_path, "import", "responses", str(good), "--evaluation", "2")
+    assert imported.returncode == 0, imported.stderr
+    assert "Imported 2 respondents with 3 answers into evaluation 2." in imported.stdout
+    again = _run(tmp_path, "import", "responses", str(good), "--evaluation", "2")
+    assert again.returncode == 1
+    assert "2 respondents of this file were already imported" in again.stderr
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "respondent_id,group,unit,question,answer\n"
+        "q1,npc,BM01,overall,满意\n"
+        "q2,npc,XX,overall,满意\n"
+        "q3,nobody,BM01,overall,很好\n",
+        encoding="utf-8",
+    )
+    refused = _run(tmp_path, "import", "responses", str(bad), "--evaluation", "2")
+    assert refused.returncode == 1
+    assert "3 problems; nothing was stored" in refused.stderr
+    assert "Row 3, column unit: No unit has the code XX." in refused.stderr
+    assert "Row 4, column group: No respondent group has the code nobody." in refused.stderr
+    assert "Row 4, column answer: 很好 is neither a satisfaction level nor a number." in (
+        refused.stderr
+    )
+    # Nothing of the bad file arrived: q1 can still be imported on its own.
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(
+        "respondent_id,group,unit,question,answer\nq1,npc,BM01,overall,满意\n", encoding="utf-8"
+    )
+    assert _run(tmp_path, "import", "responses", str(fixed), "--evaluation", "2").returncode == 0
+    chinese = _run(
+        tmp_path,
+        "import",
+        "responses",
+        str(bad),
+        "--evaluation",
+        "2",
+        PINGYI_DEFAULT_LANGUAGE="zh-CN",
+    )
+    assert chinese.returncode == 1

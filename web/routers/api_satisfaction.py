@@ -1,0 +1,94 @@
+"""JSON API for satisfaction: results per unit and group, and the versioned policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from survey.satisfaction import policy as policy_service
+from survey.satisfaction.schemas import (
+    PolicyVersionSummary,
+    SatisfactionPolicyPublic,
+    SatisfactionPolicyPut,
+    SatisfactionResults,
+)
+from survey.satisfaction.service import satisfaction_results
+from web.deps import ApiOffice, BearerPrincipal, SessionDep
+from web.safety import client_ip
+
+router = APIRouter(prefix="/api/v1", tags=["satisfaction"])
+_AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or invalid bearer token"},
+    403: {"description": "Wrong role"},
+}
+
+
+@router.get(
+    "/evaluations/{evaluation_id}/satisfaction",
+    response_model=SatisfactionResults,
+    responses={
+        401: {"description": "Not published yet, and no token that may see it"},
+        403: {"description": "A unit token asking about another unit"},
+    },
+)
+def get_satisfaction(
+    evaluation_id: int,
+    session: SessionDep,
+    principal: BearerPrincipal,
+    unit: str | None = None,
+    group: str | None = None,
+    question: str | None = None,
+    period: str | None = None,
+    by_question: bool = False,
+) -> SatisfactionResults:
+    """Satisfaction per unit x group and per unit (score, interval, rank, rank interval).
+
+    Office and viewer tokens see everything; a unit token sees its own unit; without a token
+    only published evaluations are shown. Outside the office, cells with fewer respondents
+    than the policy's suppression threshold have null statistics and ``suppressed: true``.
+    ``unit`` and ``group`` filter the rows, ``question`` and ``period`` what is counted.
+    """
+    return satisfaction_results(
+        session,
+        evaluation_id,
+        unit=unit,
+        group=group,
+        question=question,
+        period=period,
+        by_question=by_question,
+        viewer=principal,
+    )
+
+
+@router.get(
+    "/evaluations/{evaluation_id}/satisfaction-policy", response_model=SatisfactionPolicyPublic
+)
+def get_policy(evaluation_id: int, session: SessionDep) -> SatisfactionPolicyPublic:
+    """The policy in force (version 0 means the defaults, never saved) and the group weights."""
+    return policy_service.get_policy(session, evaluation_id)
+
+
+@router.put(
+    "/evaluations/{evaluation_id}/satisfaction-policy",
+    response_model=SatisfactionPolicyPublic,
+    responses={**_AUTH, 409: {"description": "The evaluation is published"}},
+)
+def put_policy(
+    evaluation_id: int,
+    data: SatisfactionPolicyPut,
+    request: Request,
+    session: SessionDep,
+    actor: ApiOffice,
+) -> SatisfactionPolicyPublic:
+    """Replace the policy: stores the next version and, when given, the group weights."""
+    return policy_service.set_policy(session, evaluation_id, data, actor, ip=client_ip(request))
+
+
+@router.get(
+    "/evaluations/{evaluation_id}/satisfaction-policy/versions",
+    response_model=list[PolicyVersionSummary],
+)
+def policy_versions(evaluation_id: int, session: SessionDep) -> list[PolicyVersionSummary]:
+    """Every stored version, newest first."""
+    return policy_service.history(session, evaluation_id)

@@ -1,0 +1,183 @@
+"""The office's satisfaction pages: results per category, and the policy form with history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from survey import organisation as org
+from survey.errors import N_, Invalid
+from survey.satisfaction import policy as policy_service
+from survey.satisfaction.schemas import LevelScore, SatisfactionPolicyPut
+from survey.satisfaction.service import satisfaction_results
+from web.context import settings_of
+from web.deps import OfficeUser, OfficeViewer, SessionDep
+from web.i18n import gettext, language_of
+from web.routers import browser_router
+from web.safety import client_ip
+from web.templating import render
+
+router = browser_router(prefix="/office/evaluations", include_in_schema=False)
+# Blank rows under the current levels, so a level can be added without JavaScript.
+SPARE_LEVEL_ROWS = 2
+
+
+@router.get("/{evaluation_id}/satisfaction", name="office_satisfaction")
+def satisfaction_page(
+    request: Request,
+    evaluation_id: int,
+    session: SessionDep,
+    principal: OfficeViewer,
+    period: str = "",
+    question: str = "",
+) -> Response:
+    results = satisfaction_results(
+        session,
+        evaluation_id,
+        period=period or None,
+        question=question or None,
+        viewer=principal,
+    )
+    evaluation = org.evaluation_public(session, org.get_evaluation(session, evaluation_id))
+    by_category: dict[str, list[object]] = {}
+    for unit in sorted(results.units, key=lambda u: (u.rank is None, u.rank or 0, u.unit)):
+        by_category.setdefault(unit.category, []).append(unit)
+    cells: dict[str, list[object]] = {}
+    for cell in results.cells:
+        cells.setdefault(cell.unit, []).append(cell)
+    return render(
+        request,
+        "office/satisfaction.html",
+        {
+            "principal": principal,
+            "evaluation": evaluation,
+            "results": results,
+            "by_category": by_category,
+            "cells": cells,
+            "groups": {g.code: g for g in org.list_groups(session)},
+            "period": period,
+            "question": question,
+        },
+    )
+
+
+@router.get("/{evaluation_id}/satisfaction/policy", name="office_satisfaction_policy")
+def policy_page(
+    request: Request, evaluation_id: int, session: SessionDep, principal: OfficeViewer
+) -> Response:
+    return _policy_form(request, session, evaluation_id, principal)
+
+
+def _policy_form(
+    request: Request,
+    session: SessionDep,
+    evaluation_id: int,
+    principal: object,
+    *,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    current = policy_service.get_policy(session, evaluation_id)
+    evaluation = org.evaluation_public(session, org.get_evaluation(session, evaluation_id))
+    levels = [*current.level_scores, *([None] * SPARE_LEVEL_ROWS)]
+    return render(
+        request,
+        "office/satisfaction_policy.html",
+        {
+            "principal": principal,
+            "evaluation": evaluation,
+            "policy": current,
+            "levels": levels,
+            "margins_text": policy_service.format_margins(current.margins),
+            "groups": org.list_groups(session),
+            "history": policy_service.history(session, evaluation_id),
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/{evaluation_id}/satisfaction/policy", name="office_satisfaction_policy_save")
+def policy_save(
+    request: Request,
+    evaluation_id: int,
+    session: SessionDep,
+    actor: OfficeUser,
+    level_code: Annotated[list[str] | None, Form()] = None,
+    level_score: Annotated[list[str] | None, Form()] = None,
+    satisfied: Annotated[list[int] | None, Form()] = None,
+    dont_know_code: Annotated[str, Form(max_length=32)] = "",
+    trim_k: Annotated[int, Form()] = 1,
+    min_n: Annotated[int, Form()] = 5,
+    confidence: Annotated[float, Form()] = 0.95,
+    rate_ci_method: Annotated[str, Form()] = "wilson",
+    combine_ci_method: Annotated[str, Form()] = "satterthwaite",
+    suppression_threshold: Annotated[int, Form()] = 5,
+    questions: Annotated[str, Form(max_length=2000)] = "",
+    margins: Annotated[str, Form(max_length=20000)] = "",
+    raked_groups: Annotated[list[str] | None, Form()] = None,
+    rank_draws: Annotated[int, Form()] = 2000,
+    rank_seed: Annotated[int, Form()] = 0,
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    language = language_of(request, settings_of(request).default_language)
+    try:
+        chosen = set(satisfied or [])
+        levels: list[LevelScore] = []
+        satisfied_codes: list[str] = []
+        for position, (code, score) in enumerate(
+            zip(level_code or [], level_score or [], strict=False)
+        ):
+            if not code.strip():
+                continue
+            try:
+                points = float(score)
+            except ValueError:
+                raise Invalid(
+                    N_("The score of the level %(code)s must be a number."),
+                    field="level_scores",
+                    code=code.strip(),
+                ) from None
+            levels.append(LevelScore(code=code.strip(), score=points))
+            if position in chosen:
+                satisfied_codes.append(code.strip())
+        data = SatisfactionPolicyPut.model_validate(
+            {
+                "level_scores": levels,
+                "satisfied_levels": satisfied_codes,
+                "dont_know_code": dont_know_code.strip() or None,
+                "trim_k": trim_k,
+                "min_n": min_n,
+                "confidence": confidence,
+                "rate_ci_method": rate_ci_method,
+                "combine_ci_method": combine_ci_method,
+                "suppression_threshold": suppression_threshold,
+                "questions": [q.strip() for q in questions.split(",") if q.strip()],
+                "margins": policy_service.parse_margins(margins),
+                "raked_groups": raked_groups or [],
+                "rank_draws": rank_draws,
+                "rank_seed": rank_seed,
+                "note": note,
+            }
+        )
+        policy_service.set_policy(session, evaluation_id, data, actor, ip=client_ip(request))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = gettext(
+            language,
+            N_("The policy is not valid at %(where)s: %(problem)s"),
+            where=where,
+            problem=first["msg"],
+        )
+        return _policy_form(request, session, evaluation_id, actor, error=message, status_code=422)
+    except Invalid as error:
+        message = gettext(language, error.message, **error.params)
+        return _policy_form(request, session, evaluation_id, actor, error=message, status_code=422)
+    return RedirectResponse(
+        request.url_for("office_satisfaction_policy", evaluation_id=evaluation_id).path,
+        status_code=303,
+    )
