@@ -12,3 +12,9 @@ app = FastAPI()
 async def submit(request: Request, slug: str) -> RedirectResponse:
     form = await request.form()
     return RedirectResponse(f"/s/{slug}/thanks?r={len(form)}", status_code=303)
+
+
+@app.post("/api/v1/ballots", status_code=201)
+async def ballot(request: Request) -> dict[str, str]:
+    await request.json()
+    return {"status": "cast"}

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     survey_rate_window_seconds: int = Field(default=600, ge=1)
     survey_rate_soft_limit: int = Field(default=300, ge=1)
     survey_rate_hard_limit: int = Field(default=3000, ge=1)
+    # Wrong ballot codes (well-formed, but unknown) tolerated per address in a window. Typos
+    # are caught by the check character and do not count, so a meeting room behind one
+    # address is not blocked by its delegates' slips.
+    ballot_guess_limit: int = Field(default=20, ge=1)
+    ballot_guess_window_seconds: int = Field(default=600, ge=1)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

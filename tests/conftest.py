@@ -23,9 +23,8 @@ import survey.models  # noqa: F401
 from survey import migrate
 from survey.config import Mode, Settings, configure
 from survey.db import build_engine, dispose_engines, get_engine
+from tests.factories import TEST_SECRET
 from web.app import create_app
-
-TEST_SECRET = "test-secret-" + "x" * 40
 
 
 def _database_url(tmp_root: Path) -> str:

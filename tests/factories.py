@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from survey.accounts import Principal, create_token, create_user
 from survey.models import (
+    BallotBatch,
     Evaluation,
     EvaluationStatus,
     GroupKind,
@@ -27,6 +28,7 @@ from survey.surveys.schemas import QuestionIn, SurveyCreate, SurveyUpdate
 _counter = itertools.count(1)
 ACTOR = Principal(name="test", role=Role.admin)
 PASSWORD = "correct horse battery"
+TEST_SECRET = "test-secret-" + "x" * 40  # the conftest's PINGYI_SECRET_KEY
 
 
 def _n() -> int:
@@ -146,3 +148,32 @@ def make_survey(
     if status == "closed":
         service.update_survey(session, survey.id, SurveyUpdate(status="closed"), ACTOR)  # type: ignore[arg-type]
     return survey, unit_rows, group_rows
+
+
+def make_ballot(
+    session: Session,
+    *,
+    units: int = 4,
+    codes: int = 5,
+    status: str = "open",
+    uniform_rule: str = "warn",
+    unit_comments: bool = False,
+    scale: str = "satisfaction3",
+) -> tuple[BallotBatch, list[Unit], list[str]]:
+    """An open ballot batch over ``units`` new units with ``codes`` issued codes (plaintext)."""
+    from survey.ballots import service as ballots
+    from survey.ballots.schemas import BatchCreate
+
+    evaluation = make_evaluation(session)
+    category = make_category(session)
+    unit_rows = [make_unit(session, category) for _ in range(units)]
+    group = make_group(session, kind="delegate")
+    batch = ballots.create_batch(session, BatchCreate(
+        evaluation_id=evaluation.id, group=group.code, title="测评", scale=scale,  # type: ignore[arg-type]
+        units=[u.code for u in unit_rows], uniform_rule=uniform_rule,  # type: ignore[arg-type]
+        unit_comments=unit_comments,
+    ), ACTOR)
+    issued = ballots.issue_codes(session, batch.id, codes, TEST_SECRET, ACTOR)  # type: ignore[arg-type]
+    if status != "draft":
+        ballots.set_status(session, batch.id, "open", ACTOR)  # type: ignore[arg-type]
+    return batch, unit_rows, [item.code for item in issued]

@@ -19,7 +19,20 @@ from survey.surveys.writer import SubmissionWriter
 from web import errors
 from web.headers import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from web.ratelimit import build_rate_limiter
-from web.routers import api_org, api_surveys, health, office, office_surveys, public, survey_form
+from web.routers import (
+    api_ballots,
+    api_org,
+    api_satisfaction,
+    api_surveys,
+    ballot,
+    health,
+    office,
+    office_ballots,
+    office_satisfaction,
+    office_surveys,
+    public,
+    survey_form,
+)
 
 log = logging.getLogger("pingyi")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -64,7 +77,20 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, public, survey_form, office, office_surveys, api_org, api_surveys):
+    for module in (
+        health,
+        public,
+        survey_form,
+        ballot,
+        office,
+        office_surveys,
+        office_ballots,
+        office_satisfaction,
+        api_org,
+        api_surveys,
+        api_ballots,
+        api_satisfaction,
+    ):
         app.include_router(module.router)
     # Compressed pages matter on a slow mobile network; the balancer may compress again.
     app.add_middleware(GZipMiddleware, minimum_size=800)

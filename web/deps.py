@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from survey import accounts
 from survey.accounts import Principal
@@ -28,6 +29,24 @@ def get_settings(request: Request) -> Settings:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+T = TypeVar("T")
+
+
+async def in_session(request: Request, work: Callable[[Session], T]) -> T:
+    """Run ``work`` with a session of its own, in one worker-thread call.
+
+    Async handlers use this instead of ``SessionDep``: a pooled connection held across several
+    thread hops can, under load, leave every worker thread waiting for a connection that a
+    request waiting for a thread holds.
+    """
+
+    def run() -> T:
+        with Session(engine_of(request), expire_on_commit=False) as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -54,6 +54,8 @@ def http_message(language: str, status: int) -> str:
 
 
 def status_for(error: DomainError) -> int:
+    if getattr(error, "retry_after", None) is not None:
+        return 429
     for kind, status in _STATUS:
         if isinstance(error, kind):
             return status
@@ -103,6 +105,9 @@ async def handle_domain_error(request: Request, error: Exception) -> Response:
         login = request.app.url_path_for("office_login")
         return RedirectResponse(f"{login}?next={quote(target)}", status_code=303)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        headers = {"Retry-After": str(retry_after)}
     language = _language(request)
     message = gettext(language, error.message, **error.params)
     # A submission can break several rules at once; the API lists them all.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import redis
+from starlette.concurrency import run_in_threadpool
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class RateLimiter(Protocol):
     blocking: bool  # whether ``hit`` does network I/O
 
     def hit(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict: ...
+
+    def peek(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
+        """The verdict the next hit would get, without counting one."""
+        ...
 
 
 class MemoryRateLimiter:
@@ -47,6 +52,15 @@ class MemoryRateLimiter:
                 self._prune(now, window_seconds)
         retry = max(1, int(window_seconds - (now - started)) + 1)
         return Verdict(count <= limit, 0 if count <= limit else retry, count)
+
+    def peek(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
+        now = time.monotonic()
+        with self._lock:
+            started, count = self._counts.get(f"{scope}:{ident}", (now, 0))
+        if now - started >= window_seconds:
+            count = 0
+        retry = max(1, int(window_seconds - (now - started)) + 1)
+        return Verdict(count < limit, 0 if count < limit else retry, count)
 
     def _prune(self, now: float, window_seconds: int) -> None:
         stale = [k for k, (start, _) in self._counts.items() if now - start >= window_seconds]
@@ -71,6 +85,27 @@ class RedisRateLimiter:
         retry = max(1, window + window_seconds - now)
         return Verdict(count <= limit, 0 if count <= limit else retry, count)
 
+    def peek(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
+        now = int(time.time())
+        window = now - now % window_seconds
+        raw = self._redis.get(f"pingyi:rl:{scope}:{ident}:{window}")
+        count = int(raw) if raw else 0
+        retry = max(1, window + window_seconds - now)
+        return Verdict(count < limit, 0 if count < limit else retry, count)
+
 
 def build_rate_limiter(redis_url: str) -> RateLimiter:
     return RedisRateLimiter(redis_url) if redis_url else MemoryRateLimiter()
+
+
+async def hit(limiter: RateLimiter, scope: str, ident: str, limit: int, window: int) -> Verdict:
+    """Count one hit; only a Redis round trip is sent to a worker thread."""
+    if limiter.blocking:
+        return await run_in_threadpool(limiter.hit, scope, ident, limit, window)
+    return limiter.hit(scope, ident, limit, window)
+
+
+async def peek(limiter: RateLimiter, scope: str, ident: str, limit: int, window: int) -> Verdict:
+    if limiter.blocking:
+        return await run_in_threadpool(limiter.peek, scope, ident, limit, window)
+    return limiter.peek(scope, ident, limit, window)

@@ -1,5 +1,16 @@
 """Table models. Importing this package registers every table on ``SQLModel.metadata``."""
 
+from survey.ballots.models import (
+    BallotBatch,
+    BallotBatchCategory,
+    BallotBatchUnit,
+    BallotCode,
+    BatchStatus,
+    CodeStatus,
+    PaperEntry,
+    PaperState,
+    UniformRule,
+)
 from survey.models.accounts import ApiToken, AuditLog, Role, User, WebSession
 from survey.models.org import (
     Evaluation,
@@ -20,6 +31,7 @@ from survey.models.responses import (
     Response,
     TimePrecision,
 )
+from survey.satisfaction.models import SatisfactionPolicyVersion
 from survey.surveys.models import (
     QuestionKind,
     Survey,
@@ -34,12 +46,20 @@ __all__ = [
     "Answer",
     "ApiToken",
     "AuditLog",
+    "BallotBatch",
+    "BallotBatchCategory",
+    "BallotBatchUnit",
+    "BallotCode",
+    "BatchStatus",
     "Channel",
+    "CodeStatus",
     "Comment",
     "Evaluation",
     "EvaluationStatus",
     "GroupKind",
     "GroupWeight",
+    "PaperEntry",
+    "PaperState",
     "Period",
     "PeriodKind",
     "QualityFlag",
@@ -47,6 +67,7 @@ __all__ = [
     "RespondentGroup",
     "Response",
     "Role",
+    "SatisfactionPolicyVersion",
     "Survey",
     "SurveyCategory",
     "SurveyGroup",
@@ -54,6 +75,7 @@ __all__ = [
     "SurveyStatus",
     "SurveyUnit",
     "TimePrecision",
+    "UniformRule",
     "Unit",
     "UnitCategory",
     "User",

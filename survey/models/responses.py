@@ -71,6 +71,13 @@ class Response(SQLModel, table=True):
     submission_key: str | None = Field(default=None, max_length=64)
     # SHA-256 of the submitted content, to tell a retry from a different submission.
     submission_hash: str | None = Field(default=None, max_length=64)
+    # The ballot batch a ballot belongs to (never the code that cast it).
+    ballot_batch_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("ballot_batch.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
 
 
 class Answer(SQLModel, table=True):

@@ -19,6 +19,9 @@ class ScaleKind(StrEnum):
     five_point = "five_point"  # 1 (very dissatisfied) .. 5 (very satisfied)
     zero_ten = "zero_ten"  # 0 .. 10
     nps = "nps"  # 0 .. 10, "how likely to recommend"
+    # The usual delegate ballots (民主测评票):
+    satisfaction3 = "satisfaction3"  # 满意 / 基本满意 / 不满意
+    grade4 = "grade4"  # 优秀 / 良好 / 一般 / 较差
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,25 @@ SCALES: dict[ScaleKind, Scale] = {
             Level("fairly_satisfied", N_("Fairly satisfied"), 80.0),
             Level("basically_satisfied", N_("Basically satisfied"), 60.0),
             Level("dissatisfied", N_("Dissatisfied"), 0.0),
+            _DONT_KNOW_LEVEL,
+        ),
+    ),
+    ScaleKind.satisfaction3: Scale(
+        ScaleKind.satisfaction3,
+        (
+            Level("satisfied", N_("Satisfied"), 100.0),
+            Level("basically_satisfied", N_("Basically satisfied"), 60.0),
+            Level("dissatisfied", N_("Dissatisfied"), 0.0),
+            _DONT_KNOW_LEVEL,
+        ),
+    ),
+    ScaleKind.grade4: Scale(
+        ScaleKind.grade4,
+        (
+            Level("excellent", N_("Excellent"), 100.0),
+            Level("good", N_("Good"), 80.0),
+            Level("fair", N_("Fair"), 60.0),
+            Level("poor", N_("Poor"), 0.0),
             _DONT_KNOW_LEVEL,
         ),
     ),

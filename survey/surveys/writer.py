@@ -239,8 +239,17 @@ def write_submissions(
             )
         )
         answers.extend(
-            (response_id, seq, plan.evaluation_id, plan.period_id, plan.group_id, row.unit_id,
-             row.question, row.level, row.value)
+            (
+                response_id,
+                seq,
+                plan.evaluation_id,
+                plan.period_id,
+                plan.group_id,
+                row.unit_id,
+                row.question,
+                row.level,
+                row.value,
+            )
             for seq, row in enumerate(plan.answers)
         )
         comments.extend(
@@ -254,12 +263,29 @@ def write_submissions(
 
 # Column orders of the tuples ``insert_rows`` takes.
 RESPONSE_COLUMNS = (
-    "id", "evaluation_id", "period_id", "group_id", "channel", "submitted_at", "time_precision",
-    "quality_flags", "cell_key", "survey_id", "submission_key", "submission_hash",
+    "id",
+    "evaluation_id",
+    "period_id",
+    "group_id",
+    "channel",
+    "submitted_at",
+    "time_precision",
+    "quality_flags",
+    "cell_key",
+    "survey_id",
+    "submission_key",
+    "submission_hash",
 )
 ANSWER_COLUMNS = (
-    "response_id", "seq", "evaluation_id", "period_id", "group_id", "unit_id", "question",
-    "level", "value",
+    "response_id",
+    "seq",
+    "evaluation_id",
+    "period_id",
+    "group_id",
+    "unit_id",
+    "question",
+    "level",
+    "value",
 )
 COMMENT_COLUMNS = ("response_id", "seq", "evaluation_id", "unit_id", "question", "text")
 _SUBMITTED_AT = RESPONSE_COLUMNS.index("submitted_at")

@@ -14,6 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from survey import accounts, audit, demo, migrate
 from survey.accounts import Principal
+from survey.ballots import service as ballot_service
 from survey.config import Mode, Settings, configure, get_settings
 from survey.db import get_engine, session_scope
 from survey.errors import DomainError
@@ -96,7 +97,7 @@ def _load_demo(settings: Settings) -> demo.DemoInfo:
         bar.update(task, description=_("Loading the demo city"))
         with session_scope(get_engine(settings)) as session:
             try:
-                info = demo.load_demo(session)
+                info = demo.load_demo(session, secret=settings.secret_key)
             except DomainError as error:
                 raise _fail(error) from None
         bar.update(task, description=_("Demo loaded"))
@@ -115,6 +116,16 @@ def _load_demo(settings: Settings) -> demo.DemoInfo:
 
 def _print_demo_login(info: demo.DemoInfo) -> None:
     base = get_settings().public_base_url
+    console.print(
+        _(
+            "Delegate ballots: %(n)s batches, %(cast)s ballots cast. Try %(url)s with a code: "
+            "%(codes)s",
+            n=info.ballot_batches,
+            cast=info.ballots_cast,
+            url=f"{base}/b",
+            codes=", ".join(info.try_codes),
+        )
+    )
     console.print(
         _(
             "Citizen survey: %(url)s (%(n)s seeded responses)",
@@ -306,3 +317,226 @@ def survey_export(
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+# Satisfaction: importing responses, exporting results ------------------------------------
+
+import_app = typer.Typer(help="Import data from files.", no_args_is_help=True)
+results_app = typer.Typer(help="Results as JSON, CSV or XLSX files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(results_app, name="results")
+
+
+@import_app.command("responses")
+def import_responses_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file.")],
+    evaluation: Annotated[int, typer.Option(help="Evaluation id the responses belong to.")],
+    period: Annotated[str | None, typer.Option(help="Period code, e.g. Q4.")] = None,
+) -> None:
+    """Import responses in long format: one row per answer, with the columns
+    respondent_id, group, unit, question, answer and any weighting-cell columns.
+    All or nothing: a file with any bad row stores nothing."""
+    from survey.satisfaction.importer import ImportRejected, import_responses
+
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            report = import_responses(
+                session,
+                evaluation,
+                file.read_bytes(),
+                file.name,
+                actor=CLI_ACTOR,
+                period=period,
+            )
+        except ImportRejected as error:
+            err_console.print(f"[red]{_(error.message, **error.params)}[/red]")
+            for problem in error.errors:
+                err_console.print(
+                    _(
+                        "Row %(row)s, column %(column)s: %(problem)s",
+                        row=problem.row,
+                        column=problem.column,
+                        problem=_(problem.message, **problem.params),
+                    ),
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            if error.more:
+                err_console.print(_("… and %(n)s more.", n=error.more))
+            raise typer.Exit(1) from None
+        except DomainError as error:
+            raise _fail(error) from None
+    console.print(
+        _(
+            "Imported %(respondents)s respondents with %(answers)s answers into evaluation "
+            "%(evaluation)s.",
+            respondents=report.respondents,
+            answers=report.answers,
+            evaluation=report.evaluation_id,
+        )
+    )
+
+
+@results_app.command("satisfaction")
+def results_satisfaction(
+    evaluation: Annotated[int, typer.Argument(help="Evaluation id.")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="json, csv or xlsx.", case_sensitive=False)
+    ] = "json",
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+    table: Annotated[str, typer.Option(help="For CSV: units or cells.")] = "units",
+    period: Annotated[str | None, typer.Option(help="Period code.")] = None,
+    question: Annotated[str | None, typer.Option(help="Score this question alone.")] = None,
+    by_question: Annotated[bool, typer.Option(help="Cells per question too.")] = False,
+    unit: Annotated[
+        str | None, typer.Option(help="Export as this unit sees it (its rows, small cells hidden).")
+    ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(help="Export as the public sees it (published only, small cells hidden)."),
+    ] = False,
+) -> None:
+    """Satisfaction scores, intervals and ranks of an evaluation (office view by default)."""
+    from survey import organisation as org
+    from survey.satisfaction import export
+    from survey.satisfaction.service import satisfaction_results
+
+    output_format = output_format.lower()
+    if output_format not in ("json", "csv", "xlsx") or table not in ("units", "cells"):
+        message = _("Choose --format json, csv or xlsx and --table units or cells.")
+        err_console.print(f"[red]{message}[/red]")
+        raise typer.Exit(2)
+    if output_format == "xlsx" and out is None:
+        message = _("XLSX needs --out FILE.")
+        err_console.print(f"[red]{message}[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            viewer: Principal | None = CLI_ACTOR
+            if unit is not None:
+                viewer = Principal(
+                    name="cli", role=Role.unit, unit_id=org.unit_by_code(session, unit).id
+                )
+            elif public:
+                viewer = None
+            results = satisfaction_results(
+                session,
+                evaluation,
+                period=period,
+                question=question,
+                by_question=by_question,
+                viewer=viewer,
+            )
+        except DomainError as error:
+            raise _fail(error) from None
+    if output_format == "xlsx":
+        assert out is not None
+        out.write_bytes(export.to_xlsx(results))
+        return
+    text_out = (
+        export.to_json(results) + "\n"
+        if output_format == "json"
+        else export.to_csv(results, "cells" if table == "cells" else "units")
+    )
+    if out is None:
+        sys.stdout.write(text_out)
+    else:
+        # With a byte-order mark, spreadsheet programs open the CSV as UTF-8.
+        out.write_text(text_out, encoding="utf-8-sig" if output_format == "csv" else "utf-8")
+
+
+codes_app = typer.Typer(help="Ballot codes (测评码): issue, void, status.", no_args_is_help=True)
+app.add_typer(codes_app, name="codes")
+
+
+@codes_app.command("issue")
+def codes_issue(
+    batch: Annotated[int, typer.Option(help="Ballot batch id.")],
+    count: Annotated[int, typer.Option(help="How many codes.")],
+    out: Annotated[Path, typer.Option(help="CSV file to write; the card sheet goes beside it.")],
+) -> None:
+    """Issue codes: writes OUT (CSV with serial and code), OUT's .html card sheet and a ZIP of
+    QR images. This is the only copy of the codes; the database keeps their hashes."""
+    from web.ballot_sheet import issued_files
+
+    settings = _settings()
+    if out.exists():
+        message = _("%(path)s exists; codes are never overwritten.", path=out)
+        err_console.print(f"[red]{message}[/red]")
+        raise typer.Exit(1)
+    with session_scope(get_engine(settings)) as session:
+        try:
+            batch_row = ballot_service.get_batch(session, batch)
+            issued = ballot_service.issue_codes(
+                session, batch, count, settings.secret_key, CLI_ACTOR
+            )
+        except DomainError as error:
+            raise _fail(error) from None
+    files = issued_files(
+        batch_row.title, settings.public_base_url, issued, language=settings.default_language
+    )
+    out.write_text(files.csv, encoding="utf-8")
+    sheet = out.with_suffix(".html")
+    sheet.write_text(files.sheet, encoding="utf-8")
+    archive = out.with_name(out.stem + "-qr.zip")
+    archive.write_bytes(files.bundle())
+    console.print(
+        _(
+            "Issued %(n)s codes (serials %(first)s-%(last)s): %(csv)s, %(sheet)s, %(zip)s",
+            n=len(issued),
+            first=issued[0].serial,
+            last=issued[-1].serial,
+            csv=out,
+            sheet=sheet,
+            zip=archive,
+        )
+    )
+
+
+@codes_app.command("void")
+def codes_void(
+    batch: Annotated[int, typer.Option(help="Ballot batch id.")],
+    serial: Annotated[list[int] | None, typer.Option(help="Serial printed on a lost card.")] = None,
+    code: Annotated[list[str] | None, typer.Option(help="A code to cancel.")] = None,
+) -> None:
+    """Cancel unused codes (lost cards) by serial number or by code."""
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            voided = ballot_service.void_codes(
+                session,
+                batch,
+                CLI_ACTOR,
+                serials=serial or [],
+                typed_codes=code or [],
+                secret=settings.secret_key,
+            )
+        except DomainError as error:
+            raise _fail(error) from None
+    console.print(_("Cancelled %(n)s codes.", n=voided))
+
+
+@codes_app.command("status")
+def codes_status(batch: Annotated[int, typer.Option(help="Ballot batch id.")]) -> None:
+    """Issued, used, void and remaining codes of a batch."""
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            turnout = ballot_service.turnout(session, ballot_service.get_batch(session, batch))
+        except DomainError as error:
+            raise _fail(error) from None
+    console.print(
+        _(
+            "%(title)s: issued %(issued)s, used %(used)s, void %(void)s, remaining %(left)s "
+            "(%(share)s%%)",
+            title=turnout.title,
+            issued=turnout.issued,
+            used=turnout.used,
+            void=turnout.void,
+            left=turnout.remaining,
+            share=round(turnout.share * 100, 1),
+        )
+    )

@@ -30,7 +30,7 @@ from survey.surveys.submission import SubmissionInput, validate
 from survey.surveys.writer import Submission, SurveyNotAccepting
 from survey.timeutil import utcnow
 from web.context import settings_of
-from web.deps import ApiOffice, BearerPrincipal, SessionDep, bearer_principal
+from web.deps import ApiOffice, BearerPrincipal, SessionDep, bearer_principal, in_session
 from web.routers.survey_form import rate_limit
 
 router = APIRouter(prefix="/api/v1", tags=["surveys"])
@@ -171,15 +171,16 @@ async def submit_response(
     survey_id: int,
     data: ResponseIn,
     request: Request,
-    session: SessionDep,
     idempotency_key: Annotated[str | None, Header(max_length=64)] = None,
 ) -> Response:
     """Submit one respondent's answers, as the form does. Retrying with the same
     ``Idempotency-Key`` and body returns the first receipt and stores nothing new."""
     if not idempotency_key or not idempotency_key.strip():
         raise MissingIdempotencyKey()
-    survey = await run_in_threadpool(service.get_survey, session, survey_id)
-    definition = await run_in_threadpool(request.app.state.definitions.get, survey.slug)
+    # One thread hop with a session of its own; no pooled connection is held while waiting.
+    slug = await in_session(request, lambda session: service.get_survey(session, survey_id).slug)
+    cache = request.app.state.definitions
+    definition = cache.cached(slug) or await run_in_threadpool(cache.get, slug)
     refusal = definition.refusal()
     if refusal:
         raise SurveyNotAccepting(refusal)

@@ -20,6 +20,7 @@ from survey.surveys.submission import (
 )
 from survey.surveys.writer import KeyReused, Submission, SurveyNotAccepting, receipt_for
 from survey.timeutil import utcnow
+from web import ratelimit
 from web.context import settings_of
 from web.csrf import CsrfFailed, verify_csrf
 from web.errors import http_message
@@ -248,18 +249,13 @@ async def survey_submit(request: Request, slug: str) -> Response:
 async def rate_limit(request: Request) -> str:
     """'ok', 'flag' (store, but flag for review) or 'refuse' for this address."""
     settings = settings_of(request)
-    limiter = request.app.state.rate_limiter
-    args = (
+    verdict = await ratelimit.hit(
+        request.app.state.rate_limiter,
         "survey",
         client_ip(request),
         settings.survey_rate_hard_limit,
         settings.survey_rate_window_seconds,
     )
-    # The in-process counter never waits; only a Redis round trip belongs on a thread.
-    if limiter.blocking:
-        verdict = await run_in_threadpool(limiter.hit, *args)
-    else:
-        verdict = limiter.hit(*args)
     if not verdict.allowed:
         return "refuse"
     # The hit count is what the hard limit saw; the soft limit reuses it.
