@@ -168,11 +168,19 @@ def make_ballot(
     category = make_category(session)
     unit_rows = [make_unit(session, category) for _ in range(units)]
     group = make_group(session, kind="delegate")
-    batch = ballots.create_batch(session, BatchCreate(
-        evaluation_id=evaluation.id, group=group.code, title="测评", scale=scale,  # type: ignore[arg-type]
-        units=[u.code for u in unit_rows], uniform_rule=uniform_rule,  # type: ignore[arg-type]
-        unit_comments=unit_comments,
-    ), ACTOR)
+    batch = ballots.create_batch(
+        session,
+        BatchCreate(
+            evaluation_id=evaluation.id,
+            group=group.code,
+            title="测评",
+            scale=scale,  # type: ignore[arg-type]
+            units=[u.code for u in unit_rows],
+            uniform_rule=uniform_rule,  # type: ignore[arg-type]
+            unit_comments=unit_comments,
+        ),
+        ACTOR,
+    )
     issued = ballots.issue_codes(session, batch.id, codes, TEST_SECRET, ACTOR)  # type: ignore[arg-type]
     if status != "draft":
         ballots.set_status(session, batch.id, "open", ACTOR)  # type: ignore[arg-type]

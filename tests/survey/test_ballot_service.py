@@ -43,7 +43,9 @@ def test_each_refusal_has_its_own_reason(session: Session) -> None:
     batch, units, issued = make_ballot(session, codes=4)
     assert batch.id is not None
     with pytest.raises(service.CodeMistyped):
-        service.find_code(session, TEST_SECRET, issued[0][:-1] + ("0" if issued[0][-1] != "0" else "1"))
+        service.find_code(
+            session, TEST_SECRET, issued[0][:-1] + ("0" if issued[0][-1] != "0" else "1")
+        )
     with pytest.raises(service.CodeUnknown):
         service.find_code(session, TEST_SECRET, codes.new_code())
     service.void_codes(session, batch.id, ACTOR, serials=[2])
@@ -51,15 +53,16 @@ def test_each_refusal_has_its_own_reason(session: Session) -> None:
         service.find_code(session, TEST_SECRET, issued[1])
     code, _ = service.find_code(session, TEST_SECRET, codes.display(issued[0]).lower())
     ballot = service.load_ballot(session, batch)
-    plan = service.check_ballot(ballot, {**_all(units), units[0].code: "dissatisfied"}, {},
-                                confirm_uniform=False)
+    plan = service.check_ballot(
+        ballot, {**_all(units), units[0].code: "dissatisfied"}, {}, confirm_uniform=False
+    )
     service.cast(session, TEST_SECRET, code, plan, ballot)
     with pytest.raises(service.CodeUsed):
         service.find_code(session, TEST_SECRET, issued[0])
     service.set_status(session, batch.id, "closed", ACTOR)  # type: ignore[arg-type]
     with pytest.raises(service.BatchClosed):
         service.find_code(session, TEST_SECRET, issued[2])
-    draft, _, draft_codes = make_ballot(session, status="draft")
+    _draft, _, draft_codes = make_ballot(session, status="draft")
     with pytest.raises(service.BatchNotOpen):
         service.find_code(session, TEST_SECRET, draft_codes[0])
     turnout = service.turnout(session, batch)
@@ -70,8 +73,9 @@ def test_ballot_rules(session: Session) -> None:
     batch, units, _ = make_ballot(session, units=4, uniform_rule="warn")
     ballot = service.load_ballot(session, batch)
     with pytest.raises(service.BallotInvalid) as missing:
-        service.check_ballot(ballot, {units[0].code: "satisfied", "NOPE": "satisfied"}, {},
-                             confirm_uniform=False)
+        service.check_ballot(
+            ballot, {units[0].code: "satisfied", "NOPE": "satisfied"}, {}, confirm_uniform=False
+        )
     fields = {e.field for e in missing.value.errors}
     assert fields == {"r.NOPE", *(f"r.{u.code}" for u in units[1:])}
     with pytest.raises(service.BallotInvalid):
@@ -80,12 +84,14 @@ def test_ballot_rules(session: Session) -> None:
         service.check_ballot(ballot, _all(units), {}, confirm_uniform=False)
     assert service.check_ballot(ballot, _all(units), {}, confirm_uniform=True).uniform
     # "Don't know" everywhere is an abstention, not a uniform verdict.
-    assert not service.check_ballot(ballot, _all(units, "dont_know"), {},
-                                    confirm_uniform=False).uniform
+    assert not service.check_ballot(
+        ballot, _all(units, "dont_know"), {}, confirm_uniform=False
+    ).uniform
     strict, strict_units, _ = make_ballot(session, units=3, uniform_rule="refuse")
     with pytest.raises(service.UniformRefused):
-        service.check_ballot(service.load_ballot(session, strict), _all(strict_units), {},
-                             confirm_uniform=True)
+        service.check_ballot(
+            service.load_ballot(session, strict), _all(strict_units), {}, confirm_uniform=True
+        )
 
 
 def test_an_excluded_unit_is_not_on_the_ballot(session: Session) -> None:
@@ -94,10 +100,17 @@ def test_an_excluded_unit_is_not_on_the_ballot(session: Session) -> None:
 
     category = make_category(session)
     own, other = make_unit(session, category), make_unit(session, category)
-    batch = service.create_batch(session, BatchCreate(
-        evaluation_id=make_evaluation(session).id, group=make_group(session, kind="delegate").code,  # type: ignore[arg-type]
-        title="本部门干部测评", categories=[category.code], excluded_unit=own.code,
-    ), ACTOR)
+    batch = service.create_batch(
+        session,
+        BatchCreate(
+            evaluation_id=make_evaluation(session).id,
+            group=make_group(session, kind="delegate").code,  # type: ignore[arg-type]
+            title="本部门干部测评",
+            categories=[category.code],
+            excluded_unit=own.code,
+        ),
+        ACTOR,
+    )
     assert [u.code for u in service.load_ballot(session, batch).units] == [other.code]
 
 
@@ -107,10 +120,16 @@ def test_public_groups_do_not_get_ballots(session: Session) -> None:
 
     unit = make_unit(session, make_category(session))
     with pytest.raises(Invalid):
-        service.create_batch(session, BatchCreate(
-            evaluation_id=make_evaluation(session).id, group=make_group(session).code,  # type: ignore[arg-type]
-            title="x", units=[unit.code],
-        ), ACTOR)
+        service.create_batch(
+            session,
+            BatchCreate(
+                evaluation_id=make_evaluation(session).id,
+                group=make_group(session).code,  # type: ignore[arg-type]
+                title="x",
+                units=[unit.code],
+            ),
+            ACTOR,
+        )
 
 
 def test_fifty_concurrent_casts_with_one_code_store_one_ballot(
@@ -118,8 +137,9 @@ def test_fifty_concurrent_casts_with_one_code_store_one_ballot(
 ) -> None:
     batch, units, issued = make_ballot(session, units=5)
     ballot = service.load_ballot(session, batch)
-    plan = service.check_ballot(ballot, {**_all(units), units[0].code: "dont_know"}, {},
-                                confirm_uniform=False)
+    plan = service.check_ballot(
+        ballot, {**_all(units), units[0].code: "dont_know"}, {}, confirm_uniform=False
+    )
 
     def attempt(_: int) -> str:
         with Session(engine) as own:
@@ -143,8 +163,7 @@ def test_paper_ballots_need_two_matching_readings(session: Session) -> None:
     batch, units, _ = make_ballot(session, units=3)
     assert batch.id is not None
     first, second, third = (Principal(f"clerk{i}", Role.clerk) for i in range(3))
-    sheet = {units[0].code: "satisfied", units[1].code: "dissatisfied",
-             units[2].code: "dont_know"}
+    sheet = {units[0].code: "satisfied", units[1].code: "dissatisfied", units[2].code: "dont_know"}
     assert paper.enter_sheet(session, batch.id, "001", sheet, {}, first).state == "pending"
     with pytest.raises(paper.SameClerkTwice):
         paper.enter_sheet(session, batch.id, "001", sheet, {}, first)

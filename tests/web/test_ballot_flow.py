@@ -25,7 +25,7 @@ def _csrf(client: TestClient) -> str:
     return TOKEN.search(client.get("/b").text).group(1)  # type: ignore[union-attr]
 
 
-def _cast(client: TestClient, code: str, answers: dict[str, str], **extra: str):  # noqa: ANN202
+def _cast(client: TestClient, code: str, answers: dict[str, str], **extra: str):
     token = _csrf(client)
     fields = {"csrf_token": token, "code": code, **{f"r.{k}": v for k, v in answers.items()}}
     review = client.post("/b/review", data=fields)
@@ -40,8 +40,11 @@ def test_enter_review_submit_and_reuse_refused(client: TestClient, session: Sess
     assert opened.status_code == 200
     assert opened.headers["cache-control"] == "no-store"
     assert all(u.name in opened.text for u in units)
-    answers = {units[0].code: "satisfied", units[1].code: "basically_satisfied",
-               units[2].code: "dont_know"}
+    answers = {
+        units[0].code: "satisfied",
+        units[1].code: "basically_satisfied",
+        units[2].code: "dont_know",
+    }
     fields = {"csrf_token": token, "code": issued[0], **{f"r.{k}": v for k, v in answers.items()}}
     review = client.post("/b/review", data=fields)
     assert "核对您的选票" in review.text and "基本满意" in review.text
@@ -61,17 +64,19 @@ def test_enter_review_submit_and_reuse_refused(client: TestClient, session: Sess
     ],
 )
 def test_typo_unknown_and_void_codes_get_distinct_messages(
-    client: TestClient, session: Session, mangle, status: int, message: str  # noqa: ANN001
+    client: TestClient, session: Session, mangle, status: int, message: str
 ) -> None:
     batch, _, issued = make_ballot(session, codes=3)
     service.void_codes(session, batch.id, ACTOR, serials=[3])  # type: ignore[arg-type]
-    response = client.post("/b", data={"csrf_token": _csrf(client), "code": mangle(issued[0], issued[2])})
+    response = client.post(
+        "/b", data={"csrf_token": _csrf(client), "code": mangle(issued[0], issued[2])}
+    )
     assert response.status_code == status
     assert message in response.text
 
 
 def test_closed_batch_refuses(client: TestClient, session: Session) -> None:
-    batch, units, issued = make_ballot(session)
+    batch, _units, issued = make_ballot(session)
     service.set_status(session, batch.id, "closed", ACTOR)  # type: ignore[arg-type]
     response = client.post("/b", data={"csrf_token": _csrf(client), "code": issued[0]})
     assert response.status_code == 409 and "本次测评已结束" in response.text
@@ -108,8 +113,10 @@ def test_guessing_is_rate_limited_but_typos_are_not(
 
 def test_api_casts_with_the_same_rules(client: TestClient, session: Session) -> None:
     _, units, issued = make_ballot(session, units=2)
-    body = {"code": codes.display(issued[0]), "answers": {units[0].code: "satisfied",
-                                                          units[1].code: "dissatisfied"}}
+    body = {
+        "code": codes.display(issued[0]),
+        "answers": {units[0].code: "satisfied", units[1].code: "dissatisfied"},
+    }
     assert client.post("/api/v1/ballots", json=body).status_code == 201
     reused = client.post("/api/v1/ballots", json=body)
     assert reused.status_code == 409 and reused.json()["error"]["code"] == "CodeUsed"
@@ -149,18 +156,30 @@ def test_nothing_stored_or_logged_reveals_the_casting_order_or_a_code(
         # The database as its owner sees it: every table, every column, in stored order.
         dump = []
         for table in inspect(connection).get_table_names():
-            for row in connection.execute(text(f"SELECT * FROM {table}")):  # noqa: S608
+            for row in connection.execute(text(f"SELECT * FROM {table}")):
                 dump.append(" ".join(str(v) for v in row))
-        responses = list(connection.execute(text(
-            "SELECT id, submitted_at FROM response WHERE ballot_batch_id = :b"), {"b": batch.id}))
-        answers = list(connection.execute(text(
-            "SELECT response_id, unit_id, level FROM answer WHERE evaluation_id = :e"),
-            {"e": batch.evaluation_id}))
+        responses = list(
+            connection.execute(
+                text("SELECT id, submitted_at FROM response WHERE ballot_batch_id = :b"),
+                {"b": batch.id},
+            )
+        )
+        answers = list(
+            connection.execute(
+                text("SELECT response_id, unit_id, level FROM answer WHERE evaluation_id = :e"),
+                {"e": batch.evaluation_id},
+            )
+        )
         rowids = (
-            [r[0] for r in connection.execute(text(
-                "SELECT id FROM response WHERE ballot_batch_id = :b ORDER BY rowid"),
-                {"b": batch.id})]
-            if connection.dialect.name == "sqlite" else None
+            [
+                r[0]
+                for r in connection.execute(
+                    text("SELECT id FROM response WHERE ballot_batch_id = :b ORDER BY rowid"),
+                    {"b": batch.id},
+                )
+            ]
+            if connection.dialect.name == "sqlite"
+            else None
         )
     by_response: dict[str, dict[int, str]] = {}
     for response_id, unit_id, level in answers:
@@ -171,8 +190,9 @@ def test_nothing_stored_or_logged_reveals_the_casting_order_or_a_code(
     stored_order = [cast_index[rid] for rid, _ in responses]
     id_order = [cast_index[rid] for rid in sorted(cast_index)]
     answer_order = list(dict.fromkeys(cast_index[rid] for rid, _, _ in answers))
-    for order in [stored_order, id_order, answer_order] + ([
-        [cast_index[rid] for rid in rowids]] if rowids else []):
+    for order in [stored_order, id_order, answer_order] + (
+        [[cast_index[rid] for rid in rowids]] if rowids else []
+    ):
         rho = spearmanr(range(200), order).statistic
         assert abs(rho) < 0.25, rho
     assert len({str(when) for _, when in responses}) == 1  # the day, nothing finer

@@ -16,7 +16,6 @@ from sqlmodel import Session
 from survey.ballots import codes, service
 from survey.models import Role
 from tests.factories import (
-    ACTOR,
     PASSWORD,
     bearer,
     make_ballot,
@@ -34,8 +33,9 @@ TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 def _sign_in(client: TestClient, username: str) -> str:
     token = TOKEN.search(client.get("/office/login").text).group(1)  # type: ignore[union-attr]
-    client.post("/office/login", data={"username": username, "password": PASSWORD,
-                                       "csrf_token": token})
+    client.post(
+        "/office/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+    )
     return token
 
 
@@ -46,38 +46,56 @@ def test_api_batches_codes_and_turnout(client: TestClient, session: Session) -> 
     for _ in range(3):
         make_unit(session, category)
     group = make_group(session, kind="delegate")
-    body = {"evaluation_id": evaluation.id, "group": group.code, "title": "人大代表测评",
-            "categories": [category.code], "period": "Q4"}
+    body = {
+        "evaluation_id": evaluation.id,
+        "group": group.code,
+        "title": "人大代表测评",
+        "categories": [category.code],
+        "period": "Q4",
+    }
     assert client.get("/api/v1/ballot-batches").status_code == 401
     created = client.post("/api/v1/ballot-batches", json=body, headers=office)
     assert created.status_code == 201, created.text
     batch_id = created.json()["id"]
     assert len(created.json()["units"]) == 3 and created.json()["scale"] == "satisfaction3"
-    issued = client.post(f"/api/v1/ballot-batches/{batch_id}/codes", json={"count": 4},
-                         headers=office)
+    issued = client.post(
+        f"/api/v1/ballot-batches/{batch_id}/codes", json={"count": 4}, headers=office
+    )
     assert issued.status_code == 201
     plain = [item["code"] for item in issued.json()]
     assert all(codes.normalise(c) == c for c in plain)
     client.patch(f"/api/v1/ballot-batches/{batch_id}", json={"status": "open"}, headers=office)
-    voided = client.post(f"/api/v1/ballot-batches/{batch_id}/codes/void",
-                         json={"serials": [4]}, headers=office)
+    voided = client.post(
+        f"/api/v1/ballot-batches/{batch_id}/codes/void", json={"serials": [4]}, headers=office
+    )
     assert voided.json() == {"voided": 1}
     viewer = bearer(make_token(session, Role.viewer))
-    assert client.post(f"/api/v1/ballot-batches/{batch_id}/codes", json={"count": 1},
-                       headers=viewer).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/ballot-batches/{batch_id}/codes", json={"count": 1}, headers=viewer
+        ).status_code
+        == 403
+    )
     turnout = client.get(f"/api/v1/ballot-batches/{batch_id}/turnout", headers=viewer).json()
     assert {k: turnout[k] for k in ("issued", "used", "void", "remaining")} == {
-        "issued": 3, "used": 0, "void": 1, "remaining": 3}
+        "issued": 3,
+        "used": 0,
+        "void": 1,
+        "remaining": 3,
+    }
     listed = client.get("/api/v1/ballot-batches", headers=viewer).json()
     assert [b["id"] for b in listed] == [batch_id]
 
 
-def test_issue_from_the_office_downloads_the_only_copy(client: TestClient, session: Session) -> None:
+def test_issue_from_the_office_downloads_the_only_copy(
+    client: TestClient, session: Session
+) -> None:
     batch, _, _ = make_ballot(session, codes=1)
     make_user(session, username="kaohe")
     token = _sign_in(client, "kaohe")
-    download = client.post(f"/office/ballots/{batch.id}/codes", data={"csrf_token": token,
-                                                                       "count": "10"})
+    download = client.post(
+        f"/office/ballots/{batch.id}/codes", data={"csrf_token": token, "count": "10"}
+    )
     assert download.status_code == 200
     assert download.headers["content-type"] == "application/zip"
     bundle = zipfile.ZipFile(io.BytesIO(download.content))
@@ -105,8 +123,10 @@ def test_clerks_enter_paper_ballots_twice(client: TestClient, session: Session) 
     for clerk, expected in (("clerk1", "等待第二次录入"), ("clerk2", "已采纳")):
         client.cookies.clear()
         token = _sign_in(client, clerk)
-        page = client.post(f"/office/ballots/{batch.id}/paper",
-                           data={"csrf_token": token, "sheet_no": "A-17", **sheet})
+        page = client.post(
+            f"/office/ballots/{batch.id}/paper",
+            data={"csrf_token": token, "sheet_no": "A-17", **sheet},
+        )
         assert page.status_code == 200 and expected in page.text
     assert service.turnout(session, batch).used == 0  # paper ballots consume no codes
 
