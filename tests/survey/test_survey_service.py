@@ -147,6 +147,8 @@ def test_counts_and_office_decisions_on_flagged_responses(session: Session) -> N
     assert after.counted == count.counted + 1
     service.decide_quality(session, target.id, "exclude", ACTOR)
     assert service.response_count(session, survey.id).counted == count.counted  # type: ignore[arg-type]
-    entries = session.exec(select(AuditLog).where(AuditLog.action == "response.quality")).all()
+    entries = session.exec(
+        select(AuditLog).where(AuditLog.action == "response.quality").order_by(AuditLog.id)  # type: ignore[arg-type]
+    ).all()
     assert [e.detail["decision"] for e in entries] == ["include", "exclude"]
     assert session.get(Response, target.id).quality_decision == "exclude"  # type: ignore[union-attr]
