@@ -132,13 +132,16 @@ def satisfaction_results(
     period: str | None = None,
     by_question: bool = False,
     viewer: Principal | None = None,
+    rank_intervals: bool = True,
 ) -> SatisfactionResults:
     """Satisfaction of every unit of an evaluation, per group and combined, with ranks.
 
     ``unit`` and ``group`` choose which rows come back (scores and ranks are always those of
     the whole category); ``question`` scores that question alone instead of the policy's
     questions, ``period`` counts that period's answers alone. ``by_question`` adds a
-    unit x group x question breakdown. ``viewer`` None is the public.
+    unit x group x question breakdown. ``viewer`` None is the public. ``rank_intervals``
+    False leaves out the resampled rank intervals and ties (callers that use the scores only,
+    such as the composite, need not pay for the draws).
     """
     evaluation = org.get_evaluation(session, evaluation_id)
     audience, own_unit_id = audience_of(session, evaluation, viewer)
@@ -180,7 +183,9 @@ def satisfaction_results(
     respondents = _respondents_lower_bound(tables.counts, policy)
     suppressed_cells = suppression_mask(respondents, policy.suppression_threshold)
 
-    units_out = _unit_results(axes, categories, weights, stats, settings, policy, pooled)
+    units_out = _unit_results(
+        axes, categories, weights, stats, settings, policy, pooled, rank_intervals
+    )
     restricted = audience != "office"
     if restricted:
         for result in units_out:
@@ -529,6 +534,7 @@ def _unit_results(
     settings: PolicySettings,
     policy: SatisfactionPolicy,
     pooled: Tables,
+    rank_intervals: bool = True,
 ) -> list[UnitResult]:
     n_valid = (
         np.asarray(stats.n_valid)
@@ -548,7 +554,7 @@ def _unit_results(
                 scored.append((i, result))
         if w is not None and scored:
             assert category_id is not None
-            _rank(axes, category_id, scored, w, pooled, settings, policy)
+            _rank(axes, category_id, scored, w, pooled, settings, policy, rank_intervals)
     return results
 
 
@@ -631,11 +637,14 @@ def _rank(
     pooled: Tables,
     settings: PolicySettings,
     policy: SatisfactionPolicy,
+    intervals: bool = True,
 ) -> None:
     """Competition ranks of the scores, and rank intervals and ties by resampling."""
     scores = np.array([r.score for _, r in scored], dtype=np.float64)
     for (_, result), score in zip(scored, scores, strict=True):
         result.rank = 1 + int(np.sum(scores > score))
+    if not intervals:
+        return
     if len(scored) == 1:
         scored[0][1].rank_interval = (1, 1)
         return

@@ -70,7 +70,9 @@ def test_defaults_then_each_change_is_a_new_version(session: Session) -> None:
     assert [(r.version, r.min_n) for r in rows] == [(1, 10), (2, 5)]
     assert [h.version for h in policy_service.history(session, evaluation.id)] == [2, 1]
     audits = session.exec(
-        select(AuditLog).where(AuditLog.action == "satisfaction_policy.set")
+        select(AuditLog)
+        .where(AuditLog.action == "satisfaction_policy.set")
+        .order_by(col(AuditLog.id))
     ).all()
     assert [a.detail["version"] for a in audits] == [1, 2]
     assert audits[0].target_id == str(evaluation.id) and audits[0].detail["note"] == "stricter"
