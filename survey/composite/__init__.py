@@ -1,0 +1,1 @@
+"""Composite scoring of an evaluation: schemes, hard indicators, inputs, results, snapshots."""

@@ -1,0 +1,338 @@
+"""What the office and lead departments enter: bonus and deduction entries, qualitative
+scores and excellence goals. Every change is audit-logged; a published evaluation is frozen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from survey import audit
+from survey import organisation as org
+from survey.accounts import Principal
+from survey.composite import scheme as schemes
+from survey.composite.models import CompositeAdjustment, ExcellenceGoal, QualitativeScore
+from survey.composite.schemas import (
+    AdjustmentCreate,
+    AdjustmentPublic,
+    AdjustmentSpec,
+    BlockSpec,
+    ExcellenceGoalIn,
+    ExcellenceGoalPublic,
+    InputsStored,
+    QualitativeScoreIn,
+    QualitativeScorePublic,
+    SchemeSpec,
+)
+from survey.errors import N_, Conflict, Invalid, NotFound
+from survey.models import Evaluation, EvaluationStatus, Unit
+from survey.timeutil import utcnow
+
+
+def _open_evaluation(session: Session, evaluation_id: int) -> Evaluation:
+    evaluation = org.get_evaluation(session, evaluation_id)
+    if evaluation.status == EvaluationStatus.published:
+        raise Conflict(N_("A published evaluation cannot be changed."))
+    return evaluation
+
+
+def _units(session: Session) -> dict[str, Unit]:
+    return {u.code: u for u in session.exec(select(Unit))}
+
+
+def _unit(units: dict[str, Unit], code: str) -> Unit:
+    found = units.get(code)
+    if found is None:
+        raise NotFound(N_("No unit has the code %(code)s."), code=code)
+    return found
+
+
+# Bonus and deduction ---------------------------------------------------------------------------
+
+
+def _adjustment_items(spec: SchemeSpec) -> dict[str, tuple[float, float]]:
+    found: dict[str, tuple[float, float]] = {}
+
+    def walk(block: BlockSpec | SchemeSpec) -> None:
+        adjustments: Sequence[AdjustmentSpec] = block.adjustments
+        for adj in adjustments:
+            for item in adj.items:
+                found[item.code] = (item.low, item.high)
+        for child in block.blocks:
+            walk(child)
+
+    walk(spec)
+    return found
+
+
+def add_adjustment(
+    session: Session,
+    evaluation_id: int,
+    data: AdjustmentCreate,
+    actor: Principal,
+    *,
+    ip: str = "",
+) -> AdjustmentPublic:
+    """A bonus or deduction for one unit, checked against its category's scheme."""
+    _open_evaluation(session, evaluation_id)
+    unit = _unit(_units(session), data.unit)
+    current = schemes.current_schemes(session, evaluation_id).get(unit.category_id)
+    if current is None:
+        raise Invalid(
+            N_("The unit's category has no scheme yet, so it has no bonus or deduction items."),
+            field="unit",
+        )
+    items = _adjustment_items(schemes.spec_of(current))
+    bounds = items.get(data.item)
+    if bounds is None:
+        raise Invalid(
+            N_("The scheme has no bonus or deduction item %(item)s; it has %(items)s."),
+            field="item",
+            item=data.item,
+            items=", ".join(items) or "-",
+        )
+    low, high = bounds
+    if data.points == 0 or (data.points > 0 and high < 0) or (data.points < 0 and low > 0):
+        raise Invalid(
+            N_("The item %(item)s takes points between %(low)s and %(high)s."),
+            field="points",
+            item=data.item,
+            low=f"{low:g}",
+            high=f"{high:g}",
+        )
+    assert unit.id is not None
+    entry = CompositeAdjustment(
+        evaluation_id=evaluation_id,
+        unit_id=unit.id,
+        item=data.item,
+        points=data.points,
+        reason=data.reason,
+        approved_by=data.approved_by,
+        created_by=actor.name,
+    )
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        actor.name,
+        "composite_adjustment.add",
+        target_type="unit",
+        target_id=unit.code,
+        ip=ip,
+        evaluation_id=evaluation_id,
+        adjustment_id=entry.id,
+        item=data.item,
+        points=data.points,
+        reason=data.reason,
+        approved_by=data.approved_by,
+    )
+    session.commit()
+    return _adjustment_public(entry, unit.code)
+
+
+def delete_adjustment(
+    session: Session, evaluation_id: int, adjustment_id: int, actor: Principal, *, ip: str = ""
+) -> None:
+    _open_evaluation(session, evaluation_id)
+    entry = session.get(CompositeAdjustment, adjustment_id)
+    if entry is None or entry.evaluation_id != evaluation_id:
+        raise NotFound(N_("No bonus or deduction has the id %(id)s."), id=adjustment_id)
+    unit = session.get(Unit, entry.unit_id)
+    audit.record(
+        session,
+        actor.name,
+        "composite_adjustment.delete",
+        target_type="unit",
+        target_id=unit.code if unit else entry.unit_id,
+        ip=ip,
+        evaluation_id=evaluation_id,
+        adjustment_id=adjustment_id,
+        item=entry.item,
+        points=entry.points,
+        reason=entry.reason,
+        approved_by=entry.approved_by,
+    )
+    session.delete(entry)
+    session.commit()
+
+
+def list_adjustments(session: Session, evaluation_id: int) -> list[AdjustmentPublic]:
+    org.get_evaluation(session, evaluation_id)
+    rows = session.exec(
+        select(CompositeAdjustment, Unit)
+        .join(Unit, col(Unit.id) == CompositeAdjustment.unit_id)
+        .where(CompositeAdjustment.evaluation_id == evaluation_id)
+        .order_by(col(Unit.sort_order), col(Unit.code), col(CompositeAdjustment.id))
+    )
+    return [_adjustment_public(entry, unit.code) for entry, unit in rows]
+
+
+def _adjustment_public(entry: CompositeAdjustment, unit: str) -> AdjustmentPublic:
+    assert entry.id is not None
+    return AdjustmentPublic(
+        id=entry.id,
+        unit=unit,
+        item=entry.item,
+        points=entry.points,
+        reason=entry.reason,
+        approved_by=entry.approved_by,
+        created_at=entry.created_at,
+        created_by=entry.created_by,
+    )
+
+
+# Qualitative scores ------------------------------------------------------------------------------
+
+
+def put_qualitative(
+    session: Session,
+    evaluation_id: int,
+    scores: Sequence[QualitativeScoreIn],
+    actor: Principal,
+    *,
+    ip: str = "",
+) -> InputsStored:
+    """Store (or replace) the scores lead departments gave, all or nothing."""
+    _open_evaluation(session, evaluation_id)
+    units = _units(session)
+    existing = {
+        (row.unit_id, row.item): row
+        for row in session.exec(
+            select(QualitativeScore).where(QualitativeScore.evaluation_id == evaluation_id)
+        )
+    }
+    seen: set[tuple[str, str]] = set()
+    for k, item in enumerate(scores):
+        unit = _unit(units, item.unit)
+        lead = _unit(units, item.lead)
+        if (item.unit, item.item) in seen:
+            raise Invalid(
+                N_("The unit %(unit)s has two scores for %(item)s."),
+                field=f"scores[{k}]",
+                unit=item.unit,
+                item=item.item,
+            )
+        seen.add((item.unit, item.item))
+        assert unit.id is not None and lead.id is not None
+        row = existing.get((unit.id, item.item))
+        if row is None:
+            row = QualitativeScore(
+                evaluation_id=evaluation_id,
+                unit_id=unit.id,
+                item=item.item,
+                lead_unit_id=lead.id,
+                score=item.score,
+            )
+        row.lead_unit_id = lead.id
+        row.score = item.score
+        row.updated_at = utcnow()
+        row.updated_by = actor.name
+        session.add(row)
+    audit.record(
+        session,
+        actor.name,
+        "qualitative_scores.put",
+        target_type="evaluation",
+        target_id=evaluation_id,
+        ip=ip,
+        scores=[s.model_dump() for s in scores][:500],
+        count=len(scores),
+    )
+    session.commit()
+    return InputsStored(evaluation_id=evaluation_id, stored=len(scores))
+
+
+def list_qualitative(session: Session, evaluation_id: int) -> list[QualitativeScorePublic]:
+    org.get_evaluation(session, evaluation_id)
+    codes = {u.id: u.code for u in session.exec(select(Unit))}
+    rows = session.exec(
+        select(QualitativeScore)
+        .where(QualitativeScore.evaluation_id == evaluation_id)
+        .order_by(col(QualitativeScore.item), col(QualitativeScore.unit_id))
+    )
+    return [
+        QualitativeScorePublic(
+            unit=codes[r.unit_id], item=r.item, lead=codes[r.lead_unit_id], score=r.score
+        )
+        for r in rows
+    ]
+
+
+# Excellence goals --------------------------------------------------------------------------------
+
+
+def put_excellence(
+    session: Session,
+    evaluation_id: int,
+    goals: Sequence[ExcellenceGoalIn],
+    actor: Principal,
+    *,
+    ip: str = "",
+) -> InputsStored:
+    """Store (or replace) excellence goals with their difficulty and four-way appraisal."""
+    _open_evaluation(session, evaluation_id)
+    units = _units(session)
+    existing = {
+        (row.unit_id, row.code): row
+        for row in session.exec(
+            select(ExcellenceGoal).where(ExcellenceGoal.evaluation_id == evaluation_id)
+        )
+    }
+    for goal in goals:
+        unit = _unit(units, goal.unit)
+        assert unit.id is not None
+        score = math.fsum(goal.dimensions.values()) / len(goal.dimensions)
+        row = existing.get((unit.id, goal.code))
+        if row is None:
+            row = ExcellenceGoal(
+                evaluation_id=evaluation_id,
+                unit_id=unit.id,
+                code=goal.code,
+                title=goal.title,
+                difficulty=goal.difficulty,
+                dimensions=dict(goal.dimensions),
+                score=score,
+            )
+            existing[(unit.id, goal.code)] = row
+        row.title = goal.title
+        row.difficulty = goal.difficulty
+        row.dimensions = dict(goal.dimensions)
+        row.score = score
+        row.updated_at = utcnow()
+        row.updated_by = actor.name
+        session.add(row)
+    audit.record(
+        session,
+        actor.name,
+        "excellence_goals.put",
+        target_type="evaluation",
+        target_id=evaluation_id,
+        ip=ip,
+        goals=[g.model_dump() for g in goals][:200],
+        count=len(goals),
+    )
+    session.commit()
+    return InputsStored(evaluation_id=evaluation_id, stored=len(goals))
+
+
+def list_excellence(session: Session, evaluation_id: int) -> list[ExcellenceGoalPublic]:
+    org.get_evaluation(session, evaluation_id)
+    codes = {u.id: u.code for u in session.exec(select(Unit))}
+    rows = session.exec(
+        select(ExcellenceGoal)
+        .where(ExcellenceGoal.evaluation_id == evaluation_id)
+        .order_by(col(ExcellenceGoal.unit_id), col(ExcellenceGoal.code))
+    )
+    return [
+        ExcellenceGoalPublic(
+            unit=codes[r.unit_id],
+            code=r.code,
+            title=r.title,
+            difficulty=r.difficulty,
+            dimensions=dict(r.dimensions),
+            score=r.score,
+        )
+        for r in rows
+    ]
