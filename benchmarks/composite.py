@@ -4,14 +4,28 @@
 sampling error), 1,000 Monte Carlo draws. The baseline, timed in the same run, is the bare
 numpy work of the draws: perturbing the weights and forming the weighted sums.
 
-    python benchmarks/composite.py
+The library part evaluates hand-built scheme trees. The database part loads the same shape
+into a fresh SQLite database and into PostgreSQL (a database of its own,
+``pingyi_bench_composite``, created and dropped here; the test database is not touched): a
+YAML scheme per category whose 49 hard indicators are each scored on the cumulative periods
+Q1, H1, Q1-Q3 and the year (10/20/30/40 %) by a mix of methods, plus a satisfaction leaf fed
+by 120,000 answers; 392,000 indicator values in all. It then times the whole service call
+(``survey.composite.service.composite_results``: loading, satisfaction, scoring, ranks,
+grades, flags, the response model) without and with 1,000 sensitivity draws.
+
+    python benchmarks/composite.py [--databases sqlite,postgresql]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
 
+import argparse
+import random
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +76,7 @@ def baseline() -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
+def library() -> tuple[float, float, float]:
     start = time.perf_counter()
     results = build()
     scheme_seconds = time.perf_counter() - start
@@ -72,16 +86,282 @@ def main() -> None:
         results, n_draws=DRAWS, weight_band=0.2, seed=1, grade_rule=rule
     )
     draw_seconds = time.perf_counter() - start
-    base = baseline()
     assert len(sensitivity.units) == CATEGORIES * UNITS
+    return scheme_seconds, draw_seconds, baseline()
+
+
+# The database-backed run ----------------------------------------------------------------------
+
+METHODS = (
+    ("target_completion", "{cap: 1.2}"),
+    ("efficacy_coefficient", "{}"),
+    ("min_max", "{min_points: 40}"),
+    ("z_score", "{}"),
+    ("rank_points", "{}"),
+    ("benchmark", "{}"),
+)
+PERIODS = ("Q1", "H1", "Q1-Q3", "year")
+RESPONSES_PER_GROUP = 30
+BENCH_DATABASE = "pingyi_bench_composite"
+
+
+def scheme_yaml(category: str) -> str:
+    """Five blocks of ten indicators, weights mode; the first of the last block is satisfaction."""
+    lines = [
+        f"category: {category}",
+        "title: benchmark",
+        "periods: {codes: [Q1, H1, Q1-Q3, year], weights: [0.1, 0.2, 0.3, 0.4]}",
+        "blocks:",
+    ]
+    for b in range(BLOCKS):
+        lines += [f"  - code: b{b}", f"    name: 板块{b}", "    weight: 0.2", "    indicators:"]
+        for k in range(LEAVES):
+            code = f"i{b}_{k}"
+            lines += [f"      - code: {code}", f"        name: 指标{code}", "        weight: 0.1"]
+            if (b, k) == (BLOCKS - 1, 0):
+                lines.append("        source: {type: satisfaction}")
+                continue
+            method, params = METHODS[(b * LEAVES + k) % len(METHODS)]
+            lines += [
+                f"        method: {method}",
+                f"        params: {params}",
+                f"        source: {{type: hard, indicator: {code}}}",
+            ]
+    lines += [
+        "adjustments:",
+        "  - code: bonus",
+        "    name: 加减分",
+        "    items:",
+        "      - {code: honour, name: 表彰, low: 2, high: 8}",
+        "      - {code: negative, name: 负面, low: -6, high: -1}",
+        "    bonus_total_max: 8",
+        "grades: {thresholds: null, max_shares: [0.2, 0.3, 0.3]}",
+        "interview: {bottom: 3, fall_places: 10}",
+        "warnings:",
+        "  - {indicator: i0_0, period: year, against: H1, max_drop: 0.1}",
+        "  - {indicator: i0_1, period: year, threshold: 50}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def load(url: str) -> int:
+    """A fresh schema with the city-scale evaluation; returns the evaluation id."""
+    from sqlmodel import Session
+
+    from survey import migrate
+    from survey.accounts import Principal
+    from survey.composite import scheme as schemes
+    from survey.composite.models import IndicatorValue
+    from survey.db import build_engine
+    from survey.models import (
+        Evaluation,
+        GroupKind,
+        GroupWeight,
+        RespondentGroup,
+        Role,
+        Unit,
+        UnitCategory,
+    )
+    from survey.security import random_id
+    from survey.surveys.writer import ANSWER_COLUMNS, RESPONSE_COLUMNS, insert_rows
+
+    migrate.upgrade(url)
+    engine = build_engine(url)
+    actor = Principal(name="benchmark", role=Role.office)
+    rng = random.Random(6)
+    with Session(engine) as session:
+        evaluation = Evaluation(name="基准", year=2026, status="open")
+        session.add(evaluation)
+        groups = [
+            RespondentGroup(code=code, name=code, kind=GroupKind.public)
+            for code in ("citizens", "enterprise")
+        ]
+        session.add_all(groups)
+        categories = [UnitCategory(code=f"c{c:02d}", name=f"类别{c}") for c in range(CATEGORIES)]
+        session.add_all(categories)
+        session.flush()
+        units: list[list[Unit]] = []
+        for category in categories:
+            members = [
+                Unit(code=f"{category.code}u{u:03d}", name=f"单位{u}", category_id=category.id)
+                for u in range(UNITS)
+            ]
+            session.add_all(members)
+            units.append(members)
+            for group, weight in zip(groups, (0.7, 0.3), strict=True):
+                session.add(
+                    GroupWeight(
+                        evaluation_id=evaluation.id,
+                        category_id=category.id,
+                        group_id=group.id,
+                        weight=weight,
+                    )
+                )
+        session.commit()
+        assert evaluation.id is not None
+        evaluation_id = evaluation.id
+        text = "---\n".join(scheme_yaml(c.code) for c in categories)
+        schemes.import_text(session, evaluation_id, text, actor)
+
+        value_table = IndicatorValue.__table__
+        rows: list[dict[str, Any]] = []
+        for members in units:
+            for unit in members:
+                strength = rng.uniform(0.6, 1.4)
+                for b in range(BLOCKS):
+                    for k in range(LEAVES):
+                        if (b, k) == (BLOCKS - 1, 0):
+                            continue
+                        level = 100 * strength * rng.uniform(0.8, 1.2)
+                        for p, share in zip(PERIODS, (0.25, 0.5, 0.75, 1.0), strict=True):
+                            rows.append(
+                                {
+                                    "evaluation_id": evaluation_id,
+                                    "unit_id": unit.id,
+                                    "indicator": f"i{b}_{k}",
+                                    "period": p,
+                                    "value": level * share * rng.uniform(0.9, 1.1),
+                                    "target": 100 * share,
+                                    "benchmark": 110 * share,
+                                    "source": "bench",
+                                    "updated_at": evaluation.created_at,
+                                    "updated_by": "benchmark",
+                                }
+                            )
+        connection = session.connection()
+        for start in range(0, len(rows), 20_000):
+            connection.execute(value_table.insert(), rows[start : start + 20_000])
+        session.commit()
+
+        levels = (("satisfied", 100.0), ("fairly_satisfied", 80.0), ("dissatisfied", 0.0))
+        responses: list[tuple[Any, ...]] = []
+        answers: list[tuple[Any, ...]] = []
+        for members in units:
+            liked = {u.id: rng.uniform(0.5, 0.95) for u in members}
+            for group in groups:
+                for _ in range(RESPONSES_PER_GROUP):
+                    response = {
+                        "id": random_id(),
+                        "evaluation_id": evaluation_id,
+                        "group_id": group.id,
+                        "channel": "import",
+                        "submitted_at": evaluation.created_at,
+                        "time_precision": "day",
+                        "quality_flags": 0,
+                    }
+                    responses.append(tuple(response.get(c) for c in RESPONSE_COLUMNS))
+                    for seq, unit in enumerate(members):
+                        q = liked[unit.id]
+                        level, value = rng.choices(levels, (q, 1 - q, (1 - q) / 2))[0]
+                        answer = {
+                            "response_id": response["id"],
+                            "seq": seq,
+                            "evaluation_id": evaluation_id,
+                            "group_id": group.id,
+                            "unit_id": unit.id,
+                            "question": "overall",
+                            "level": level,
+                            "value": value,
+                        }
+                        answers.append(tuple(answer.get(c) for c in ANSWER_COLUMNS))
+        insert_rows(session.connection(), responses, answers, [])
+        session.commit()
+    engine.dispose()
+    return evaluation_id
+
+
+def timed_service(url: str, evaluation_id: int, repeats: int = 3) -> dict[str, float]:
+    """Seconds of the whole service call: the first in this process, and the best of more."""
+    from sqlmodel import Session
+
+    from survey.accounts import Principal
+    from survey.composite import service
+    from survey.db import build_engine
+    from survey.models import Role
+
+    viewer = Principal(name="benchmark", role=Role.office)
+    engine = build_engine(url)
+    out: dict[str, float] = {}
+    for name, request in (
+        ("results", None),
+        ("draws", service.SensitivityRequest(draws=DRAWS, seed=1)),
+    ):
+        times = []
+        for _ in range(repeats):
+            with Session(engine) as session:
+                start = time.perf_counter()
+                results = service.composite_results(
+                    session, evaluation_id, viewer=viewer, sensitivity=request
+                )
+                times.append(time.perf_counter() - start)
+            assert len(results.units) == CATEGORIES * UNITS
+            assert all(u.total is not None for u in results.units)
+            assert request is None or all(u.sensitivity for u in results.units)
+        out[f"{name}_first"] = times[0]
+        out[f"{name}_best"] = min(times)
+    engine.dispose()
+    return out
+
+
+def database_runs(databases: list[str], postgres: str) -> list[tuple[str, dict[str, float]]]:
+    found: list[tuple[str, dict[str, float]]] = []
+    if "sqlite" in databases:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{folder}/bench.db"
+            start = time.perf_counter()
+            evaluation_id = load(url)
+            loaded = time.perf_counter() - start
+            found.append(("SQLite", {"load": loaded, **timed_service(url, evaluation_id)}))
+    if "postgresql" in databases and postgres:
+        from benchmarks.submit import own_database
+
+        with own_database(postgres, BENCH_DATABASE) as url:
+            start = time.perf_counter()
+            evaluation_id = load(url)
+            loaded = time.perf_counter() - start
+            found.append(("PostgreSQL", {"load": loaded, **timed_service(url, evaluation_id)}))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="PostgreSQL server URL, or '' to skip",
+    )
+    args = parser.parse_args()
+    scheme_seconds, draw_seconds, base = library()
+    runs = database_runs(args.databases.split(","), args.postgres)
     print(
-        f"| results for {CATEGORIES * UNITS} units x {BLOCKS * LEAVES} indicators | "
-        f"{scheme_seconds:.2f} s |"
+        f"Composite benchmark: {CATEGORIES * UNITS} units in {CATEGORIES} categories, "
+        f"{BLOCKS * LEAVES} indicators each, {DRAWS} draws\n"
+    )
+    print("| step | time | against the same-run baseline |")
+    print("|---|---|---|")
+    print(
+        f"| library: scheme results for {CATEGORIES * UNITS} units x {BLOCKS * LEAVES} "
+        f"indicators | {scheme_seconds:.2f} s | - |"
     )
     print(
-        f"| sensitivity, {DRAWS} draws | {draw_seconds:.2f} s | "
+        f"| library: sensitivity, {DRAWS} draws | {draw_seconds:.2f} s | "
         f"{draw_seconds / base:.1f}x the bare numpy baseline ({base:.2f} s) |"
     )
+    for name, t in runs:
+        print(
+            f"| {name}: results through the service | {t['results_first']:.2f} s "
+            f"(best of 3: {t['results_best']:.2f} s) | "
+            f"{t['results_best'] / scheme_seconds:.0f}x the library results |"
+        )
+        print(
+            f"| {name}: results with {DRAWS} sensitivity draws | {t['draws_first']:.2f} s "
+            f"(best of 3: {t['draws_best']:.2f} s) | "
+            f"{t['draws_best'] / (scheme_seconds + draw_seconds):.1f}x the library results "
+            "and draws |"
+        )
+    for name, t in runs:
+        print(f"\n{name}: loading the data took {t['load']:.1f} s (not timed above).")
 
 
 if __name__ == "__main__":

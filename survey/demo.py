@@ -230,6 +230,8 @@ class DemoInfo:
     ballots_cast: int
     ballot_batches: int
     try_codes: tuple[str, ...]  # unused codes of the NPC deputies' ballot, to try /b
+    composite_schemes: int = 0
+    indicator_values: int = 0
 
 
 DEMO_SEED = 20261121
@@ -499,6 +501,15 @@ def load_demo_ballots(session: Session, evaluation_id: int, *, secret: str) -> D
     return DemoBallots(batches=len(BALLOT_BATCHES), cast=cast, try_codes=try_codes)
 
 
+def load_demo_composite(session: Session) -> tuple[int, int]:
+    """Composite schemes, two years of hard-indicator data and inputs; 2025's results frozen."""
+    from survey.composite.demo import load_demo_composite as load
+
+    evaluations = list(session.exec(select(Evaluation).order_by(col(Evaluation.year))))
+    loaded = load(session, evaluations, DEMO_ACTOR)
+    return loaded.schemes, loaded.indicator_values
+
+
 def load_demo(
     session: Session, *, office_password: str | None = None, secret: str = DEVELOPMENT_SECRET
 ) -> DemoInfo:
@@ -578,6 +589,7 @@ def load_demo(
     assert current is not None and current.id is not None
     survey, seeded = load_demo_survey(session, current.id, year=current.year)
     ballots = load_demo_ballots(session, current.id, secret=secret)
+    composite_schemes, indicator_values = load_demo_composite(session)
     return DemoInfo(
         categories=len(categories),
         units=unit_count,
@@ -590,4 +602,6 @@ def load_demo(
         ballots_cast=ballots.cast,
         ballot_batches=ballots.batches,
         try_codes=ballots.try_codes,
+        composite_schemes=composite_schemes,
+        indicator_values=indicator_values,
     )

@@ -21,6 +21,7 @@ from web.headers import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from web.ratelimit import build_rate_limiter
 from web.routers import (
     api_ballots,
+    api_composite,
     api_org,
     api_satisfaction,
     api_surveys,
@@ -28,6 +29,7 @@ from web.routers import (
     health,
     office,
     office_ballots,
+    office_composite,
     office_satisfaction,
     office_surveys,
     public,
@@ -86,10 +88,12 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         office_surveys,
         office_ballots,
         office_satisfaction,
+        office_composite,
         api_org,
         api_surveys,
         api_ballots,
         api_satisfaction,
+        api_composite,
     ):
         app.include_router(module.router)
     # Compressed pages matter on a slow mobile network; the balancer may compress again.

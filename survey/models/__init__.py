@@ -11,6 +11,15 @@ from survey.ballots.models import (
     PaperState,
     UniformRule,
 )
+from survey.composite.models import (
+    CompositeAdjustment,
+    CompositeScheme,
+    CompositeSnapshot,
+    CompositeSnapshotUnit,
+    ExcellenceGoal,
+    IndicatorValue,
+    QualitativeScore,
+)
 from survey.models.accounts import ApiToken, AuditLog, Role, User, WebSession
 from survey.models.org import (
     Evaluation,
@@ -54,14 +63,21 @@ __all__ = [
     "Channel",
     "CodeStatus",
     "Comment",
+    "CompositeAdjustment",
+    "CompositeScheme",
+    "CompositeSnapshot",
+    "CompositeSnapshotUnit",
     "Evaluation",
     "EvaluationStatus",
+    "ExcellenceGoal",
     "GroupKind",
     "GroupWeight",
+    "IndicatorValue",
     "PaperEntry",
     "PaperState",
     "Period",
     "PeriodKind",
+    "QualitativeScore",
     "QualityFlag",
     "QuestionKind",
     "RespondentGroup",

@@ -540,3 +540,220 @@ def codes_status(batch: Annotated[int, typer.Option(help="Ballot batch id.")]) -
             share=round(turnout.share * 100, 1),
         )
     )
+
+
+# Composite scoring: schemes, hard-indicator files, results, publication ------------------
+
+scheme_app = typer.Typer(
+    help="Composite scoring schemes as YAML files (one document per category).",
+    no_args_is_help=True,
+)
+app.add_typer(scheme_app, name="scheme")
+
+
+def _print_scheme_problems(problems: list[tuple[str, dict[str, object]]]) -> None:
+    for message, params in problems:
+        err_console.print(_(message, **params), markup=False, highlight=False, soft_wrap=True)
+
+
+@scheme_app.command("validate")
+def scheme_validate(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file.")],
+    evaluation: Annotated[int, typer.Option(help="Evaluation id the schemes are for.")],
+) -> None:
+    """Check a scheme file without storing it; every problem with its line and field."""
+    from survey import organisation as org
+    from survey.composite import scheme as schemes
+
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            org.get_evaluation(session, evaluation)
+            parsed, problems = schemes.parse_schemes(file.read_text(encoding="utf-8"), session)
+        except DomainError as error:
+            raise _fail(error) from None
+    if problems:
+        _print_scheme_problems([(p.message, p.params) for p in problems])
+        raise typer.Exit(1)
+    console.print(
+        _(
+            "The file is valid: schemes for %(categories)s.",
+            categories=", ".join(p.spec.category for p in parsed),
+        )
+    )
+
+
+@scheme_app.command("import")
+def scheme_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file.")],
+    evaluation: Annotated[int, typer.Option(help="Evaluation id the schemes are for.")],
+    note: Annotated[str, typer.Option(help="Why the schemes change.")] = "",
+) -> None:
+    """Store each scheme of the file as the next version of its category (all or none)."""
+    from survey.composite import scheme as schemes
+
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            stored = schemes.import_text(
+                session, evaluation, file.read_text(encoding="utf-8"), CLI_ACTOR, note=note
+            )
+        except schemes.SchemeRejected as error:
+            err_console.print(f"[red]{_(error.message, **error.params)}[/red]")
+            _print_scheme_problems([(p.message, p.params) for p in error.errors])
+            raise typer.Exit(1) from None
+        except DomainError as error:
+            raise _fail(error) from None
+    console.print(
+        _(
+            "Stored %(schemes)s.",
+            schemes=", ".join(f"{s.category} v{s.version}" for s in stored),
+        )
+    )
+
+
+@scheme_app.command("export")
+def scheme_export(
+    evaluation: Annotated[int, typer.Option(help="Evaluation id.")],
+    file: Annotated[
+        Path | None, typer.Argument(dir_okay=False, help="Write here instead of stdout.")
+    ] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+) -> None:
+    """Write the current schemes as YAML (the format `scheme import` reads)."""
+    from survey.composite import scheme as schemes
+
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            text_out = schemes.export_text(session, evaluation, category)
+        except DomainError as error:
+            raise _fail(error) from None
+    if file is None or str(file) == "-":
+        sys.stdout.write(text_out)
+    else:
+        file.write_text(text_out, encoding="utf-8")
+
+
+@import_app.command("indicators")
+def import_indicators_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file.")],
+    evaluation: Annotated[int, typer.Option(help="Evaluation id the values belong to.")],
+) -> None:
+    """Import hard-indicator values: columns unit, indicator, period, value and optionally
+    target and benchmark. Values already stored are replaced; a file with any bad row
+    stores nothing."""
+    from survey.composite.indicators import import_indicators
+    from survey.satisfaction.importer import ImportRejected
+
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            report = import_indicators(
+                session, evaluation, file.read_bytes(), file.name, actor=CLI_ACTOR
+            )
+        except ImportRejected as error:
+            err_console.print(f"[red]{_(error.message, **error.params)}[/red]")
+            for problem in error.errors:
+                err_console.print(
+                    _(
+                        "Row %(row)s, column %(column)s: %(problem)s",
+                        row=problem.row,
+                        column=problem.column,
+                        problem=_(problem.message, **problem.params),
+                    ),
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            if error.more:
+                err_console.print(_("… and %(n)s more.", n=error.more))
+            raise typer.Exit(1) from None
+        except DomainError as error:
+            raise _fail(error) from None
+    console.print(
+        _(
+            "Imported %(rows)s values: %(inserted)s new, %(updated)s changed, %(unchanged)s "
+            "unchanged.",
+            rows=report.rows,
+            inserted=report.inserted,
+            updated=report.updated,
+            unchanged=report.unchanged,
+        )
+    )
+
+
+@results_app.command("composite")
+def results_composite(
+    evaluation: Annotated[int, typer.Argument(help="Evaluation id.")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="json, csv or xlsx.", case_sensitive=False)
+    ] = "json",
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    sensitivity: Annotated[
+        bool, typer.Option(help="Add the Monte Carlo rank and grade robustness.")
+    ] = False,
+    draws: Annotated[int, typer.Option(help="Sensitivity draws.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Sensitivity seed.")] = 20261121,
+) -> None:
+    """Composite totals, block subtotals, ranks, grades, rank changes and flags."""
+    from survey.composite import export as composite_export
+    from survey.composite import service as composite_service
+
+    output_format = output_format.lower()
+    if output_format not in ("json", "csv", "xlsx"):
+        message = _("Choose --format json, csv or xlsx.")
+        err_console.print(f"[red]{message}[/red]")
+        raise typer.Exit(2)
+    if output_format == "xlsx" and out is None:
+        message = _("XLSX needs --out FILE.")
+        err_console.print(f"[red]{message}[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            wanted = (
+                composite_service.SensitivityRequest(draws=draws, seed=seed)
+                if sensitivity
+                else None
+            )
+            results = composite_service.composite_results(
+                session, evaluation, viewer=CLI_ACTOR, category=category, sensitivity=wanted
+            )
+        except DomainError as error:
+            raise _fail(error) from None
+    if output_format == "xlsx":
+        assert out is not None
+        out.write_bytes(composite_export.to_xlsx(results))
+        return
+    text_out = (
+        composite_export.to_json(results) + "\n"
+        if output_format == "json"
+        else composite_export.to_csv(results)
+    )
+    if out is None:
+        sys.stdout.write(text_out)
+    else:
+        out.write_text(text_out, encoding="utf-8-sig" if output_format == "csv" else "utf-8")
+
+
+@results_app.command("publish")
+def results_publish(evaluation: Annotated[int, typer.Argument(help="Evaluation id.")]) -> None:
+    """Freeze the composite results of a closed evaluation (a snapshot with the scheme
+    versions) and publish it; later changes of data or schemes do not alter them."""
+    from survey.composite import service as composite_service
+
+    settings = _settings()
+    with session_scope(get_engine(settings)) as session:
+        try:
+            results = composite_service.publish_results(session, evaluation, CLI_ACTOR)
+        except DomainError as error:
+            raise _fail(error) from None
+    console.print(
+        _(
+            "Published the composite results of %(units)s units (schemes %(versions)s).",
+            units=len(results.units),
+            versions=", ".join(f"{k} v{v}" for k, v in results.scheme_versions.items()),
+        )
+    )
