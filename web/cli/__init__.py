@@ -19,6 +19,7 @@ from survey.config import Mode, Settings, configure, get_settings
 from survey.db import get_engine, session_scope
 from survey.errors import DomainError
 from survey.models import Role
+from survey.satisfaction.importer import ImportRejected
 from survey.security import new_password
 from survey.surveys import service as survey_service
 from survey.timeutil import utcnow
@@ -58,6 +59,26 @@ def _settings() -> Settings:
     except ValueError as error:
         err_console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+
+
+def _reject(error: ImportRejected) -> typer.Exit:
+    """Report a refused import file: the verdict, then every problem by row and column."""
+    err_console.print(f"[red]{_(error.message, **error.params)}[/red]")
+    for problem in error.errors:
+        err_console.print(
+            _(
+                "Row %(row)s, column %(column)s: %(problem)s",
+                row=problem.row,
+                column=problem.column,
+                problem=_(problem.message, **problem.params),
+            ),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if error.more:
+        err_console.print(_("… and %(n)s more.", n=error.more))
+    return typer.Exit(1)
 
 
 def _fail(error: DomainError) -> typer.Exit:
@@ -350,22 +371,7 @@ def import_responses_command(
                 period=period,
             )
         except ImportRejected as error:
-            err_console.print(f"[red]{_(error.message, **error.params)}[/red]")
-            for problem in error.errors:
-                err_console.print(
-                    _(
-                        "Row %(row)s, column %(column)s: %(problem)s",
-                        row=problem.row,
-                        column=problem.column,
-                        problem=_(problem.message, **problem.params),
-                    ),
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
-            if error.more:
-                err_console.print(_("… and %(n)s more.", n=error.more))
-            raise typer.Exit(1) from None
+            raise _reject(error) from None
         except DomainError as error:
             raise _fail(error) from None
     console.print(
@@ -644,7 +650,6 @@ def import_indicators_command(
     target and benchmark. Values already stored are replaced; a file with any bad row
     stores nothing."""
     from survey.composite.indicators import import_indicators
-    from survey.satisfaction.importer import ImportRejected
 
     settings = _settings()
     with session_scope(get_engine(settings)) as session:
@@ -653,22 +658,7 @@ def import_indicators_command(
                 session, evaluation, file.read_bytes(), file.name, actor=CLI_ACTOR
             )
         except ImportRejected as error:
-            err_console.print(f"[red]{_(error.message, **error.params)}[/red]")
-            for problem in error.errors:
-                err_console.print(
-                    _(
-                        "Row %(row)s, column %(column)s: %(problem)s",
-                        row=problem.row,
-                        column=problem.column,
-                        problem=_(problem.message, **problem.params),
-                    ),
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
-            if error.more:
-                err_console.print(_("… and %(n)s more.", n=error.more))
-            raise typer.Exit(1) from None
+            raise _reject(error) from None
         except DomainError as error:
             raise _fail(error) from None
     console.print(
