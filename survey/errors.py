@@ -6,11 +6,50 @@ the language is the reader's, which only the web layer knows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 
 def N_(message: str) -> str:  # noqa: N802  (gettext convention)
     return message
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message id with its parameters, used as a parameter of another message.
+
+    Part of a sentence (a pydantic problem inside "Line 3, points: ...") must be translated
+    too; ``web.i18n.gettext`` translates a ``Message`` parameter before filling it in, and
+    ``str()`` gives the untranslated (English) text for logs and the API's default.
+    """
+
+    id: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        params = {k: _plain(v) for k, v in self.params.items()}
+        return self.id % params if params else self.id
+
+
+# Joins a list of messages given as one parameter (tie-break keys, say).
+LIST_SEPARATOR = N_("; ")
+
+
+def is_message_list(value: object) -> bool:
+    return (
+        isinstance(value, list | tuple)
+        and bool(value)
+        and all(isinstance(v, Message) for v in value)
+    )
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Message):
+        return str(value)
+    if is_message_list(value):
+        assert isinstance(value, list | tuple)
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    return value
 
 
 class DomainError(Exception):

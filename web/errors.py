@@ -21,9 +21,10 @@ from survey.errors import (
     NotFound,
     NotPermitted,
 )
+from survey.validation import location, problem_message
 from web.context import settings_of
 from web.csrf import CsrfFailed
-from web.i18n import gettext, language_of
+from web.i18n import gettext, language_of, translate
 from web.templating import render
 
 log = logging.getLogger("pingyi.web")
@@ -143,13 +144,26 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
     assert isinstance(error, RequestValidationError)
     language = _language(request)
     message = gettext(language, _HTTP_MESSAGES[422])
+    # Pydantic's own wording is English; each problem also goes out in the reader's language.
+    problems = [
+        {
+            "field": location(item["loc"]),
+            "message": translate(language, problem_message(item)),
+        }
+        for item in error.errors()
+    ]
     if wants_json(request):
         return JSONResponse(
             {
-                "error": {"code": "validation", "message": message},
+                "error": {"code": "validation", "message": message, "problems": problems},
                 "detail": jsonable_encoder(error.errors()),
             },
             status_code=422,
+        )
+    if problems:
+        first = problems[0]
+        message += " " + gettext(
+            language, N_("%(where)s: %(problem)s"), where=first["field"], problem=first["message"]
         )
     return error_response(request, 422, message, code="validation")
 

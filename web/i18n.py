@@ -16,6 +16,7 @@ from babel.support import NullTranslations, Translations
 from starlette.requests import HTTPConnection
 
 from survey.config import SUPPORTED_LANGUAGES
+from survey.errors import LIST_SEPARATOR, Message, is_message_list
 
 LOCALE_DIR = Path(__file__).parent / "locales"
 LANGUAGE_COOKIE = "pingyi_lang"
@@ -44,5 +45,22 @@ def language_of(connection: HTTPConnection, default: str) -> str:
 
 
 def gettext(language: str, message: str, **params: object) -> str:
+    """``message`` in ``language``; a ``Message`` among the parameters is translated too."""
     text = translations(language).gettext(message)
-    return text % params if params else text
+    if not params:
+        return text
+    return text % {k: _filled(language, v) for k, v in params.items()}
+
+
+def _filled(language: str, value: object) -> object:
+    if isinstance(value, Message):
+        return translate(language, value)
+    if is_message_list(value):
+        assert isinstance(value, list | tuple)
+        separator = translations(language).gettext(LIST_SEPARATOR)
+        return separator.join(translate(language, v) for v in value)
+    return value
+
+
+def translate(language: str, message: Message) -> str:
+    return gettext(language, message.id, **message.params)

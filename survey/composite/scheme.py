@@ -71,6 +71,7 @@ from survey.composite.schemas import (
 )
 from survey.errors import N_, Conflict, Invalid, NotFound
 from survey.models import EvaluationStatus, RespondentGroup, UnitCategory
+from survey.validation import problem_message
 
 Float = NDArray[np.float64]
 Loc = tuple[str | int, ...]
@@ -322,7 +323,7 @@ def _check_params(
         params = params_of(method, raw, source)
     except ValidationError as error:
         for item in error.errors():
-            problems.add((*loc, "params", *item["loc"]), GENERIC, problem=item["msg"])
+            problems.add((*loc, "params", *item["loc"]), GENERIC, problem=problem_message(item))
         return
     where = (*loc, "params")
     if isinstance(params, TargetParams):
@@ -816,7 +817,7 @@ def parse_schemes(
             spec = SchemeSpec.model_validate(raw)
         except ValidationError as error:
             for item in error.errors():
-                problems.add(tuple(item["loc"]), GENERIC, problem=item["msg"])
+                problems.add(tuple(item["loc"]), GENERIC, problem=problem_message(item))
             all_problems.extend(problems.items)
             continue
         check_scheme(spec, problems)

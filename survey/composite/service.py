@@ -49,6 +49,7 @@ from scoring.composite import (
 from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
+from survey.composite import describe
 from survey.composite import scheme as schemes
 from survey.composite.models import (
     CompositeAdjustment,
@@ -526,8 +527,7 @@ class _CategoryData:
                     "goals": entries,
                     "score": _num(score[i]),
                     "difficulty": _num(coefficient[i]),
-                    "rule": "score = mean of the goals' scores; difficulty = sum(d * score) / "
-                    "sum(score) over the goals, so that the block gives mean(d * score)",
+                    "rule": str(describe.EXCELLENCE_RULE),
                 }
             )
         return score, coefficient, notes.__getitem__
@@ -896,27 +896,12 @@ def _run_category(
 
 
 def _interview_rule(spec: SchemeSpec) -> str:
-    rule = spec.interview
-    if rule is None:
-        return "none"
-    parts = []
-    if rule.bottom:
-        parts.append(f"bottom {rule.bottom} (tied block at the boundary: {rule.boundary_ties}d)")
-    if rule.fall_places:
-        parts.append(f"a fall of {rule.fall_places} places or more against the previous evaluation")
-    return " or ".join(parts) or "none"
+    # The words come from ``describe``, which the office pages translate.
+    return str(describe.interview_rule(spec))
 
 
 def _progress_rule(spec: SchemeSpec) -> str:
-    rule = spec.progress_award
-    if rule is None:
-        return "none"
-    parts = []
-    if rule.min_rise:
-        parts.append(f"rose {rule.min_rise} places or more")
-    if rule.top_k:
-        parts.append(f"among the {rule.top_k} largest rises")
-    return " and ".join(parts)
+    return str(describe.progress_rule(spec))
 
 
 def grade_rule_of(spec: SchemeSpec) -> GradeRule:
@@ -948,13 +933,7 @@ def _rank_and_flag(
         for t in spec.ranking.tie_break
     ]
     ranking = rank_units(rounded, units=codes, tie_break=keys)
-    rule = f"totals rounded to {decimals} decimals, then {ranking.tie_rule}" + (
-        " ("
-        + ", ".join(f"key {k}: block {t.block}" for k, t in enumerate(spec.ranking.tie_break))
-        + ")"
-        if spec.ranking.tie_break
-        else ""
-    )
+    rule = str(describe.rank_rule(spec))
     grades = assign_grades(rounded, grade_rule_of(spec), units=codes, tie_break=keys)
     size = len(codes)
     previous = np.full(size, NAN)

@@ -77,30 +77,30 @@ def test_a_good_scheme_validates(session: Session, codes: dict[str, str]) -> Non
             ("params: {cap: 1.2}", "params: {capp: 1.2}"),
             21,
             "blocks[0].indicators[1].params.capp",
-            "Extra",
+            "not expected here",
         ),
         # A parameter the library refuses (cap must be > 0).
         (
             ("params: {cap: 1.2}", "params: {cap: -1}"),
             21,
             "blocks[0].indicators[1].params.cap",
-            "greater than 0",
+            "must be greater than 0",
         ),
         # Not a number.
-        (("weight: 0.6", "weight: lots"), 14, "blocks[0].indicators[0].weight", "valid number"),
+        (("weight: 0.6", "weight: lots"), 14, "blocks[0].indicators[0].weight", "a number is expected"),
         # The source names no indicator (the union's tag is not part of the field).
         (
             "source: {type: hard, indicator: gdp}",
             16,
             "blocks[0].indicators[0].source.indicator",
-            "Field required",
+            "a value is required",
         ),
         # An unknown method.
         (
             ("method: efficacy_coefficient", "method: magic"),
             15,
             "blocks[0].indicators[0].method",
-            "Input should be",
+            "must be one of: target_completion, efficacy_coefficient",
         ),
         # Period weights that do not add up to 1.
         (
