@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 from survey.labels import label
 from web.context import settings_of
 from web.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_token
-from web.i18n import LANGUAGE_NAMES, language_of, translations
+from web.i18n import LANGUAGE_NAMES, language_of, translate, translations
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 HTMX_FILE = "vendor/htmx-2.0.11.min.js"
@@ -31,6 +31,8 @@ def _context(request: Request) -> dict[str, Any]:
         "label": lambda code: catalog.gettext(label(code)),
         "named": lambda item, attr="name": _name_in(item, language, attr),
         "gettext": catalog.gettext,
+        # A ``survey.errors.Message`` (a rule description, say) in the reader's language.
+        "tr": lambda message: translate(language, message),
         "ngettext": catalog.ngettext,
         "csrf_field": CSRF_FIELD,
         "csrf_header": CSRF_HEADER,

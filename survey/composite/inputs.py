@@ -5,7 +5,8 @@ scores and excellence goals. Every change is audit-logged; a published evaluatio
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
@@ -21,13 +22,16 @@ from survey.composite.schemas import (
     BlockSpec,
     ExcellenceGoalIn,
     ExcellenceGoalPublic,
+    ExcellenceSource,
+    IndicatorSpec,
     InputsStored,
     QualitativeScoreIn,
     QualitativeScorePublic,
+    QualitativeSource,
     SchemeSpec,
 )
 from survey.errors import N_, Conflict, Invalid, NotFound
-from survey.models import Evaluation, EvaluationStatus, Unit
+from survey.models import Evaluation, EvaluationStatus, Unit, UnitCategory
 from survey.timeutil import utcnow
 
 
@@ -254,7 +258,12 @@ def list_qualitative(session: Session, evaluation_id: int) -> list[QualitativeSc
     )
     return [
         QualitativeScorePublic(
-            unit=codes[r.unit_id], item=r.item, lead=codes[r.lead_unit_id], score=r.score
+            unit=codes[r.unit_id],
+            item=r.item,
+            lead=codes[r.lead_unit_id],
+            score=r.score,
+            updated_at=r.updated_at,
+            updated_by=r.updated_by,
         )
         for r in rows
     ]
@@ -333,6 +342,245 @@ def list_excellence(session: Session, evaluation_id: int) -> list[ExcellenceGoal
             difficulty=r.difficulty,
             dimensions=dict(r.dimensions),
             score=r.score,
+            updated_at=r.updated_at,
+            updated_by=r.updated_by,
         )
         for r in rows
     ]
+
+
+# One entry at a time, as the office pages make them -----------------------------------------------
+
+# The four-way appraisal of an excellence goal (创优性 / 攻坚性 / 创新性 / 效益性): the keys
+# are stored as written in Chinese; the second element is the message id of their label.
+EXCELLENCE_DIMENSIONS: tuple[tuple[str, str], ...] = (
+    ("创优性", N_("Excellence of the goal")),
+    ("攻坚性", N_("Difficulty overcome")),
+    ("创新性", N_("Innovation")),
+    ("效益性", N_("Benefit")),
+)
+
+
+@dataclass(frozen=True)
+class QualitativeItem:
+    """A qualitative item that a category's current scheme scores."""
+
+    category: str
+    item: str
+    name: str
+    name_en: str
+    full_marks: float
+
+
+@dataclass(frozen=True)
+class ExcellenceSlot:
+    """An indicator of a category's current scheme that scores excellence goals."""
+
+    category: str
+    name: str
+    name_en: str
+    low: float
+    high: float
+
+
+def _indicators(spec: SchemeSpec) -> Iterator[IndicatorSpec]:
+    def walk(block: BlockSpec | SchemeSpec) -> Iterator[IndicatorSpec]:
+        yield from block.indicators
+        for child in block.blocks:
+            yield from walk(child)
+
+    yield from walk(spec)
+
+
+def _current_specs(session: Session, evaluation_id: int) -> list[tuple[str, SchemeSpec]]:
+    categories = {c.id: c for c in session.exec(select(UnitCategory))}
+    rows = schemes.current_schemes(session, evaluation_id)
+    ordered = sorted(
+        rows.items(), key=lambda kv: (categories[kv[0]].sort_order, categories[kv[0]].code)
+    )
+    return [(categories[cid].code, schemes.spec_of(row)) for cid, row in ordered]
+
+
+def qualitative_items(session: Session, evaluation_id: int) -> list[QualitativeItem]:
+    """Every qualitative item of the current schemes, by category, in scheme order."""
+    org.get_evaluation(session, evaluation_id)
+    found: list[QualitativeItem] = []
+    for category, spec in _current_specs(session, evaluation_id):
+        seen: set[str] = set()
+        for ind in _indicators(spec):
+            source = ind.source
+            if isinstance(source, QualitativeSource) and source.item not in seen:
+                seen.add(source.item)
+                found.append(
+                    QualitativeItem(category, source.item, ind.name, ind.name_en, source.full_marks)
+                )
+    return found
+
+
+def excellence_slots(session: Session, evaluation_id: int) -> list[ExcellenceSlot]:
+    """The categories whose current scheme scores excellence goals, with the difficulty bounds."""
+    org.get_evaluation(session, evaluation_id)
+    found: list[ExcellenceSlot] = []
+    for category, spec in _current_specs(session, evaluation_id):
+        for ind in _indicators(spec):
+            if isinstance(ind.source, ExcellenceSource):
+                low, high = ind.source.difficulty
+                found.append(ExcellenceSlot(category, ind.name, ind.name_en, low, high))
+                break
+    return found
+
+
+def _category_code(session: Session, unit: Unit) -> str:
+    category = session.get(UnitCategory, unit.category_id)
+    assert category is not None
+    return category.code
+
+
+def enter_qualitative(
+    session: Session,
+    evaluation_id: int,
+    data: QualitativeScoreIn,
+    actor: Principal,
+    *,
+    ip: str = "",
+) -> None:
+    """Store (or replace) one qualitative score, checked against the unit's scheme.
+
+    The item must be one the scheme of the unit's category scores, and the score may not
+    exceed the item's full marks; so a typing slip is refused instead of stored unused.
+    """
+    _open_evaluation(session, evaluation_id)
+    units = _units(session)
+    unit = _unit(units, data.unit)
+    _unit(units, data.lead)
+    category = _category_code(session, unit)
+    items = {i.item: i for i in qualitative_items(session, evaluation_id) if i.category == category}
+    if not items:
+        raise Invalid(
+            N_("The scheme of the category %(category)s scores no qualitative item."),
+            field="unit",
+            category=category,
+        )
+    found = items.get(data.item)
+    if found is None:
+        raise Invalid(
+            N_(
+                "The scheme of the category %(category)s has no qualitative item %(item)s; "
+                "it has %(items)s."
+            ),
+            field="item",
+            category=category,
+            item=data.item,
+            items=", ".join(items),
+        )
+    if data.score > found.full_marks:
+        raise Invalid(
+            N_("The score must lie between 0 and %(full)s, the full marks of %(item)s."),
+            field="score",
+            full=f"{found.full_marks:g}",
+            item=data.item,
+        )
+    put_qualitative(session, evaluation_id, [data], actor, ip=ip)
+
+
+def delete_qualitative(
+    session: Session, evaluation_id: int, unit: str, item: str, actor: Principal, *, ip: str = ""
+) -> None:
+    _open_evaluation(session, evaluation_id)
+    scored = _unit(_units(session), unit)
+    row = session.exec(
+        select(QualitativeScore).where(
+            QualitativeScore.evaluation_id == evaluation_id,
+            QualitativeScore.unit_id == scored.id,
+            QualitativeScore.item == item,
+        )
+    ).first()
+    if row is None:
+        raise NotFound(N_("The unit %(unit)s has no score for %(item)s."), unit=unit, item=item)
+    lead = session.get(Unit, row.lead_unit_id)
+    audit.record(
+        session,
+        actor.name,
+        "qualitative_score.delete",
+        target_type="unit",
+        target_id=unit,
+        ip=ip,
+        evaluation_id=evaluation_id,
+        item=item,
+        lead=lead.code if lead else row.lead_unit_id,
+        score=row.score,
+    )
+    session.delete(row)
+    session.commit()
+
+
+def enter_excellence(
+    session: Session,
+    evaluation_id: int,
+    goal: ExcellenceGoalIn,
+    actor: Principal,
+    *,
+    ip: str = "",
+) -> None:
+    """Store (or replace) one excellence goal, checked against the unit's scheme.
+
+    The difficulty coefficient must lie within the scheme's bounds: the computation would
+    clip it silently, while the one who enters it can still correct it.
+    """
+    _open_evaluation(session, evaluation_id)
+    unit = _unit(_units(session), goal.unit)
+    category = _category_code(session, unit)
+    slot = next(
+        (s for s in excellence_slots(session, evaluation_id) if s.category == category), None
+    )
+    if slot is None:
+        raise Invalid(
+            N_("The scheme of the category %(category)s scores no excellence goals."),
+            field="unit",
+            category=category,
+        )
+    if not slot.low <= goal.difficulty <= slot.high:
+        raise Invalid(
+            N_(
+                "The difficulty coefficient must lie between %(low)s and %(high)s, as the "
+                "scheme of the category %(category)s states."
+            ),
+            field="difficulty",
+            low=f"{slot.low:g}",
+            high=f"{slot.high:g}",
+            category=category,
+        )
+    put_excellence(session, evaluation_id, [goal], actor, ip=ip)
+
+
+def delete_excellence(
+    session: Session, evaluation_id: int, unit: str, code: str, actor: Principal, *, ip: str = ""
+) -> None:
+    _open_evaluation(session, evaluation_id)
+    owner = _unit(_units(session), unit)
+    row = session.exec(
+        select(ExcellenceGoal).where(
+            ExcellenceGoal.evaluation_id == evaluation_id,
+            ExcellenceGoal.unit_id == owner.id,
+            ExcellenceGoal.code == code,
+        )
+    ).first()
+    if row is None:
+        raise NotFound(
+            N_("The unit %(unit)s has no excellence goal %(code)s."), unit=unit, code=code
+        )
+    audit.record(
+        session,
+        actor.name,
+        "excellence_goal.delete",
+        target_type="unit",
+        target_id=unit,
+        ip=ip,
+        evaluation_id=evaluation_id,
+        code=code,
+        title=row.title,
+        difficulty=row.difficulty,
+        dimensions=dict(row.dimensions),
+    )
+    session.delete(row)
+    session.commit()

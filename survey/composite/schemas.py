@@ -389,6 +389,8 @@ class QualitativeScorePublic(BaseModel):
     item: str
     lead: str
     score: float
+    updated_at: datetime | None = None
+    updated_by: str = ""
 
 
 class ExcellenceGoalIn(_In):
@@ -412,6 +414,8 @@ class ExcellenceGoalPublic(BaseModel):
     difficulty: float
     dimensions: dict[str, float]
     score: float
+    updated_at: datetime | None = None
+    updated_by: str = ""
 
 
 class InputsStored(BaseModel):

@@ -87,7 +87,12 @@ def test_a_good_scheme_validates(session: Session, codes: dict[str, str]) -> Non
             "must be greater than 0",
         ),
         # Not a number.
-        (("weight: 0.6", "weight: lots"), 14, "blocks[0].indicators[0].weight", "a number is expected"),
+        (
+            ("weight: 0.6", "weight: lots"),
+            14,
+            "blocks[0].indicators[0].weight",
+            "a number is expected",
+        ),
         # The source names no indicator (the union's tag is not part of the field).
         (
             "source: {type: hard, indicator: gdp}",

@@ -11,12 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from survey import organisation as org
-from survey.composite import indicators, inputs, service
+from survey.composite import describe, indicators, inputs, service
 from survey.composite import scheme as schemes
 from survey.composite.schemas import AdjustmentCreate
 from survey.errors import N_, DomainError, Invalid
 from survey.models import Role
 from survey.satisfaction.importer import ImportRejected
+from survey.validation import first_problem
 from web.context import settings_of
 from web.deps import OfficeUser, OfficeViewer, SessionDep
 from web.i18n import gettext, language_of
@@ -49,6 +50,16 @@ def _messages(request: Request, error: DomainError) -> list[str]:
             )
         lines.append(text)
     return lines
+
+
+def _rules(session: SessionDep, evaluation_id: int, versions: dict[str, int]) -> dict[str, Any]:
+    """Category -> its rules in words, from the scheme version the results were computed with."""
+    return {
+        category: describe.rules(
+            schemes.spec_of(schemes.get_scheme(session, evaluation_id, category, version))
+        )
+        for category, version in versions.items()
+    }
 
 
 def _back(request: Request, name: str, evaluation_id: int, **query: str) -> Response:
@@ -94,10 +105,14 @@ def results_page(
         {
             "principal": principal,
             "evaluation": evaluation,
+            "composite_nav": True,
             "results": results,
             "by_category": by_category,
             "by_lead": by_lead,
             "category_names": {c.code: c for c in org.list_categories(session)},
+            "rules": _rules(
+                session, evaluation_id, {c.category: c.scheme_version for c in results.categories}
+            ),
             "category": category,
             "sensitivity": sensitivity,
             "draws": draws,
@@ -122,6 +137,7 @@ def unit_page(
         {
             "principal": principal,
             "evaluation": evaluation,
+            "composite_nav": True,
             "x": explanation,
             "unit_label": SimpleNamespace(
                 name=explanation["unit_name"], name_en=explanation["unit_name_en"]
@@ -129,6 +145,10 @@ def unit_page(
             "result": explanation["result"],
             "recomputed": service.recompute_total(explanation),
             "groups": {g.code: g for g in org.list_groups(session)},
+            "rules": _rules(
+                session, evaluation_id, {explanation["category"]: explanation["scheme_version"]}
+            )[explanation["category"]],
+            "excellence_rule": describe.EXCELLENCE_RULE,
         },
     )
 
@@ -168,6 +188,7 @@ def _schemes_page(
         {
             "principal": principal,
             "evaluation": evaluation,
+            "composite_nav": True,
             "schemes": current,
             "histories": histories,
             "categories": {c.code: c for c in org.list_categories(session)},
@@ -308,6 +329,7 @@ def _adjustments_page(
         {
             "principal": principal,
             "evaluation": evaluation,
+            "composite_nav": True,
             "entries": inputs.list_adjustments(session, evaluation_id),
             "units": {u.code: u for u in org.list_units(session)},
             "messages": messages or [],
@@ -354,13 +376,12 @@ def adjustment_add(
                 unit=unit, item=item, points=value, reason=reason, approved_by=approved_by
             )
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
+            where, problem = first_problem(error)
             raise Invalid(
                 N_("The bonus or deduction is not valid at %(where)s: %(problem)s"),
                 field=where,
                 where=where,
-                problem=first["msg"],
+                problem=problem,
             ) from None
         inputs.add_adjustment(session, evaluation_id, data, actor, ip=client_ip(request))
     except DomainError as error:
