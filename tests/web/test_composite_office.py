@@ -138,6 +138,19 @@ def test_office_imports_a_scheme_values_and_adjustments_then_publishes(
         },
     )
     assert bad.status_code == 422 and "honour" in bad.text
+    unreasoned = client.post(
+        f"{base}/adjustments",
+        data={
+            "csrf_token": token,
+            "unit": "QX02",
+            "item": "honour",
+            "points": "3",
+            "reason": "",
+            "approved_by": "市考核委",
+        },
+    )
+    assert unreasoned.status_code == 422
+    assert "事由：不能为空" in unreasoned.text and "String should" not in unreasoned.text
     added = client.post(
         f"{base}/adjustments",
         data={

@@ -14,7 +14,7 @@ from survey import organisation as org
 from survey.composite import describe, indicators, inputs, service
 from survey.composite import scheme as schemes
 from survey.composite.schemas import AdjustmentCreate
-from survey.errors import N_, DomainError, Invalid
+from survey.errors import N_, DomainError, Invalid, Message
 from survey.models import Role
 from survey.satisfaction.importer import ImportRejected
 from survey.validation import first_problem
@@ -311,6 +311,15 @@ async def indicators_upload(
 
 # Bonus and deduction ---------------------------------------------------------------------------
 
+# Form fields as the page labels them, so that a problem names what the user sees.
+_ADJUSTMENT_LABELS = {
+    "unit": N_("Unit"),
+    "item": N_("Item code (as the scheme lists it)"),
+    "points": N_("Points (negative for a deduction)"),
+    "reason": N_("Reason"),
+    "approved_by": N_("Approved by"),
+}
+
 
 def _adjustments_page(
     request: Request,
@@ -377,10 +386,11 @@ def adjustment_add(
             )
         except ValidationError as error:
             where, problem = first_problem(error)
+            label = _ADJUSTMENT_LABELS.get(where)
             raise Invalid(
-                N_("The bonus or deduction is not valid at %(where)s: %(problem)s"),
+                N_("%(label)s: %(problem)s"),
                 field=where,
-                where=where,
+                label=Message(label) if label else where,
                 problem=problem,
             ) from None
         inputs.add_adjustment(session, evaluation_id, data, actor, ip=client_ip(request))
