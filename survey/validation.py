@@ -115,6 +115,11 @@ def problem_message(error: Mapping[str, Any]) -> Message:
             N_("the field %(field)s is needed to tell the kind"),
             {"field": _quoted(ctx.get("discriminator"))},
         )
+    if kind in ("value_error", "assertion_error") and ctx.get("error") is not None:
+        # A validator of ours wrote the reason; it is translated when the catalog has it.
+        return Message(
+            N_("the value is not valid: %(reason)s"), {"reason": Message(str(ctx["error"]))}
+        )
     return Message(N_("the value is not valid (%(type)s)"), {"type": kind or "?"})
 
 

@@ -13,6 +13,7 @@ from survey.errors import N_, Invalid
 from survey.satisfaction import policy as policy_service
 from survey.satisfaction.schemas import LevelScore, SatisfactionPolicyPut
 from survey.satisfaction.service import satisfaction_results
+from survey.validation import problem_message
 from web.context import settings_of
 from web.deps import OfficeUser, OfficeViewer, SessionDep
 from web.i18n import gettext, language_of
@@ -171,7 +172,7 @@ def policy_save(
             language,
             N_("The policy is not valid at %(where)s: %(problem)s"),
             where=where,
-            problem=first["msg"],
+            problem=problem_message(first),
         )
         return _policy_form(request, session, evaluation_id, actor, error=message, status_code=422)
     except Invalid as error:

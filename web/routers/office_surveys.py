@@ -15,6 +15,7 @@ from survey.surveys.definition import load_definition
 from survey.surveys.models import QuestionKind, SurveyStatus
 from survey.surveys.scales import ScaleKind
 from survey.surveys.schemas import OptionIn, QuestionIn, SurveyCreate, SurveyUpdate
+from survey.validation import problem_message
 from web.context import settings_of
 from web.deps import OfficeUser, OfficeViewer, SessionDep
 from web.routers import browser_router
@@ -37,7 +38,7 @@ def _invalid(error: ValidationError) -> Invalid:
         N_("The survey is not valid at %(where)s: %(problem)s"),
         field=where,
         where=where,
-        problem=first["msg"],
+        problem=problem_message(first),
     )
 
 
