@@ -12,6 +12,7 @@ from scipy import stats
 
 from scoring._combine import combine_means, used_groups
 from scoring._common import (
+    BoolArray,
     FloatArray,
     ScoringWarning,
     as_count_array,
@@ -21,11 +22,14 @@ from scoring._common import (
     labels_tuple,
 )
 from scoring._policy import DEFAULT_POLICY, SatisfactionPolicy
+from scoring._resample import multinomial_cell_means
 
 ResampleMethod = Literal["multinomial", "dirichlet"]
 
-# Bound on the elements of one (draws, units, groups, levels) block, to keep memory flat
-# when thousands of draws meet hundreds of units.
+# Bound on the elements of one block of draws ((draws, units, groups) for the multinomial
+# means, (draws, units, groups, levels) for the Dirichlet shares), to keep memory flat when
+# thousands of draws meet hundreds of units. A block rebuilds the multinomial tables, so it
+# is large enough that a category of up to ~280 unit x group cells takes one block.
 _BLOCK_ELEMENTS = 4_000_000
 
 NOT_RANKED = "no group with weight > 0 and n_valid >= min_n: not ranked"
@@ -99,26 +103,28 @@ class RankUncertainty:
     tie_rule: str
 
 
-def _draw_group_means(
+def _draw_scores(
     rng: np.random.Generator,
     counts: FloatArray,
     scores: FloatArray,
+    used: BoolArray,
+    group_weights: FloatArray,
     draws: int,
     method: ResampleMethod,
 ) -> FloatArray:
-    """Group means for ``draws`` replicates, shape ``(draws, U, G)``; NaN for empty cells."""
-    n = counts.sum(axis=-1)
+    """Combined scores of ``draws`` replicates, shape ``(draws, U)``."""
     if method == "multinomial":
-        # Empty cells get a dummy uniform distribution with zero trials; masked later.
-        with np.errstate(invalid="ignore", divide="ignore"):
-            p = np.where(n[..., None] > 0, counts / n[..., None], 1.0 / counts.shape[-1])
-        sample = rng.multinomial(n.astype(np.int64), p, size=(draws, *n.shape))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(sample @ scores / n, dtype=np.float64)
+        # Only the cells that enter a score are redrawn; the others weigh 0.
+        means = np.zeros((*used.shape, draws))
+        means[used] = multinomial_cell_means(rng, counts[used], scores, draws)
+        w = np.where(used, group_weights, 0.0)
+        # (U, G, draws) summed over groups as in combine_means, draws last for speed.
+        return np.asarray(np.einsum("ugd,ug->du", means, w) / w.sum(axis=1), dtype=np.float64)
     # Dirichlet(counts) through normalised gammas: Generator.dirichlet takes one alpha only.
     gam = rng.standard_gamma(np.broadcast_to(counts, (draws, *counts.shape)))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(gam @ scores / gam.sum(axis=-1), dtype=np.float64)
+        group_means = gam @ scores / gam.sum(axis=-1)
+    return combine_means(group_means, used, group_weights)
 
 
 def rank_uncertainty(
@@ -167,6 +173,9 @@ def rank_uncertainty(
     Don't-know answers are ignored. Each draw recomputes every unit's combined score
     ``sum_h W'_h mean_h`` and ranks the units (1 = highest score, competition ranking for
     ties). Units with no usable group are not ranked, with a :class:`ScoringWarning`.
+    The multinomial redraw of a group mean is drawn from its exact distribution, tabulated
+    once per unit x group by FFT when the level scores are decimals (otherwise by numpy's
+    multinomial); see ``scoring._resample``.
     """
     if not isinstance(policy, SatisfactionPolicy):
         raise ValueError("policy must be a SatisfactionPolicy")
@@ -235,11 +244,11 @@ def rank_uncertainty(
         pos_in_r = {u: k for k, u in enumerate(idx.tolist())}
         upper = np.array([pos_in_r[u] for u in order[:-1].tolist()], dtype=np.intp)
         lower = np.array([pos_in_r[u] for u in order[1:].tolist()], dtype=np.intp)
-        block = max(1, _BLOCK_ELEMENTS // max(1, cv_r.size))
+        per_draw = used_r.size if method == "multinomial" else cv_r.size
+        block = max(1, _BLOCK_ELEMENTS // max(1, per_draw))
         for start in range(0, n_draws, block):
             size = min(block, n_draws - start)
-            means = _draw_group_means(rng, cv_r, x, size, method)
-            draw_scores = combine_means(means, used_r, w)
+            draw_scores = _draw_scores(rng, cv_r, x, used_r, w, size, method)
             ranks[start : start + size] = stats.rankdata(-draw_scores, method="min", axis=1)
             a, b = draw_scores[:, upper], draw_scores[:, lower]
             beats += (a > b).sum(axis=0) + 0.5 * (a == b).sum(axis=0)

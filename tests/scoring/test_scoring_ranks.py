@@ -136,3 +136,54 @@ def test_bad_shapes() -> None:
         rank_uncertainty(np.ones((2, 5)), W)
     with pytest.raises(ValueError, match="group_weights"):
         rank_uncertainty(_counts(1), [1.0, 2.0, 3.0])
+
+
+def test_two_units_hand_worked() -> None:
+    # A: one 满意 and one 比较满意 -> redrawn mean 100, 90, 80 with 1/4, 1/2, 1/4.
+    # B: four 比较满意 -> always 80. A beats B with 3/4 and ties with 1/4, so
+    # P(A beats B) = 3/4 + 1/8 = 7/8 (tied: 0.05 < 7/8 < 0.95); A has rank 1 in every
+    # draw (a tie shares the best rank) and B rank 1 in the tied quarter, rank 2 otherwise.
+    counts = np.zeros((2, 1, 5), dtype=int)
+    counts[0, 0, :2] = 1
+    counts[1, 0, 1] = 4
+    res = rank_uncertainty(
+        counts, [1.0], SatisfactionPolicy(min_n=1), unit_labels=["A", "B"], n_draws=20_000, seed=4
+    )
+    assert_array_equal(res.point_rank, [1, 2])
+    assert_allclose(res.rank_probabilities, [[1.0, 0.0], [0.25, 0.75]], atol=0.015)
+    pair = res.adjacent_pairs[0]
+    assert (pair.higher, pair.lower) == ("A", "B")
+    assert pair.p_higher_beats_lower == pytest.approx(0.875, abs=0.01)
+    assert pair.tied
+    assert_array_equal(res.rank_low, [1, 1])
+    assert_array_equal(res.median_rank, [1, 2])
+    assert_array_equal(res.rank_high, [1, 2])
+
+
+def _reference_rank_probabilities(counts: np.ndarray, w: np.ndarray, draws: int) -> np.ndarray:
+    """Rank probabilities by numpy's multinomial redraws and a plain competition ranking."""
+    rng = np.random.default_rng(99)
+    x = np.array([100.0, 80.0, 60.0, 0.0])
+    valid = counts[..., :4]
+    n = valid.sum(axis=-1)
+    sample = rng.multinomial(n, valid / n[..., None], size=(draws, *n.shape))
+    means = sample @ x / n
+    scores = (means * w).sum(axis=-1) / w.sum()
+    ranks = 1 + (scores[:, None, :] > scores[:, :, None]).sum(axis=-1)
+    units = counts.shape[0]
+    return np.stack([(ranks == r).mean(axis=0) for r in range(1, units + 1)], axis=1)
+
+
+def test_rank_probabilities_match_independent_resampling() -> None:
+    # Five units whose scores overlap, 40-400 answers per group: the table sampler and a
+    # plain numpy multinomial resampling must give the same rank distributions.
+    rng = np.random.default_rng(21)
+    shares = rng.dirichlet([6, 3, 2, 1, 2], size=5)
+    sizes = np.array([400, 40])
+    counts = np.stack([[rng.multinomial(s, p) for s in sizes] for p in shares])
+    res = rank_uncertainty(counts, W, n_draws=8_000, seed=22)
+    reference = _reference_rank_probabilities(counts, W, 8_000)
+    assert_allclose(res.rank_probabilities, reference, atol=0.03)
+    assert_allclose(res.rank_probabilities.sum(axis=1), 1.0, rtol=1e-12)
+    assert res.rank_probabilities.sum() == pytest.approx(5.0, rel=1e-12)
+    assert ((res.rank_low <= res.point_rank) & (res.point_rank <= res.rank_high)).all()
