@@ -3,7 +3,8 @@
 Indicator methods turn the values of the units of one category into points
 (:func:`target_completion`, :func:`efficacy_coefficient`, :func:`min_max_score`,
 :func:`z_score`, :func:`rank_points`, :func:`benchmark_score`, :func:`scale_speed_quality`,
-any of them over :func:`growth_rate`). Periods are combined by :func:`aggregate_periods`,
+any of them over :func:`growth_rate`; many rows of values at once by :func:`score_rows`).
+Periods are combined by :func:`aggregate_periods` (many rows: :func:`aggregate_rows`),
 bonus and deduction points bounded by :func:`bound_adjustments`, coefficient tiers chosen by
 :func:`tier_coefficients`. A category's scheme is a tree of :class:`SchemeBlock`,
 :class:`SchemeLeaf` and :class:`SchemeAdjustment` evaluated by :func:`evaluate_scheme`, whose
@@ -22,6 +23,7 @@ from scoring.composite._adjust import (
     bound_adjustments,
     tier_coefficients,
 )
+from scoring.composite._batch import RowAggregates, RowScores, aggregate_rows, score_rows
 from scoring.composite._differentiation import DifferentiationCheck, differentiation_check
 from scoring.composite._methods import (
     GrowthRate,
@@ -87,11 +89,14 @@ __all__ = [
     "QuarterlyValues",
     "RankChange",
     "Ranking",
+    "RowAggregates",
+    "RowScores",
     "SchemeAdjustment",
     "SchemeBlock",
     "SchemeLeaf",
     "SchemeResult",
     "aggregate_periods",
+    "aggregate_rows",
     "assign_grades",
     "benchmark_score",
     "bound_adjustments",
@@ -110,6 +115,7 @@ __all__ = [
     "rank_units",
     "recompute",
     "scale_speed_quality",
+    "score_rows",
     "target_completion",
     "tier_coefficients",
     "z_score",

@@ -13,7 +13,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -244,36 +244,56 @@ def _missing_reason(v: FloatArray, growth: GrowthRate | None) -> tuple[BoolArray
     return missing, np.asarray(growth.reason, dtype=np.str_)
 
 
-def _finish(
-    *,
-    method: str,
+@dataclass(frozen=True)
+class MethodSetup:
+    """A scoring method's checked arguments: what its result is the same for on every unit.
+
+    ``options`` keeps the checked arguments that the category-level parameters are resolved
+    from (given bounds, the rank table...); the method's ``parameters`` step resolves them for
+    the values of one category.
+    """
+
+    method: str
+    direction: Direction
+    raw_name: str
+    max_points: float
+    formula: str
+    options: Mapping[str, Any]
+
+
+def _reason(
     values: FloatArray,
     growth: GrowthRate | None,
-    reported: BoolArray,
-    inputs: Mapping[str, FloatArray],
-    params: Mapping[str, Param],
-    raw: FloatArray,
     points: FloatArray,
-    raw_name: str,
-    max_points: float,
-    direction: Direction,
-    formula: str,
-    extra_reasons: Sequence[tuple[BoolArray, str]] = (),
-) -> IndicatorScore:
+    extra_reasons: Sequence[tuple[BoolArray, str]],
+) -> StrArray:
+    """Why each NaN point is NaN (empty where the points exist)."""
     missing, base_reason = _missing_reason(values, growth)
     reason = reasons(values.size, [(missing, ""), *list(extra_reasons)])
     reason = np.where(missing, base_reason, reason)
     reason = np.where(np.isnan(points) & (reason == ""), "undefined", reason)
-    reason = np.where(np.isnan(points), reason, "").astype(np.str_)
-    warn_nan(method, reason, np.isnan(points) & ~reported, stacklevel=4)
+    return np.where(np.isnan(points), reason, "").astype(np.str_)
+
+
+def _result(
+    setup: MethodSetup,
+    *,
+    values: FloatArray,
+    growth: GrowthRate | None,
+    inputs: Mapping[str, FloatArray],
+    params: Mapping[str, Param],
+    raw: FloatArray,
+    points: FloatArray,
+    reason: StrArray,
+) -> IndicatorScore:
     return IndicatorScore(
         points=frozen_array(points),
         raw=frozen_array(raw),
-        raw_name=raw_name,
-        max_points=max_points,
-        method=method,
-        direction=direction,
-        formula=formula,
+        raw_name=setup.raw_name,
+        max_points=setup.max_points,
+        method=setup.method,
+        direction=setup.direction,
+        formula=setup.formula,
         parameters=frozen_params(params),
         inputs=frozen_map({"value": values, **inputs}),
         reason=frozen_array(reason, dtype=np.str_),
@@ -283,6 +303,70 @@ def _finish(
 
 def _f(par: Mapping[str, Any], key: str) -> float:
     return float(par[key])
+
+
+Reference: TypeAlias = "FloatArray | None"
+
+
+@dataclass(frozen=True)
+class MethodParts:
+    """The steps of one scoring method, shared by the one-category functions below and by
+    :func:`scoring.composite.score_rows`, which scores many rows of values at once.
+
+    ``setup`` checks the arguments; ``parameters`` resolves the category-level quantities
+    from one row of values (and of the reference: targets or benchmarks); ``inputs`` gives
+    the per-unit inputs besides the value, for one row or for a 2-D array of rows;
+    ``kernel`` is the pointwise formula; ``extra_reasons`` lists the method's own reasons
+    for a NaN, in order of precedence. ``elementwise``: the parameters never depend on the
+    values, so the kernel may run on many rows at once.
+    """
+
+    setup: Callable[..., MethodSetup]
+    parameters: Callable[[MethodSetup, FloatArray, Reference], dict[str, Param]]
+    inputs: Callable[[MethodSetup, FloatArray, Reference], dict[str, FloatArray]]
+    kernel: Kernel
+    extra_reasons: Callable[
+        [FloatArray, Mapping[str, FloatArray], Mapping[str, Any]], list[tuple[BoolArray, str]]
+    ]
+    reference: str | None
+    elementwise: bool
+
+
+def _no_inputs(setup: MethodSetup, v: FloatArray, ref: Reference) -> dict[str, FloatArray]:
+    return {}
+
+
+def _no_reasons(
+    v: FloatArray, inputs: Mapping[str, FloatArray], par: Mapping[str, Any]
+) -> list[tuple[BoolArray, str]]:
+    return []
+
+
+def _score(
+    parts: MethodParts, values: ArrayLike | GrowthRate, reference: Any, options: dict[str, Any]
+) -> IndicatorScore:
+    """One category's values scored by a method's steps."""
+    v, growth, reported = _values(values)
+    ref = None
+    if parts.reference is not None:
+        ref = broadcast_vector(reference, parts.reference, v.size, allow_nan=True)
+    setup = parts.setup(**options)
+    params = parts.parameters(setup, v, ref)
+    inputs = parts.inputs(setup, v, ref)
+    raw, pts = parts.kernel({"value": v, **inputs}, params)
+    reason = _reason(v, growth, pts, parts.extra_reasons(v, inputs, params))
+    # Four levels up: the caller of the public function.
+    warn_nan(setup.method, reason, np.isnan(pts) & ~reported, stacklevel=5)
+    return _result(
+        setup,
+        values=v,
+        growth=growth,
+        inputs=inputs,
+        params=params,
+        raw=raw,
+        points=pts,
+        reason=reason,
+    )
 
 
 # --------------------------------------------------------------------------- target completion
@@ -343,41 +427,63 @@ def target_completion(
         ``raw`` is the completion ratio credited, in ``[0, cap]`` (negative ratios are
         floored at 0).
     """
-    v, growth, reported = _values(values)
-    t = broadcast_vector(targets, "targets", v.size, allow_nan=True)
+    return _score(
+        TARGET,
+        values,
+        targets,
+        {
+            "full_points": full_points,
+            "cap": cap,
+            "direction": direction,
+            "nonpositive_target": nonpositive_target,
+        },
+    )
+
+
+def _target_setup(
+    *, full_points: float, cap: float, direction: Direction, nonpositive_target: str
+) -> MethodSetup:
     full = check_number(full_points, "full_points", minimum=0.0, strict_min=True)
     cap = check_number(cap, "cap", minimum=0.0, strict_min=True)
     direction = check_direction(direction)
     check_choice(nonpositive_target, NonPositiveTarget, "nonpositive_target")
+    ratio = "value / target" if direction == "higher" else "target / value (value <= 0 -> cap)"
+    formula = f"points = full_points * clip({ratio}, 0, cap); target <= 0 -> " + (
+        "NaN" if nonpositive_target == "nan" else "1 if target reached else 0"
+    )
     params: dict[str, Param] = {
         "full_points": full,
         "cap": cap,
         "direction": direction,
         "nonpositive_target": nonpositive_target,
     }
-    raw, pts = _k_target({"value": v, "target": t}, params)
-    ratio = "value / target" if direction == "higher" else "target / value (value <= 0 -> cap)"
-    formula = f"points = full_points * clip({ratio}, 0, cap); target <= 0 -> " + (
-        "NaN" if nonpositive_target == "nan" else "1 if target reached else 0"
-    )
-    return _finish(
-        method="target_completion",
-        values=v,
-        growth=growth,
-        reported=reported,
-        inputs={"target": t},
-        params=params,
-        raw=raw,
-        points=pts,
-        raw_name="completion",
-        max_points=full * cap,
-        direction=direction,
-        formula=formula,
-        extra_reasons=[
-            (np.isnan(t), "target missing"),
-            (t <= 0, "target <= 0: completion ratio undefined"),
-        ],
-    )
+    return MethodSetup("target_completion", direction, "completion", full * cap, formula, params)
+
+
+def _target_inputs(setup: MethodSetup, v: FloatArray, ref: Reference) -> dict[str, FloatArray]:
+    assert ref is not None
+    return {"target": ref}
+
+
+def _target_reasons(
+    v: FloatArray, inputs: Mapping[str, FloatArray], par: Mapping[str, Any]
+) -> list[tuple[BoolArray, str]]:
+    t = inputs["target"]
+    return [
+        (np.isnan(t), "target missing"),
+        (t <= 0, "target <= 0: completion ratio undefined"),
+    ]
+
+
+TARGET = MethodParts(
+    setup=_target_setup,
+    parameters=lambda setup, v, ref: dict(setup.options),
+    inputs=_target_inputs,
+    kernel=_k_target,
+    extra_reasons=_target_reasons,
+    reference="targets",
+    elementwise=True,
+)
 
 
 # --------------------------------------------------------------------------- range-based methods
@@ -468,44 +574,89 @@ def efficacy_coefficient(
         ``raw`` is the efficacy score, clipped to ``[base, base + span]``; points are
         ``full_points * efficacy / (base + span)``.
     """
-    v, growth, reported = _values(values)
+    return _score(
+        EFFICACY,
+        values,
+        None,
+        {
+            "full_points": full_points,
+            "direction": direction,
+            "satisfactory": satisfactory,
+            "unsatisfactory": unsatisfactory,
+            "base": base,
+            "span": span,
+            "zero_range": zero_range,
+        },
+    )
+
+
+def _efficacy_setup(
+    *,
+    full_points: float,
+    direction: Direction,
+    satisfactory: float | None,
+    unsatisfactory: float | None,
+    base: float,
+    span: float,
+    zero_range: str,
+) -> MethodSetup:
     full = check_number(full_points, "full_points", minimum=0.0, strict_min=True)
     direction = check_direction(direction)
     base = check_number(base, "base", minimum=0.0)
     span = check_number(span, "span", minimum=0.0, strict_min=True)
     check_choice(zero_range, ZeroRange, "zero_range")
-    sat, unsat, source = _category_bounds(
-        v, direction, satisfactory, unsatisfactory, ("satisfactory", "unsatisfactory")
-    )
-    params: dict[str, Param] = {
+    options = {
         "full_points": full,
-        "satisfactory": sat,
-        "unsatisfactory": unsat,
-        "bounds_source": source,
+        "satisfactory": satisfactory,
+        "unsatisfactory": unsatisfactory,
         "base": base,
         "span": span,
         "zero_range": zero_range,
     }
-    raw, pts = _k_efficacy({"value": v}, params)
-    degenerate = np.full(v.size, sat == unsat or math.isnan(sat))
-    return _finish(
-        method="efficacy_coefficient",
-        values=v,
-        growth=growth,
-        reported=reported,
-        inputs={},
-        params=params,
-        raw=raw,
-        points=pts,
-        raw_name="efficacy",
-        max_points=full,
-        direction=direction,
-        formula=(
-            "efficacy = base + span * clip((x - unsatisfactory) / (satisfactory - "
-            "unsatisfactory), 0, 1); points = full_points * efficacy / (base + span)"
-        ),
-        extra_reasons=[(degenerate, "satisfactory = unsatisfactory (all values equal): no range")],
+    formula = (
+        "efficacy = base + span * clip((x - unsatisfactory) / (satisfactory - "
+        "unsatisfactory), 0, 1); points = full_points * efficacy / (base + span)"
     )
+    return MethodSetup("efficacy_coefficient", direction, "efficacy", full, formula, options)
+
+
+def _efficacy_parameters(setup: MethodSetup, v: FloatArray, ref: Reference) -> dict[str, Param]:
+    o = setup.options
+    sat, unsat, source = _category_bounds(
+        v,
+        setup.direction,
+        o["satisfactory"],
+        o["unsatisfactory"],
+        ("satisfactory", "unsatisfactory"),
+    )
+    return {
+        "full_points": o["full_points"],
+        "satisfactory": sat,
+        "unsatisfactory": unsat,
+        "bounds_source": source,
+        "base": o["base"],
+        "span": o["span"],
+        "zero_range": o["zero_range"],
+    }
+
+
+def _efficacy_reasons(
+    v: FloatArray, inputs: Mapping[str, FloatArray], par: Mapping[str, Any]
+) -> list[tuple[BoolArray, str]]:
+    sat, unsat = _f(par, "satisfactory"), _f(par, "unsatisfactory")
+    degenerate = np.full(v.size, sat == unsat or math.isnan(sat))
+    return [(degenerate, "satisfactory = unsatisfactory (all values equal): no range")]
+
+
+EFFICACY = MethodParts(
+    setup=_efficacy_setup,
+    parameters=_efficacy_parameters,
+    inputs=_no_inputs,
+    kernel=_k_efficacy,
+    extra_reasons=_efficacy_reasons,
+    reference=None,
+    elementwise=False,
+)
 
 
 def _k_min_max(
@@ -559,62 +710,94 @@ def min_max_score(
         ``raw`` is the normalised value in ``[0, 1]`` (1 = best); points
         ``min_points + (full_points - min_points) * raw``.
     """
-    v, growth, reported = _values(values)
+    return _score(
+        MIN_MAX,
+        values,
+        None,
+        {
+            "full_points": full_points,
+            "min_points": min_points,
+            "direction": direction,
+            "low": low,
+            "high": high,
+            "zero_range": zero_range,
+        },
+    )
+
+
+def _min_max_setup(
+    *,
+    full_points: float,
+    min_points: float,
+    direction: Direction,
+    low: float | None,
+    high: float | None,
+    zero_range: str,
+) -> MethodSetup:
     full = check_number(full_points, "full_points", minimum=0.0, strict_min=True)
     lo_pts = check_number(min_points, "min_points", minimum=0.0)
     if lo_pts >= full:
         raise ValueError(f"min_points {lo_pts:g} must be below full_points {full:g}")
     direction = check_direction(direction)
     check_choice(zero_range, ZeroRange, "zero_range")
-    finite = v[~np.isnan(v)]
-    lo = (
-        check_number(low, "low")
-        if low is not None
-        else (float(finite.min()) if finite.size else math.nan)
-    )
-    hi = (
-        check_number(high, "high")
-        if high is not None
-        else (float(finite.max()) if finite.size else math.nan)
-    )
-    if low is not None and high is not None and not lo < hi:
+    lo = check_number(low, "low") if low is not None else None
+    hi = check_number(high, "high") if high is not None else None
+    if lo is not None and hi is not None and not lo < hi:
         raise ValueError(f"low {lo:g} must be below high {hi:g}")
+    worst = "high" if direction == "lower" else "low"
+    formula = (
+        f"raw = clip(|x - {worst}| / (high - low), 0, 1); "
+        "points = min_points + (full_points - min_points) * raw"
+    )
+    options = {
+        "full_points": full,
+        "min_points": lo_pts,
+        "low": lo,
+        "high": hi,
+        "zero_range": zero_range,
+    }
+    return MethodSetup("min_max", direction, "normalised", full, formula, options)
+
+
+def _min_max_parameters(setup: MethodSetup, v: FloatArray, ref: Reference) -> dict[str, Param]:
+    o = setup.options
+    low, high = o["low"], o["high"]
+    finite = v[~np.isnan(v)]
+    lo = low if low is not None else (float(finite.min()) if finite.size else math.nan)
+    hi = high if high is not None else (float(finite.max()) if finite.size else math.nan)
     if not (math.isnan(lo) or math.isnan(hi)) and lo > hi:
         raise ValueError(f"low {lo:g} must not exceed high {hi:g} (one bound given, one taken)")
     low_src = "given" if low is not None else "category min"
     high_src = "given" if high is not None else "category max"
-    source = f"low {low_src}, high {high_src}"
-    params: dict[str, Param] = {
-        "full_points": full,
-        "min_points": lo_pts,
-        "direction": direction,
+    return {
+        "full_points": o["full_points"],
+        "min_points": o["min_points"],
+        "direction": setup.direction,
         "low": lo,
         "high": hi,
-        "bounds_source": source,
-        "zero_range": zero_range,
+        "bounds_source": f"low {low_src}, high {high_src}",
+        "zero_range": o["zero_range"],
     }
-    raw, pts = _k_min_max({"value": v}, params)
-    worst = "high" if direction == "lower" else "low"
-    return _finish(
-        method="min_max",
-        values=v,
-        growth=growth,
-        reported=reported,
-        inputs={},
-        params=params,
-        raw=raw,
-        points=pts,
-        raw_name="normalised",
-        max_points=full,
-        direction=direction,
-        formula=(
-            f"raw = clip(|x - {worst}| / (high - low), 0, 1); "
-            "points = min_points + (full_points - min_points) * raw"
-        ),
-        extra_reasons=[
-            (np.full(v.size, lo == hi or math.isnan(lo)), "low = high (all values equal): no range")
-        ],
-    )
+
+
+def _min_max_reasons(
+    v: FloatArray, inputs: Mapping[str, FloatArray], par: Mapping[str, Any]
+) -> list[tuple[BoolArray, str]]:
+    lo, hi = _f(par, "low"), _f(par, "high")
+    return [
+        (np.full(v.size, lo == hi or math.isnan(lo)), "low = high (all values equal): no range")
+    ]
+
+
+MIN_MAX = MethodParts(
+    setup=_min_max_setup,
+    parameters=_min_max_parameters,
+    inputs=_no_inputs,
+    kernel=_k_min_max,
+    extra_reasons=_min_max_reasons,
+    reference=None,
+    elementwise=False,
+)
 
 
 def _k_z(inp: Mapping[str, FloatArray], par: Mapping[str, Any]) -> tuple[FloatArray, FloatArray]:
@@ -677,7 +860,36 @@ def z_score(
     IndicatorScore
         ``raw`` is the transformed score; ``parameters`` record the mean and deviation.
     """
-    v, growth, reported = _values(values)
+    return _score(
+        Z_SCORE,
+        values,
+        None,
+        {
+            "full_points": full_points,
+            "direction": direction,
+            "center": center,
+            "spread": spread,
+            "clip_low": clip_low,
+            "clip_high": clip_high,
+            "scale_max": scale_max,
+            "ddof": ddof,
+            "zero_spread": zero_spread,
+        },
+    )
+
+
+def _z_setup(
+    *,
+    full_points: float,
+    direction: Direction,
+    center: float,
+    spread: float,
+    clip_low: float,
+    clip_high: float,
+    scale_max: float,
+    ddof: int,
+    zero_spread: str,
+) -> MethodSetup:
     full = check_number(full_points, "full_points", minimum=0.0, strict_min=True)
     direction = check_direction(direction)
     center = check_number(center, "center")
@@ -690,16 +902,14 @@ def z_score(
     if ddof not in (0, 1) or isinstance(ddof, bool):
         raise ValueError(f"ddof must be 0 or 1, got {ddof!r}")
     check_choice(zero_spread, ZeroSpread, "zero_spread")
-    finite = v[~np.isnan(v)]
-    mean = float(finite.mean()) if finite.size else math.nan
-    sd = float(finite.std(ddof=ddof)) if finite.size > ddof else math.nan
-    params: dict[str, Param] = {
+    sign = "" if direction == "higher" else "-"
+    formula = (
+        f"z = {sign}(x - mean) / sd (ddof {ddof}); score = clip(center + spread * z, "
+        "clip_low, clip_high); points = full_points * score / scale_max"
+    )
+    options = {
         "full_points": full,
-        "direction": direction,
-        "mean": mean,
-        "sd": sd,
         "ddof": ddof,
-        "n_values": int(finite.size),
         "center": center,
         "spread": spread,
         "clip_low": lo,
@@ -707,28 +917,49 @@ def z_score(
         "scale_max": scale_max,
         "zero_spread": zero_spread,
     }
-    raw, pts = _k_z({"value": v}, params)
-    sign = "" if direction == "higher" else "-"
-    return _finish(
-        method="z_score",
-        values=v,
-        growth=growth,
-        reported=reported,
-        inputs={},
-        params=params,
-        raw=raw,
-        points=pts,
-        raw_name="transformed_z",
-        max_points=full * hi / scale_max,
-        direction=direction,
-        formula=(
-            f"z = {sign}(x - mean) / sd (ddof {ddof}); score = clip(center + spread * z, "
-            "clip_low, clip_high); points = full_points * score / scale_max"
-        ),
-        extra_reasons=[
-            (np.full(v.size, not sd > 0), "standard deviation 0 or undefined (too few values)")
-        ],
+    return MethodSetup(
+        "z_score", direction, "transformed_z", full * hi / scale_max, formula, options
     )
+
+
+def _z_parameters(setup: MethodSetup, v: FloatArray, ref: Reference) -> dict[str, Param]:
+    o = setup.options
+    ddof = o["ddof"]
+    finite = v[~np.isnan(v)]
+    mean = float(finite.mean()) if finite.size else math.nan
+    sd = float(finite.std(ddof=ddof)) if finite.size > ddof else math.nan
+    return {
+        "full_points": o["full_points"],
+        "direction": setup.direction,
+        "mean": mean,
+        "sd": sd,
+        "ddof": ddof,
+        "n_values": int(finite.size),
+        "center": o["center"],
+        "spread": o["spread"],
+        "clip_low": o["clip_low"],
+        "clip_high": o["clip_high"],
+        "scale_max": o["scale_max"],
+        "zero_spread": o["zero_spread"],
+    }
+
+
+def _z_reasons(
+    v: FloatArray, inputs: Mapping[str, FloatArray], par: Mapping[str, Any]
+) -> list[tuple[BoolArray, str]]:
+    sd = _f(par, "sd")
+    return [(np.full(v.size, not sd > 0), "standard deviation 0 or undefined (too few values)")]
+
+
+Z_SCORE = MethodParts(
+    setup=_z_setup,
+    parameters=_z_parameters,
+    inputs=_no_inputs,
+    kernel=_k_z,
+    extra_reasons=_z_reasons,
+    reference=None,
+    elementwise=False,
+)
 
 
 # --------------------------------------------------------------------------- rank points
@@ -809,7 +1040,30 @@ def rank_points(
         ``raw`` is the competition rank; ``inputs`` hold ``rank``, ``tie_size`` and
         ``n_ranked`` per unit.
     """
-    v, growth, reported = _values(values)
+    return _score(
+        RANK,
+        values,
+        None,
+        {
+            "full_points": full_points,
+            "direction": direction,
+            "table": table,
+            "min_points": min_points,
+            "beyond_table": beyond_table,
+            "ties": ties,
+        },
+    )
+
+
+def _rank_setup(
+    *,
+    full_points: float,
+    direction: Direction,
+    table: Sequence[float] | None,
+    min_points: float,
+    beyond_table: float,
+    ties: str,
+) -> MethodSetup:
     full = check_number(full_points, "full_points", minimum=0.0, strict_min=True)
     direction = check_direction(direction)
     low = check_number(min_points, "min_points", minimum=0.0, maximum=full)
@@ -824,14 +1078,6 @@ def rank_points(
             raise ValueError("table must be non-increasing (rank 1 gets the most points)")
         if beyond > tab[-1]:
             raise ValueError("beyond_table must not exceed the last table entry")
-    key = v if direction == "higher" else -v
-    rank, size = competition_ranks(key[None, :])
-    n = float(np.count_nonzero(~np.isnan(v)))
-    inputs = {
-        "rank": rank[0],
-        "tie_size": size[0].astype(np.float64),
-        "n_ranked": np.full(v.size, n),
-    }
     params: dict[str, Param] = {
         "full_points": full,
         "direction": direction,
@@ -840,7 +1086,6 @@ def rank_points(
         "beyond_table": beyond,
         "ties": ties,
     }
-    raw, pts = _k_rank(inputs, params)
     rule = (
         f"table {list(tab)} by rank, {beyond:g} past its end"
         if tab is not None
@@ -851,20 +1096,33 @@ def rank_points(
         if ties == "min"
         else ("tied units get the mean points of the positions they occupy")
     )
-    return _finish(
-        method="rank_points",
-        values=v,
-        growth=growth,
-        reported=reported,
-        inputs=inputs,
-        params=params,
-        raw=raw,
-        points=pts,
-        raw_name="rank",
-        max_points=full,
-        direction=direction,
-        formula=f"competition rank (1224), 1 = best; points = {rule}; {tie_text}",
-    )
+    formula = f"competition rank (1224), 1 = best; points = {rule}; {tie_text}"
+    return MethodSetup("rank_points", direction, "rank", full, formula, params)
+
+
+def _rank_inputs(setup: MethodSetup, v: FloatArray, ref: Reference) -> dict[str, FloatArray]:
+    """Ranks within each row of ``v`` (one row: one category's values)."""
+    rows = v if v.ndim == 2 else v[None, :]
+    key = rows if setup.direction == "higher" else -rows
+    rank, size = competition_ranks(key)
+    n = np.count_nonzero(~np.isnan(rows), axis=1).astype(np.float64)
+    inputs = {
+        "rank": rank,
+        "tie_size": size.astype(np.float64),
+        "n_ranked": np.repeat(n[:, None], rows.shape[1], axis=1),
+    }
+    return inputs if v.ndim == 2 else {k: a[0] for k, a in inputs.items()}
+
+
+RANK = MethodParts(
+    setup=_rank_setup,
+    parameters=lambda setup, v, ref: dict(setup.options),
+    inputs=_rank_inputs,
+    kernel=_k_rank,
+    extra_reasons=_no_reasons,
+    reference=None,
+    elementwise=False,
+)
 
 
 # --------------------------------------------------------------------------- benchmark
@@ -924,8 +1182,17 @@ def benchmark_score(
     IndicatorScore
         ``raw`` is the share of full points in ``[0, 1]``.
     """
-    v, growth, reported = _values(values)
-    b = broadcast_vector(benchmark, "benchmark", v.size, allow_nan=True)
+    return _score(
+        BENCHMARK,
+        values,
+        benchmark,
+        {"full_points": full_points, "direction": direction, "mode": mode, "zero_at": zero_at},
+    )
+
+
+def _benchmark_setup(
+    *, full_points: float, direction: Direction, mode: str, zero_at: float | None
+) -> MethodSetup:
     full = check_number(full_points, "full_points", minimum=0.0, strict_min=True)
     direction = check_direction(direction)
     check_choice(mode, BenchmarkMode, "mode")
@@ -934,14 +1201,6 @@ def benchmark_score(
         if zero_at is None:
             raise ValueError("zero_at is required in linear mode")
         z = check_number(zero_at, "zero_at")
-        fb = b[~np.isnan(b)]
-        if (direction == "higher" and (fb <= z).any()) or (
-            direction == "lower" and (fb >= z).any()
-        ):
-            raise ValueError(
-                f"zero_at {z:g} must lie {'below' if direction == 'higher' else 'above'} "
-                "every benchmark"
-            )
     elif zero_at is not None:
         raise ValueError("zero_at applies to linear mode only")
     params: dict[str, Param] = {
@@ -950,7 +1209,6 @@ def benchmark_score(
         "mode": mode,
         "zero_at": z,
     }
-    raw, pts = _k_benchmark({"value": v, "benchmark": b}, params)
     if mode == "proportional":
         short = "value / benchmark" if direction == "higher" else "benchmark / value"
     else:
@@ -959,24 +1217,47 @@ def benchmark_score(
             if direction == "higher"
             else "(zero_at - value) / (zero_at - benchmark)"
         )
-    return _finish(
-        method="benchmark",
-        values=v,
-        growth=growth,
-        reported=reported,
-        inputs={"benchmark": b},
-        params=params,
-        raw=raw,
-        points=pts,
-        raw_name="share_of_full",
-        max_points=full,
-        direction=direction,
-        formula=f"points = full_points * (1 if benchmark reached else clip({short}, 0, 1))",
-        extra_reasons=[
-            (np.isnan(b), "benchmark missing"),
-            ((b <= 0) & (mode == "proportional"), "benchmark <= 0: proportional rule undefined"),
-        ],
-    )
+    formula = f"points = full_points * (1 if benchmark reached else clip({short}, 0, 1))"
+    return MethodSetup("benchmark", direction, "share_of_full", full, formula, params)
+
+
+def _benchmark_parameters(setup: MethodSetup, v: FloatArray, ref: Reference) -> dict[str, Param]:
+    z = setup.options["zero_at"]
+    if z is not None:
+        assert ref is not None
+        fb = ref[~np.isnan(ref)]
+        higher = setup.direction == "higher"
+        if (higher and (fb <= z).any()) or (not higher and (fb >= z).any()):
+            raise ValueError(
+                f"zero_at {z:g} must lie {'below' if higher else 'above'} every benchmark"
+            )
+    return dict(setup.options)
+
+
+def _benchmark_inputs(setup: MethodSetup, v: FloatArray, ref: Reference) -> dict[str, FloatArray]:
+    assert ref is not None
+    return {"benchmark": ref}
+
+
+def _benchmark_reasons(
+    v: FloatArray, inputs: Mapping[str, FloatArray], par: Mapping[str, Any]
+) -> list[tuple[BoolArray, str]]:
+    b = inputs["benchmark"]
+    return [
+        (np.isnan(b), "benchmark missing"),
+        ((b <= 0) & (par["mode"] == "proportional"), "benchmark <= 0: proportional rule undefined"),
+    ]
+
+
+BENCHMARK = MethodParts(
+    setup=_benchmark_setup,
+    parameters=_benchmark_parameters,
+    inputs=_benchmark_inputs,
+    kernel=_k_benchmark,
+    extra_reasons=_benchmark_reasons,
+    reference="benchmark",
+    elementwise=True,
+)
 
 
 # --------------------------------------------------------------------------- scale, speed, quality

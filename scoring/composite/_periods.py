@@ -153,7 +153,30 @@ def aggregate_periods(
         s = as_float_array(cast(ArrayLike, scores), "scores", allow_nan=True)
     if s.ndim != 2 or s.shape[0] == 0 or s.shape[1] == 0:
         raise ValueError(f"scores must have shape (units, periods), got {s.shape}")
-    n_periods = s.shape[1]
+    setup = period_setup(s.shape[1], weights, missing, periods)
+    total, used = _k_periods(s, setup.weights, setup.missing_rule)
+    n_missing = np.isnan(s).sum(axis=1)
+    reason = _period_reason(n_missing, total, s.shape[1])
+    warn_nan("aggregate_periods", reason, np.isnan(total))
+    return period_result(setup, total, s, used, n_missing, reason, max_points, details)
+
+
+@dataclass(frozen=True)
+class PeriodSetup:
+    """Checked period weights, labels and rule of :func:`aggregate_periods`."""
+
+    weights: FloatArray
+    periods: tuple[str, ...]
+    missing_rule: PeriodMissing
+    formula: str
+
+
+def period_setup(
+    n_periods: int,
+    weights: ArrayLike | None,
+    missing: PeriodMissing,
+    periods: Sequence[str] | None,
+) -> PeriodSetup:
     check_choice(missing, PeriodMissing, "missing")
     if weights is None:
         w = np.full(n_periods, 1.0 / n_periods)
@@ -172,26 +195,44 @@ def aggregate_periods(
         else tuple(f"P{i + 1}" for i in range(n_periods))
     )
     period_labels = labels(periods, n_periods, "periods") if periods is not None else default_labels
-    total, used = _k_periods(s, w, missing)
-    n_missing = np.isnan(s).sum(axis=1)
-    reason = reasons(s.shape[0], [(n_missing == n_periods, ALL_PERIODS_MISSING)])
-    reason = np.where(np.isnan(total), reason, "").astype(np.str_)
-    warn_nan("aggregate_periods", reason, np.isnan(total))
     rule_text = (
         "missing periods dropped and the weights of the rest renormalised"
         if missing == "renormalise"
         else "missing periods count as 0"
     )
-    return PeriodAggregate(
-        total=frozen_array(total),
-        scores=frozen_array(s),
-        weights=frozen_array(w),
-        weights_used=frozen_array(used),
+    return PeriodSetup(
+        weights=w,
         periods=period_labels,
         missing_rule="zero" if missing == "zero" else "renormalise",
+        formula=f"total = sum_p w_p * score_p / sum_p w_p ({how}; {rule_text})",
+    )
+
+
+def _period_reason(n_missing: IntArray, total: FloatArray, n_periods: int) -> StrArray:
+    reason = reasons(total.size, [(n_missing == n_periods, ALL_PERIODS_MISSING)])
+    return np.where(np.isnan(total), reason, "").astype(np.str_)
+
+
+def period_result(
+    setup: PeriodSetup,
+    total: FloatArray,
+    scores: FloatArray,
+    used: FloatArray,
+    n_missing: IntArray,
+    reason: StrArray,
+    max_points: float | None,
+    details: tuple[IndicatorScore, ...],
+) -> PeriodAggregate:
+    return PeriodAggregate(
+        total=frozen_array(total),
+        scores=frozen_array(scores),
+        weights=frozen_array(setup.weights),
+        weights_used=frozen_array(used),
+        periods=setup.periods,
+        missing_rule=setup.missing_rule,
         n_missing=frozen_array(n_missing, dtype=np.intp),
         reason=frozen_array(reason, dtype=np.str_),
-        formula=f"total = sum_p w_p * score_p / sum_p w_p ({how}; {rule_text})",
+        formula=setup.formula,
         max_points=max_points,
         details=details,
     )
