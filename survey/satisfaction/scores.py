@@ -1,0 +1,246 @@
+"""Each unit's combined satisfaction score and its standard error, and nothing more.
+
+The composite scoring needs a score and a standard error per unit (and, for some leaves, the
+unit x group cells to combine again); :func:`unit_scores` gives exactly those from the same
+counts, raking and cell statistics as :func:`survey.satisfaction.service.satisfaction_results`,
+with the same arithmetic as :func:`scoring.combine_groups` on the same groups. What it leaves
+out: confidence intervals (a Student t quantile per unit), ranks and their intervals, and the
+response models of every unit and cell. At city scale (2,000 units) that is most of the
+cost of a results call.
+
+The office's view: nothing is suppressed. A unit whose used groups hold a NaN mean or a
+negative standard error (which ``combine_groups`` refuses) is combined by ``combine_groups``
+itself, so that the same error is raised.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlmodel import Session, col, select
+
+from scoring import CellStatistics, ScoringWarning, combine_groups
+from survey import organisation as org
+from survey.models import Unit, UnitCategory
+from survey.satisfaction import counts as sql
+from survey.satisfaction.policy import current_version, scoring_policy, settings_of
+from survey.satisfaction.service import (
+    _axes,
+    _period,
+    _pool,
+    _rake,
+    _statistics,
+    _tables,
+    _weight_matrix,
+)
+
+Float = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class GroupCell:
+    """One unit x group cell, pooled over the policy's questions (None where undefined)."""
+
+    n_valid: int
+    mean: float | None
+    se: float | None
+    satisfied_rate: float | None
+
+
+@dataclass
+class UnitScore:
+    """A unit's combined score as ``UnitResult`` has it; groups as their ``model_dump()``."""
+
+    unit: str
+    category: str
+    n_valid: int
+    score: float | None
+    se: float | None
+    groups_used: list[dict[str, Any]]
+    groups_dropped: list[dict[str, Any]]
+
+
+@dataclass
+class UnitScores:
+    """Scores by unit code, weights by category and group code, and the cells on request."""
+
+    by_unit: dict[str, UnitScore]
+    weights: dict[str, dict[str, float]]
+    min_n: int
+    _units: dict[str, int]
+    _groups: list[str]
+    _stats: CellStatistics | None
+
+    def cells(self, unit: str) -> dict[str, GroupCell]:
+        """The unit's cells that have answers, by group code (as ``_cell_results`` lists)."""
+        i = self._units.get(unit)
+        stats = self._stats
+        if i is None or stats is None:
+            return {}
+        return {
+            group: GroupCell(
+                n_valid=int(stats.n_valid[i, g]),
+                mean=_num(float(stats.mean[i, g])),
+                se=_num(float(stats.se[i, g])),
+                satisfied_rate=_num(float(stats.rate[i, g])),
+            )
+            for g, group in enumerate(self._groups)
+            if stats.n_valid[i, g] + stats.n_dont_know[i, g] > 0
+        }
+
+
+def _num(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def unit_scores(
+    session: Session,
+    evaluation_id: int,
+    *,
+    period: str | None = None,
+    question: str | None = None,
+) -> UnitScores:
+    """Every unit's combined satisfaction score and standard error (office view).
+
+    ``period`` counts that period's answers alone, ``question`` scores that question alone,
+    as in ``satisfaction_results``; the scores and standard errors are the same numbers.
+    """
+    org.get_evaluation(session, evaluation_id)
+    period_row = _period(session, evaluation_id, period)
+    settings = settings_of(current_version(session, evaluation_id))
+    policy = scoring_policy(settings)
+    categories = {c.id: c for c in session.exec(select(UnitCategory))}
+    all_units = list(session.exec(select(Unit).order_by(col(Unit.sort_order), col(Unit.code))))
+    where = sql.CountFilter(
+        evaluation_id=evaluation_id,
+        period_id=period_row.id if period_row else None,
+        unit_ids=None,
+        questions=[question] if question is not None else (settings.questions or None),
+    )
+    rows = sql.answer_counts(session, where)
+    weight_list = org.get_weights(session, evaluation_id)
+    axes = _axes(session, weight_list, rows, all_units, categories, policy)
+    tables, _ = _tables(axes, rows)
+    _rake(session, settings, axes, tables, where)
+    weights = _weight_matrix(weight_list, axes, categories)
+    stats = _statistics(_pool(tables), policy)
+
+    by_category: dict[str, dict[str, float]] = {}
+    for entry in weight_list:
+        by_category.setdefault(entry.category, {})[entry.group] = entry.weight
+    groups = [g.code for g in axes.groups]
+    n_valid = (
+        np.asarray(stats.n_valid)
+        if stats is not None
+        else np.zeros((len(axes.units), len(axes.groups)))
+    )
+    members_of: dict[int | None, list[int]] = {}
+    for i, unit in enumerate(axes.units):
+        members_of.setdefault(unit.category_id, []).append(i)
+    by_unit: dict[str, UnitScore] = {}
+    for category_id, members in members_of.items():
+        w = weights.get(category_id) if category_id is not None else None
+        code = categories[category_id].code
+        combined = _combine_category(
+            axes.units, members, code, w, stats, n_valid, groups, policy.min_n, policy.confidence
+        )
+        by_unit.update((u.unit, u) for u in combined)
+    return UnitScores(
+        by_unit=by_unit,
+        weights=by_category,
+        min_n=policy.min_n,
+        _units={u.code: i for i, u in enumerate(axes.units)},
+        _groups=groups,
+        _stats=stats,
+    )
+
+
+def _combine_category(
+    units: Sequence[Unit],
+    members: list[int],
+    category: str,
+    w: Float | None,
+    stats: CellStatistics | None,
+    n_valid: Float,
+    groups: list[str],
+    min_n: int,
+    confidence: float,
+) -> list[UnitScore]:
+    """The units of one category, combined over their groups as ``_combine`` does."""
+    out: list[UnitScore] = []
+    weighted = w is not None and bool((w > 0).any())
+    for i in members:
+        n = n_valid[i]
+        base = UnitScore(units[i].code, category, int(n.sum()), None, None, [], [])
+        out.append(base)
+        if not weighted:
+            continue
+        assert w is not None
+        relevant = [g for g in range(len(groups)) if w[g] > 0 or n[g] > 0]
+        used = [g for g in relevant if w[g] > 0 and n[g] >= min_n]
+        base.groups_dropped = [
+            {
+                "group": groups[g],
+                "n_valid": int(n[g]),
+                "reason": "zero_weight" if w[g] <= 0 else "below_min_n",
+            }
+            for g in relevant
+            if g not in used
+        ]
+        if not used or stats is None:
+            continue
+        mean = np.asarray(stats.mean[i])[used]
+        se = np.asarray(stats.se[i])[used]
+        if np.isnan(mean).any() or (se < 0).any():
+            _by_library(base, stats, i, relevant, n, w, groups, min_n, confidence)
+            continue
+        # combine_groups' arithmetic on the same compressed arrays, in the same order.
+        wu = w[used]
+        wn = wu / wu.sum()
+        score = float(np.sum(wn * mean))
+        variance = float(np.sum(wn**2 * se**2))
+        base.score = _num(score)
+        base.se = _num(math.sqrt(variance) if math.isfinite(variance) else math.nan)
+        base.groups_used = [
+            {"group": groups[g], "weight": float(v), "n_valid": int(n[g])}
+            for g, v in zip(used, wn, strict=True)
+        ]
+    return out
+
+
+def _by_library(
+    base: UnitScore,
+    stats: CellStatistics,
+    i: int,
+    relevant: list[int],
+    n: Float,
+    w: Float,
+    groups: list[str],
+    min_n: int,
+    confidence: float,
+) -> None:
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always", ScoringWarning)
+        combined = combine_groups(
+            np.asarray(stats.mean[i])[relevant],
+            np.asarray(stats.se[i])[relevant],
+            n[relevant],
+            w[relevant],
+            df=np.asarray(stats.df[i])[relevant],
+            group_labels=[groups[g] for g in relevant],
+            min_n=min_n,
+            confidence=confidence,
+        )
+    base.score = _num(combined.score)
+    base.se = _num(combined.se)
+    position = {groups[g]: g for g in relevant}
+    base.groups_used = [
+        {"group": code, "weight": weight, "n_valid": int(n[position[code]])}
+        for code, weight in zip(combined.groups_used, combined.weights_used, strict=True)
+    ]
