@@ -18,6 +18,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -33,10 +34,13 @@ from scoring.composite import (
     GrowthRate,
     IndicatorScore,
     PeriodAggregate,
+    RowAggregates,
+    RowScores,
     SchemeAdjustment,
     SchemeBlock,
     SchemeLeaf,
     aggregate_periods,
+    aggregate_rows,
     benchmark_score,
     bound_adjustments,
     differentiation_check,
@@ -46,6 +50,7 @@ from scoring.composite import (
     monthly_to_quarterly,
     rank_points,
     scale_speed_quality,
+    score_rows,
     target_completion,
     tier_coefficients,
     z_score,
@@ -1110,6 +1115,76 @@ class BuiltScheme:
     max_points: float
 
 
+def _method_options(
+    params: _Params,
+    direction: Direction,
+    full: float,
+    target: Any = None,
+    benchmark: Any = None,
+) -> tuple[str, Any, dict[str, Any]]:
+    """The library method a scheme's parameters name, its reference values and its options."""
+    if isinstance(params, TargetParams):
+        targets = params.target if params.target is not None else target
+        options: dict[str, Any] = {
+            "cap": params.cap,
+            "nonpositive_target": params.nonpositive_target,
+        }
+        name, reference = "target_completion", targets
+    elif isinstance(params, EfficacyParams):
+        options = {
+            "satisfactory": params.satisfactory,
+            "unsatisfactory": params.unsatisfactory,
+            "base": params.base,
+            "span": params.span,
+            "zero_range": params.zero_range,
+        }
+        name, reference = "efficacy_coefficient", None
+    elif isinstance(params, MinMaxParams):
+        options = {
+            "min_points": params.min_points,
+            "low": params.low,
+            "high": params.high,
+            "zero_range": params.zero_range,
+        }
+        name, reference = "min_max", None
+    elif isinstance(params, ZScoreParams):
+        options = {
+            "center": params.center,
+            "spread": params.spread,
+            "clip_low": params.clip_low,
+            "clip_high": params.clip_high,
+            "scale_max": params.scale_max,
+            "ddof": params.ddof,
+            "zero_spread": params.zero_spread,
+        }
+        name, reference = "z_score", None
+    elif isinstance(params, RankParams):
+        options = {
+            "table": params.table,
+            "min_points": params.min_points,
+            "beyond_table": params.beyond_table,
+            "ties": params.ties,
+        }
+        name, reference = "rank_points", None
+    elif isinstance(params, BenchmarkParams):
+        options = {"mode": params.mode, "zero_at": params.zero_at}
+        name = "benchmark"
+        reference = params.benchmark if params.benchmark is not None else benchmark
+    else:  # pragma: no cover
+        raise ValueError(f"parameters {type(params).__name__} do not score values")
+    return name, reference, {"full_points": full, "direction": direction, **options}
+
+
+_SCORERS: dict[str, Callable[..., IndicatorScore]] = {
+    "target_completion": target_completion,
+    "efficacy_coefficient": efficacy_coefficient,
+    "min_max": min_max_score,
+    "z_score": z_score,
+    "rank_points": rank_points,
+    "benchmark": benchmark_score,
+}
+
+
 def _method_score(
     method: str,
     params: _Params,
@@ -1120,93 +1195,32 @@ def _method_score(
     target: Float | None = None,
     benchmark: Float | None = None,
 ) -> IndicatorScore:
-    if isinstance(params, TargetParams):
-        targets: Any = params.target if params.target is not None else target
-        return target_completion(
-            values,
-            targets,
-            full_points=full,
-            cap=params.cap,
-            direction=direction,
-            nonpositive_target=params.nonpositive_target,
-        )
-    if isinstance(params, EfficacyParams):
-        return _efficacy(values, params, direction, full)
-    if isinstance(params, MinMaxParams):
-        return _min_max(values, params, direction, full)
-    if isinstance(params, ZScoreParams):
-        return _z(values, params, direction, full)
-    if isinstance(params, RankParams):
-        return _rank(values, params, direction, full)
-    if isinstance(params, BenchmarkParams):
-        bench: Any = params.benchmark if params.benchmark is not None else benchmark
-        return _benchmark(values, bench, params, direction, full)
-    raise ValueError(f"method {method!r} does not score values")  # pragma: no cover
+    name, reference, options = _method_options(params, direction, full, target, benchmark)
+    if name in ("target_completion", "benchmark"):
+        return _SCORERS[name](values, reference, **options)
+    return _SCORERS[name](values, **options)
 
 
 def _efficacy(values: Any, p: EfficacyParams, direction: Direction, full: float) -> IndicatorScore:
-    return efficacy_coefficient(
-        values,
-        full_points=full,
-        direction=direction,
-        satisfactory=p.satisfactory,
-        unsatisfactory=p.unsatisfactory,
-        base=p.base,
-        span=p.span,
-        zero_range=p.zero_range,
-    )
+    return _method_score("efficacy_coefficient", p, values, direction=direction, full=full)
 
 
 def _min_max(values: Any, p: MinMaxParams, direction: Direction, full: float) -> IndicatorScore:
-    return min_max_score(
-        values,
-        full_points=full,
-        min_points=p.min_points,
-        direction=direction,
-        low=p.low,
-        high=p.high,
-        zero_range=p.zero_range,
-    )
+    return _method_score("min_max", p, values, direction=direction, full=full)
 
 
 def _z(values: Any, p: ZScoreParams, direction: Direction, full: float) -> IndicatorScore:
-    return z_score(
-        values,
-        full_points=full,
-        direction=direction,
-        center=p.center,
-        spread=p.spread,
-        clip_low=p.clip_low,
-        clip_high=p.clip_high,
-        scale_max=p.scale_max,
-        ddof=p.ddof,
-        zero_spread=p.zero_spread,
-    )
+    return _method_score("z_score", p, values, direction=direction, full=full)
 
 
 def _rank(values: Any, p: RankParams, direction: Direction, full: float) -> IndicatorScore:
-    return rank_points(
-        values,
-        full_points=full,
-        direction=direction,
-        table=p.table,
-        min_points=p.min_points,
-        beyond_table=p.beyond_table,
-        ties=p.ties,
-    )
+    return _method_score("rank_points", p, values, direction=direction, full=full)
 
 
 def _benchmark(
     values: Any, bench: Any, p: BenchmarkParams, direction: Direction, full: float
 ) -> IndicatorScore:
-    return benchmark_score(
-        values,
-        bench,
-        full_points=full,
-        direction=direction,
-        mode=p.mode,
-        zero_at=p.zero_at,
-    )
+    return _method_score("benchmark", p, values, direction=direction, full=full, benchmark=bench)
 
 
 @dataclass
@@ -1286,6 +1300,76 @@ class _Builder:
         self.labels: dict[str, tuple[str, str]] = {}
         self.annotations: dict[str, Annotation] = {}
         self.max_points: dict[str, float] = {}
+        # Indicator path -> its score and note, scored together with its like (see _batch).
+        self.batched: dict[str, Callable[[], tuple[IndicatorScore | PeriodAggregate, Annotation]]]
+        self.batched = {}
+
+    def batch_hard(self) -> None:
+        """Score the hard indicators that share method, parameters and periods together.
+
+        A category scores dozens of indicators by a few methods: ``score_rows`` takes each
+        such group in one go, period by period, with results equal to the one-indicator
+        calls. Each indicator's result (and its warnings) is taken as the tree reaches it, so
+        the category's notes keep their order. Growth rates and monthly values, whose
+        preparation warns on its own, are scored one indicator at a time as before.
+        """
+        groups: dict[tuple[Any, ...], list[tuple[str, HardSource, list[_PeriodValues]]]] = {}
+        shared: dict[tuple[Any, ...], tuple[_Params, PeriodPlan, Direction, float]] = {}
+
+        def walk(block: BlockSpec | SchemeSpec, path: str) -> None:
+            for ind in block.indicators:
+                source, method = ind.source, method_of(ind)
+                if (
+                    not isinstance(source, HardSource)
+                    or source.growth
+                    or source.monthly is not None
+                    or method not in _SCORERS
+                ):
+                    continue
+                plan = period_plan(source, self.spec)
+                if plan is None:
+                    continue
+                params = params_of(method, ind.params, source)
+                full = ind.points if ind.points is not None else 100.0
+                key = (method, repr(params), ind.direction, full, _plan_key(plan))
+                periods = _period_values(self.data, source, plan)
+                groups.setdefault(key, []).append((f"{path}/{ind.code}", source, periods))
+                shared[key] = (params, plan, ind.direction, full)
+            for child in block.blocks:
+                walk(child, f"{path}/{child.code}")
+
+        walk(self.spec, ROOT)
+        for key, members in groups.items():
+            params, plan, direction, full = shared[key]
+            rows: list[RowScores] = []
+            for q in range(len(plan.codes)):
+                name, reference, options = _method_options(
+                    params,
+                    direction,
+                    full,
+                    np.stack([periods[q].target for _, _, periods in members]),
+                    np.stack([periods[q].benchmark for _, _, periods in members]),
+                )
+                values = np.stack([periods[q].value for _, _, periods in members])
+                rows.append(score_rows(name, values, reference, **options))
+            combined = None
+            if len(rows) > 1 or plan.weights is not None:
+                combined = aggregate_rows(
+                    rows, plan.weights, missing=plan.missing, labels=plan.codes
+                )
+            for k, (path, source, periods) in enumerate(members):
+                self.batched[path] = partial(self._batched, rows, combined, k, source, periods)
+
+    def _batched(
+        self,
+        rows: list[RowScores],
+        combined: RowAggregates | None,
+        k: int,
+        source: HardSource,
+        periods: list[_PeriodValues],
+    ) -> tuple[IndicatorScore | PeriodAggregate, Annotation]:
+        score = rows[0].score(k) if combined is None else combined.aggregate(k)
+        return score, _hard_note(source, periods, self.data)
 
     def _hard_score(
         self,
@@ -1349,7 +1433,11 @@ class _Builder:
         source = ind.source
         assert source is not None
         if isinstance(source, HardSource):
-            score, note = self._hard_score(method, ind.params, source, ind.direction, full)
+            prepared = self.batched.pop(path, None)
+            if prepared is not None:
+                score, note = prepared()
+            else:
+                score, note = self._hard_score(method, ind.params, source, ind.direction, full)
             self.annotations[path] = note
             leaf = SchemeLeaf(ind.code, score, weight=weight)
             assert leaf.max_points is not None
@@ -1522,6 +1610,7 @@ def build_tree(spec: SchemeSpec, data: SchemeData) -> BuiltScheme:
     """The category's scheme as ``scoring.composite`` nodes over ``data.units``."""
     builder = _Builder(spec, data)
     builder.labels[ROOT] = (spec.title, "")
+    builder.batch_hard()
     root, max_points = builder.block(spec, ROOT, ROOT, None)
     top = [
         (f"{ROOT}/{b.code}", b.code, b.name, b.name_en, builder.max_points[f"{ROOT}/{b.code}"])

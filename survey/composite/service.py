@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import math
+import threading
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -73,8 +74,8 @@ from survey.composite.schemas import (
 )
 from survey.errors import N_, Conflict, Invalid, NotFound, NotPermitted
 from survey.models import Evaluation, EvaluationStatus, Role, Unit, UnitCategory
-from survey.satisfaction.schemas import CellResult, SatisfactionResults, UnitResult
-from survey.satisfaction.service import audience_of, satisfaction_results
+from survey.satisfaction.scores import GroupCell, UnitScore, UnitScores, unit_scores
+from survey.satisfaction.service import audience_of
 
 Float = NDArray[np.float64]
 Note = schemes.Annotation
@@ -126,15 +127,17 @@ def _dedupe(items: Iterable[str]) -> list[str]:
 # Hard-indicator values -----------------------------------------------------------------------
 
 
+# One key column per row, "<length of the indicator code>:<indicator><period>": one string
+# for the driver to decode instead of two, and a key that splits back whatever the codes hold.
 _VALUES_QMARK = (
-    "SELECT unit_id, indicator, period, value, target, benchmark FROM indicator_value "
-    "WHERE evaluation_id = ?"
+    "SELECT unit_id, length(indicator) || ':' || indicator || period, value, target, "
+    "benchmark FROM indicator_value WHERE evaluation_id = ?"
 )
 # A category's computation reads its own units' values only (methods, coefficients and
 # warnings are all relative to the category), so a request for some categories reads theirs.
 _CATEGORY_VALUES_QMARK = (
-    "SELECT v.unit_id, v.indicator, v.period, v.value, v.target, v.benchmark "
-    "FROM indicator_value v JOIN unit u ON u.id = v.unit_id "
+    "SELECT v.unit_id, length(v.indicator) || ':' || v.indicator || v.period, v.value, "
+    "v.target, v.benchmark FROM indicator_value v JOIN unit u ON u.id = v.unit_id "
     "WHERE v.evaluation_id = ? AND u.category_id = ?"
 )
 _FORMAT = ("format", "pyformat")
@@ -171,21 +174,42 @@ def _fetch_values(
         cursor.close()
 
 
+_PAUSE_LOCK = threading.Lock()
+_pauses = 0
+_resume = False
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while hundreds of thousands of row tuples are made.
+    """No cyclic garbage collection while a composite computation runs.
 
-    They cannot form cycles, yet their allocation alone triggers repeated full collections:
-    0.25-0.5 s of a 2 s results call at city scale. Other threads may allocate meanwhile; the
-    pause is short and the collector catches up when it resumes.
+    Reading hundreds of thousands of values and building thousands of small result objects
+    creates no reference cycles worth collecting, yet the allocations alone trigger
+    collections, full ones among them, which scan every object the process holds: about
+    0.3 s of a 1-2 s results call at city scale. Pauses nest and may overlap across threads
+    (a counter, so that the first to pause decides and the last to finish resumes); the
+    collector catches up when it resumes.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    global _pauses, _resume
+    with _PAUSE_LOCK:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _PAUSE_LOCK:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    """(indicator, period) from the key column of ``_VALUES_QMARK``."""
+    length, _, rest = key.partition(":")
+    n = int(length)
+    return rest[:n], rest[n:]
 
 
 class _HardStore:
@@ -221,20 +245,18 @@ class _HardStore:
         for unit_id, position in positions.items():
             lookup[unit_id] = position
         at = lookup[unit_ids]
-        keys: dict[tuple[str, str], int] = {}
-        code = np.fromiter(
-            (keys.setdefault((r[1], r[2]), len(keys)) for r in rows),
-            dtype=np.intp,
-            count=len(rows),
-        )
+        # Key numbers through C-level iteration (dict.fromkeys, map): no Python frame per row.
+        keyed = [r[1] for r in rows]
+        keys = {key: i for i, key in enumerate(dict.fromkeys(keyed))}
+        code = np.fromiter(map(keys.__getitem__, keyed), dtype=np.intp, count=len(keyed))
         table_values = np.full((3, len(keys), store.size), NAN)
         known = at >= 0
         for k in range(3):
             # numpy reads a missing target or benchmark (None) as NaN.
-            column = np.array([r[3 + k] for r in rows], dtype=np.float64)
+            column = np.array([r[2 + k] for r in rows], dtype=np.float64)
             table_values[k, code[known], at[known]] = column[known]
         store.columns = {
-            key: (table_values[0, i], table_values[1, i], table_values[2, i])
+            _split_key(key): (table_values[0, i], table_values[1, i], table_values[2, i])
             for key, i in keys.items()
         }
         return store
@@ -269,7 +291,7 @@ class _Inputs:
     adjustments: dict[int, list[CompositeAdjustment]]
     unit_codes: dict[int, str]
     members: dict[int, list[Unit]]
-    satisfaction_cache: dict[tuple[str | None, str | None], _SatisfactionIndex] = field(
+    satisfaction_cache: dict[tuple[str | None, str | None], UnitScores] = field(
         default_factory=dict
     )
     penalties: dict[int, _Penalty] = field(default_factory=dict)
@@ -277,7 +299,7 @@ class _Inputs:
 
     def satisfaction(
         self, session: Session, period: str | None, question: str | None
-    ) -> _SatisfactionIndex:
+    ) -> UnitScores:
         key = (period, question)
         if key not in self.satisfaction_cache:
             assert self.evaluation.id is not None
@@ -285,31 +307,6 @@ class _Inputs:
                 session, self.evaluation.id, period, question
             )
         return self.satisfaction_cache[key]
-
-
-@dataclass
-class _SatisfactionIndex:
-    """Satisfaction results by unit, by unit and group, and the group weights by category."""
-
-    by_unit: dict[str, UnitResult]
-    cells: dict[str, dict[str, CellResult]]
-    weights: dict[str, dict[str, float]]
-    min_n: int
-
-    @classmethod
-    def of(cls, results: SatisfactionResults) -> _SatisfactionIndex:
-        cells: dict[str, dict[str, CellResult]] = defaultdict(dict)
-        for cell in results.cells:
-            cells[cell.unit][cell.group] = cell
-        weights: dict[str, dict[str, float]] = defaultdict(dict)
-        for w in results.policy.weights:
-            weights[w.category][w.group] = w.weight
-        return cls(
-            by_unit={u.unit: u for u in results.units},
-            cells=dict(cells),
-            weights=dict(weights),
-            min_n=results.policy.min_n,
-        )
 
 
 def _load_inputs(
@@ -335,18 +332,11 @@ def _load_inputs(
 
 def _satisfaction_index(
     session: Session, evaluation_id: int, period: str | None, question: str | None
-) -> _SatisfactionIndex:
+) -> UnitScores:
+    # Scores and standard errors only: no intervals, ranks or response models are needed.
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always", ScoringWarning)
-        results = satisfaction_results(
-            session,
-            evaluation_id,
-            period=period,
-            question=question,
-            viewer=OFFICE,
-            rank_intervals=False,
-        )
-    return _SatisfactionIndex.of(results)
+        return unit_scores(session, evaluation_id, period=period, question=question)
 
 
 def _other_inputs(
@@ -355,7 +345,7 @@ def _other_inputs(
     units: list[Unit],
     positions: dict[int, int],
     members: dict[int, list[Unit]],
-    cache: dict[tuple[str | None, str | None], _SatisfactionIndex],
+    cache: dict[tuple[str | None, str | None], UnitScores],
 ) -> _Inputs:
     qualitative: dict[str, dict[int, tuple[float, int]]] = defaultdict(dict)
     for row in session.exec(
@@ -427,7 +417,7 @@ class _CategoryData:
         score = np.full(size, NAN)
         se = np.full(size, NAN)
         # What each unit's note will say, kept as it is until an explanation asks for it.
-        found: list[UnitResult | list[dict[str, Any]] | None] = [None] * size
+        found: list[UnitScore | list[dict[str, Any]] | None] = [None] * size
         index = self.inputs.satisfaction(self.session, source.period, source.question)
         if index is not None:
             weights = index.weights.get(self.category.code, {})
@@ -442,7 +432,7 @@ class _CategoryData:
                     found[i] = result
                     continue
                 value, error, used = _recombine(
-                    index.cells.get(unit, {}), chosen, weights, source.measure, index.min_n
+                    index.cells(unit), chosen, weights, source.measure, index.min_n
                 )
                 score[i], se[i] = value, error
                 found[i] = used
@@ -455,14 +445,14 @@ class _CategoryData:
             entry = found[i]
             if entry is None:
                 return {**out, "groups_used": [], "reason": "no satisfaction answers"}
-            if isinstance(entry, UnitResult):
+            if isinstance(entry, UnitScore):
                 return {
                     **out,
                     "score": entry.score,
                     "se": entry.se,
                     "n_valid": entry.n_valid,
-                    "groups_used": [g.model_dump() for g in entry.groups_used],
-                    "groups_dropped": [g.model_dump() for g in entry.groups_dropped],
+                    "groups_used": [dict(g) for g in entry.groups_used],
+                    "groups_dropped": [dict(g) for g in entry.groups_dropped],
                 }
             return {**out, "score": _num(score[i]), "se": _num(se[i]), "groups_used": entry}
 
@@ -572,7 +562,7 @@ class _CategoryData:
 
 
 def _recombine(
-    cells: Mapping[str, CellResult],
+    cells: Mapping[str, GroupCell],
     chosen: Sequence[str],
     weights: Mapping[str, float],
     measure: str,
@@ -1047,6 +1037,17 @@ def _compute(
     *,
     only: set[str] | None = None,
     with_history: bool = True,
+) -> _Computation:
+    with _collector_paused():
+        return _compute_paused(session, evaluation, only=only, with_history=with_history)
+
+
+def _compute_paused(
+    session: Session,
+    evaluation: Evaluation,
+    *,
+    only: set[str] | None,
+    with_history: bool,
 ) -> _Computation:
     assert evaluation.id is not None
     current = schemes.current_schemes(session, evaluation.id)
