@@ -7,7 +7,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special, stats
 
 FloatArray: TypeAlias = NDArray[np.float64]
 BoolArray: TypeAlias = NDArray[np.bool_]
@@ -84,7 +84,9 @@ def z_critical(confidence: float) -> float:
 def t_critical(confidence: float, df: FloatArray) -> FloatArray:
     """Two-sided Student t critical values; NaN where df is not positive."""
     df_safe = np.where(df > 0, df, np.nan)
-    return np.asarray(stats.t.ppf(0.5 + confidence / 2.0, df_safe), dtype=np.float64)
+    # special.stdtrit is what stats.t.ppf evaluates, without the distribution machinery's
+    # ~40 us of argument handling per call (one call per unit in a results page).
+    return np.asarray(special.stdtrit(df_safe, 0.5 + confidence / 2.0), dtype=np.float64)
 
 
 def labels_tuple(labels: ArrayLike | None, size: int, name: str) -> tuple[str, ...]:
