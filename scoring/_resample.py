@@ -154,24 +154,36 @@ def _invert(cdf: FloatArray, guide: IntArray64, bucket: IntArray64, u: FloatArra
     return low
 
 
-def _guides(cdf: FloatArray, length: IntArray64) -> tuple[IntArray64, IntArray64, IntArray64]:
-    """Guide tables for the CDF tables laid end to end in ``cdf`` (lengths ``length``).
+def _guides(
+    tables: list[FloatArray],
+) -> tuple[FloatArray, IntArray64, IntArray64, IntArray64]:
+    """CDF tables laid end to end, with a guide table for each.
 
-    Table ``t`` gets ``B_t`` buckets, a power of two >= 2 x its length (so that ``cdf * B``
-    and ``u * B`` are exact), at ``guide[g_t .. g_t + B_t]``: ``guide[g_t + r]`` is the flat
-    index of the table's first entry with ``cdf > r / B_t``, and ``guide[g_t + B_t]`` its last
-    entry. Returns ``(guide, B, g)``.
+    ``tables`` holds 2-D arrays, one CDF table per row. A table of length ``M`` gets ``B``
+    buckets, the power of two >= ``M`` (so that ``cdf * B`` and ``u * B`` are exact), at
+    ``guide[g .. g + B]``: ``guide[g + r]`` is the flat index of the table's first entry with
+    ``cdf > r / B``, and ``guide[g + B]`` its last entry. Returns ``(cdf, guide, B, g)``
+    with ``B`` and ``g`` per table, in the order of the rows.
     """
-    buckets = np.left_shift(1, np.ceil(np.log2(2 * length)).astype(np.int64))
-    guide_offset = np.cumsum(buckets + 1) - (buckets + 1)
-    table_of = np.repeat(np.arange(length.size), length)
-    # #{j : cdf_j <= r / B} is a cumulative histogram of ceil(cdf * B); counting over all
-    # tables at once, the entries of the earlier tables supply the table's flat offset.
-    rank = np.ceil(cdf * buckets[table_of]).astype(np.int64)
-    size = int(guide_offset[-1] + buckets[-1] + 1)
-    guide = np.cumsum(np.bincount(guide_offset[table_of] + rank, minlength=size))
-    guide[guide_offset + buckets] -= 1  # one past the table -> its last entry (cdf 1 > u)
-    return guide, buckets, guide_offset
+    positions, buckets, guide_offset = [], [], []
+    size = 0
+    for cdf in tables:
+        rows, length = cdf.shape
+        b = 1 << max(0, (length - 1).bit_length())
+        offset = size + (b + 1) * np.arange(rows, dtype=np.int64)
+        # #{j : cdf_j <= r / B} is a cumulative histogram of ceil(cdf * B); counted over all
+        # tables at once, the entries of the earlier tables supply the table's flat offset.
+        rank = np.ceil(cdf * b).astype(np.int64)
+        rank += offset[:, None]
+        positions.append(rank.ravel())
+        buckets.append(np.full(rows, b, dtype=np.int64))
+        guide_offset.append(offset)
+        size += rows * (b + 1)
+    guide = np.cumsum(np.bincount(np.concatenate(positions), minlength=size))
+    bucket_count, first_slot = np.concatenate(buckets), np.concatenate(guide_offset)
+    guide[first_slot + bucket_count] -= 1  # one past the table -> its last entry (cdf 1 > u)
+    flat = np.concatenate([cdf.ravel() for cdf in tables])
+    return flat, guide, bucket_count, first_slot
 
 
 def _sample_tables(
@@ -187,14 +199,13 @@ def _sample_tables(
     ``cells`` come sorted by table ``length``, so that equal lengths share one batched FFT
     and the tables lie end to end in the order of ``cells``.
     """
-    cdf = np.concatenate(
+    cdf, guide, buckets, guide_offset = _guides(
         [
-            _cdf_tables(lattice, cells[length == size], size, first[length == size]).ravel()
+            _cdf_tables(lattice, cells[length == size], size, first[length == size])
             for size in np.unique(length).tolist()
         ]
     )
     offset = np.cumsum(length) - length
-    guide, buckets, guide_offset = _guides(cdf, length)
     u = rng.random((cells.size, n_draws))
     bucket = (u * buckets[:, None]).astype(np.int64)
     bucket += guide_offset[:, None]

@@ -175,8 +175,7 @@ def test_guide_inversion_equals_searchsorted() -> None:
         pmf[-1] += 1e-3
         cdf = np.cumsum(pmf)
         tables.append(cdf / cdf[-1])
-    cdf = np.concatenate(tables)
-    guide, buckets, guide_offset = resample._guides(cdf, lengths)
+    cdf, guide, buckets, guide_offset = resample._guides([t[None, :] for t in tables])
     u = rng.random((lengths.size, 5_000))
     u[:, :4] = [0.0, 0.5, 1.0 - 2.0**-53, 0.25]  # edges and exact bucket boundaries
     bucket = (u * buckets[:, None]).astype(np.int64) + guide_offset[:, None]
