@@ -84,6 +84,7 @@ class RowScores:
         self._inputs: dict[str, FloatArray] = {}
         self.points = np.full(values.shape, np.nan)
         self._raw = np.full(values.shape, np.nan)
+        self._no_reason: StrArray = np.full(0, "", dtype=np.str_)
 
     def _compute(self) -> None:
         parts, v, ref = self._parts, self._values, self._reference
@@ -99,18 +100,21 @@ class RowScores:
         self._setup = setup
         self._inputs = parts.inputs(setup, v, ref)
         good = [k for k in range(self.rows) if self._params[k] is not None]
-        if not good:
-            return
-        if parts.elementwise:
+        if good and parts.elementwise:
             params = self._params[good[0]]
             assert params is not None
             self._raw, self.points = parts.kernel({"value": v, **self._inputs}, params)
-            return
-        for k in good:
-            params = self._params[k]
-            assert params is not None
-            raw, pts = parts.kernel({"value": v[k], **self._row_inputs(k)}, params)
-            self._raw[k], self.points[k] = raw, pts
+        else:
+            for k in good:
+                params = self._params[k]
+                assert params is not None
+                raw, pts = parts.kernel({"value": v[k], **self._row_inputs(k)}, params)
+                self._raw[k], self.points[k] = raw, pts
+        # Read-only from here: each row's result takes views instead of copies.
+        for array in (v, self.points, self._raw, *self._inputs.values()):
+            array.setflags(write=False)
+        self._no_reason = np.full(v.shape[1], "", dtype=np.str_)
+        self._no_reason.setflags(write=False)
 
     def _row_inputs(self, k: int) -> dict[str, FloatArray]:
         return {name: array[k] for name, array in self._inputs.items()}
@@ -130,12 +134,11 @@ class RowScores:
         inputs = self._row_inputs(k)
         points = self.points[k]
         nan = np.isnan(points)
-        reason: StrArray
+        reason: StrArray = self._no_reason
         if nan.any():
             reason = _reason(v, None, points, self._parts.extra_reasons(v, inputs, params))
+            reason.setflags(write=False)
             warn_nan(setup.method, reason, nan, stacklevel=3)
-        else:
-            reason = np.full(v.size, "", dtype=np.str_)
         return _result(
             setup,
             values=v,
@@ -145,6 +148,7 @@ class RowScores:
             raw=self._raw[k],
             points=points,
             reason=reason,
+            copy=False,
         )
 
 
@@ -152,7 +156,8 @@ _POSITIONAL = {"values", "targets", "benchmark"}
 
 
 def _rows(values: ArrayLike, name: str, shape: tuple[int, ...] | None = None) -> FloatArray:
-    arr = np.asarray(values, dtype=np.float64)
+    """A copy as a 2-D float array (it is made read-only later: the caller's stays as it is)."""
+    arr = np.array(values, dtype=np.float64)
     if shape is not None and arr.ndim == 0:
         return np.full(shape, float(arr))
     if arr.ndim != 2 or (shape is not None and arr.shape != shape):
@@ -236,7 +241,11 @@ class RowAggregates:
             self._total, self._used = _k_periods(
                 self._scores, self._setup.weights, self._setup.missing_rule
             )
-            self._n_missing = np.isnan(self._scores).sum(axis=-1)
+            self._n_missing = np.isnan(self._scores).sum(axis=-1).astype(np.intp)
+            self._no_reason = np.full(self._scores.shape[1], "", dtype=np.str_)
+            # Read-only from here: each row's result takes views instead of copies.
+            for array in (self._scores, self._total, self._used, self._n_missing, self._no_reason):
+                array.setflags(write=False)
 
     def aggregate(self, k: int) -> PeriodAggregate:
         """Row ``k``: its period scores (with their warnings), then their combination."""
@@ -247,11 +256,11 @@ class RowAggregates:
                 list(details), self._weights, missing=self._missing, periods=self._labels
             )
         total = self._total[k]
+        reason = self._no_reason
         if np.isnan(total).any():
             reason = _period_reason(self._n_missing[k], total, len(details))
+            reason.setflags(write=False)
             warn_nan("aggregate_periods", reason, np.isnan(total), stacklevel=3)
-        else:
-            reason = np.full(total.size, "", dtype=np.str_)
         return period_result(
             setup,
             total,
@@ -261,6 +270,7 @@ class RowAggregates:
             reason,
             details[0].max_points,
             details,
+            copy=False,
         )
 
 

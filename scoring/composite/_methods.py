@@ -13,6 +13,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -285,7 +286,24 @@ def _result(
     raw: FloatArray,
     points: FloatArray,
     reason: StrArray,
+    copy: bool = True,
 ) -> IndicatorScore:
+    """The result object; ``copy`` False takes arrays that are read-only already (views of
+    read-only arrays), as :func:`scoring.composite.score_rows` hands them over."""
+    if not copy:
+        return IndicatorScore(
+            points=points,
+            raw=raw,
+            raw_name=setup.raw_name,
+            max_points=setup.max_points,
+            method=setup.method,
+            direction=setup.direction,
+            formula=setup.formula,
+            parameters=frozen_params(params),
+            inputs=MappingProxyType({"value": values, **inputs}),
+            reason=reason,
+            growth=growth,
+        )
     return IndicatorScore(
         points=frozen_array(points),
         raw=frozen_array(raw),

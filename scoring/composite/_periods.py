@@ -201,7 +201,7 @@ def period_setup(
         else "missing periods count as 0"
     )
     return PeriodSetup(
-        weights=w,
+        weights=frozen_array(w),
         periods=period_labels,
         missing_rule="zero" if missing == "zero" else "renormalise",
         formula=f"total = sum_p w_p * score_p / sum_p w_p ({how}; {rule_text})",
@@ -222,7 +222,24 @@ def period_result(
     reason: StrArray,
     max_points: float | None,
     details: tuple[IndicatorScore, ...],
+    copy: bool = True,
 ) -> PeriodAggregate:
+    """The result object; ``copy`` False takes arrays that are read-only already (views of
+    read-only arrays), as :func:`scoring.composite.aggregate_rows` hands them over."""
+    if not copy:
+        return PeriodAggregate(
+            total=total,
+            scores=scores,
+            weights=setup.weights,
+            weights_used=used,
+            periods=setup.periods,
+            missing_rule=setup.missing_rule,
+            n_missing=n_missing,
+            reason=reason,
+            formula=setup.formula,
+            max_points=max_points,
+            details=details,
+        )
     return PeriodAggregate(
         total=frozen_array(total),
         scores=frozen_array(scores),
