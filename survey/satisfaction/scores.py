@@ -172,45 +172,62 @@ def _combine_category(
     min_n: int,
     confidence: float,
 ) -> list[UnitScore]:
-    """The units of one category, combined over their groups as ``_combine`` does."""
-    out: list[UnitScore] = []
-    weighted = w is not None and bool((w > 0).any())
-    for i in members:
-        n = n_valid[i]
-        base = UnitScore(units[i].code, category, int(n.sum()), None, None, [], [])
-        out.append(base)
-        if not weighted:
-            continue
-        assert w is not None
-        relevant = [g for g in range(len(groups)) if w[g] > 0 or n[g] > 0]
-        used = [g for g in relevant if w[g] > 0 and n[g] >= min_n]
-        base.groups_dropped = [
-            {
-                "group": groups[g],
-                "n_valid": int(n[g]),
-                "reason": "zero_weight" if w[g] <= 0 else "below_min_n",
-            }
-            for g in relevant
-            if g not in used
-        ]
-        if not used or stats is None:
-            continue
-        mean = np.asarray(stats.mean[i])[used]
-        se = np.asarray(stats.se[i])[used]
-        if np.isnan(mean).any() or (se < 0).any():
-            _by_library(base, stats, i, relevant, n, w, groups, min_n, confidence)
-            continue
+    """The units of one category, combined over their groups as ``_combine`` does.
+
+    Units that use the same groups share the renormalised weights; each unit's sums are
+    then ``np.sum`` over its own row, as ``combine_groups`` computes them.
+    """
+    out = [
+        UnitScore(units[i].code, category, int(n_valid[i].sum()), None, None, [], [])
+        for i in members
+    ]
+    if w is None or not (w > 0).any():
+        return out
+    n = n_valid[members]
+    used = (w > 0) & (n >= min_n)
+    dropped = ((w > 0) | (n > 0)) & ~used
+    for j, row in enumerate(dropped):
+        if row.any():
+            out[j].groups_dropped = [
+                {
+                    "group": groups[g],
+                    "n_valid": int(n[j, g]),
+                    "reason": "zero_weight" if w[g] <= 0 else "below_min_n",
+                }
+                for g in np.flatnonzero(row).tolist()
+            ]
+    if stats is None:
+        return out
+    patterns: dict[bytes, list[int]] = {}
+    for j, row in enumerate(used):
+        if row.any():
+            patterns.setdefault(row.tobytes(), []).append(j)
+    for rows in patterns.values():
+        cols = np.flatnonzero(used[rows[0]])
+        at = np.array(members)[rows]
+        mean = np.asarray(stats.mean)[np.ix_(at, cols)]
+        se = np.asarray(stats.se)[np.ix_(at, cols)]
         # combine_groups' arithmetic on the same compressed arrays, in the same order.
-        wu = w[used]
+        wu = w[cols]
         wn = wu / wu.sum()
-        score = float(np.sum(wn * mean))
-        variance = float(np.sum(wn**2 * se**2))
-        base.score = _num(score)
-        base.se = _num(math.sqrt(variance) if math.isfinite(variance) else math.nan)
-        base.groups_used = [
-            {"group": groups[g], "weight": float(v), "n_valid": int(n[g])}
-            for g, v in zip(used, wn, strict=True)
-        ]
+        weighted, parts = wn * mean, wn**2 * se**2
+        refused = np.isnan(mean).any(axis=1) | (se < 0).any(axis=1)
+        used_groups = [(groups[g], float(v)) for g, v in zip(cols.tolist(), wn, strict=True)]
+        counts = n[np.ix_(np.array(rows), cols)].astype(int).tolist()
+        for r, j in enumerate(rows):
+            base = out[j]
+            if refused[r]:
+                i = members[j]
+                relevant = np.flatnonzero((w > 0) | (n[j] > 0)).tolist()
+                _by_library(base, stats, i, relevant, n[j], w, groups, min_n, confidence)
+                continue
+            variance = float(np.sum(parts[r]))
+            base.score = _num(float(np.sum(weighted[r])))
+            base.se = _num(math.sqrt(variance) if math.isfinite(variance) else math.nan)
+            base.groups_used = [
+                {"group": group, "weight": weight, "n_valid": count}
+                for (group, weight), count in zip(used_groups, counts[r], strict=True)
+            ]
     return out
 
 

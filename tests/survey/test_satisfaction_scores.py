@@ -99,6 +99,11 @@ def test_random_answers_with_raking_and_filters(session: Session) -> None:
                 )
     assert evaluation.id is not None
     assert _assert_same(session, evaluation.id) > 0
+    # The awkward cases are there: groups dropped for both reasons, unscored units.
+    lean = unit_scores(session, evaluation.id)
+    reasons = {g["reason"] for u in lean.by_unit.values() for g in u.groups_dropped}
+    assert reasons == {"below_min_n", "zero_weight"}
+    assert any(u.score is None for u in lean.by_unit.values())
     assert _assert_same(session, evaluation.id, question="service") > 0
     policy_service.set_policy(
         session,
