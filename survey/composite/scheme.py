@@ -1236,9 +1236,15 @@ def _period_values(data: SchemeData, source: HardSource, plan: PeriodPlan) -> li
     ind = source.indicator
     if plan.monthly is None:
         out = []
+        missing: Float | None = None  # one array of NaN for the periods, read only
         for code in plan.codes:
             value, target, bench = data.hard(ind, code)
-            previous = data.previous(ind, code) if source.growth else np.full(value.size, np.nan)
+            if source.growth:
+                previous = data.previous(ind, code)
+            else:
+                if missing is None:
+                    missing = np.full(value.size, np.nan)
+                previous = missing
             out.append(_PeriodValues(code, value, target, bench, previous))
         return out
     m = plan.monthly

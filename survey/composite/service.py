@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -61,14 +62,12 @@ from survey.composite.models import (
     QualitativeScore,
 )
 from survey.composite.schemas import (
-    BlockValue,
     CategoryComposite,
     CompositeResults,
     DifferentiationReport,
     SatisfactionSource,
     SchemeSpec,
     UnitComposite,
-    UnitFlags,
     UnitSensitivity,
     WarningFlag,
 )
@@ -205,6 +204,14 @@ def _collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
+def _float_column(rows: list[tuple[Any, ...]], index: int) -> Float:
+    """One column of the rows as floats; a missing target or benchmark (None) becomes NaN."""
+    try:
+        return np.fromiter(map(itemgetter(index), rows), dtype=np.float64, count=len(rows))
+    except TypeError:  # a None: numpy's array constructor reads it as NaN
+        return np.array(list(map(itemgetter(index), rows)), dtype=np.float64)
+
+
 def _split_key(key: str) -> tuple[str, str]:
     """(indicator, period) from the key column of ``_VALUES_QMARK``."""
     length, _, rest = key.partition(":")
@@ -238,23 +245,21 @@ class _HardStore:
         store = self
         if not rows:
             return store
-        # Hundreds of thousands of rows at city scale: columns at once, not row by row.
-        # (zip(*rows) is several times slower than a comprehension per column here.)
-        unit_ids = np.array([r[0] for r in rows], dtype=np.intp)
+        # Hundreds of thousands of rows at city scale: columns at once, not row by row, and
+        # through C-level iteration (map, itemgetter, dict.fromkeys): no Python frame per row.
+        size = len(rows)
+        unit_ids = np.fromiter(map(itemgetter(0), rows), dtype=np.intp, count=size)
         lookup = np.full(max(max(positions), int(unit_ids.max())) + 1, -1, dtype=np.intp)
         for unit_id, position in positions.items():
             lookup[unit_id] = position
         at = lookup[unit_ids]
-        # Key numbers through C-level iteration (dict.fromkeys, map): no Python frame per row.
-        keyed = [r[1] for r in rows]
+        keyed = list(map(itemgetter(1), rows))
         keys = {key: i for i, key in enumerate(dict.fromkeys(keyed))}
-        code = np.fromiter(map(keys.__getitem__, keyed), dtype=np.intp, count=len(keyed))
+        code = np.fromiter(map(keys.__getitem__, keyed), dtype=np.intp, count=size)
         table_values = np.full((3, len(keys), store.size), NAN)
         known = at >= 0
         for k in range(3):
-            # numpy reads a missing target or benchmark (None) as NaN.
-            column = np.array([r[2 + k] for r in rows], dtype=np.float64)
-            table_values[k, code[known], at[known]] = column[known]
+            table_values[k, code[known], at[known]] = _float_column(rows, 2 + k)[known]
         store.columns = {
             _split_key(key): (table_values[0, i], table_values[1, i], table_values[2, i])
             for key, i in keys.items()
@@ -827,43 +832,58 @@ def _run_category(
         )
     notes.extend(str(w.message) for w in caught if issubclass(w.category, Warning))
     ranking, grades, change, listed, awards, flags, rule = outcome
+    # Plain Python numbers first (one conversion per array, not per unit), then pydantic's
+    # validator, which at 2,000 units is several times faster than model_construct.
+    totals = np.asarray(result.total, dtype=np.float64).tolist()
+    blocks = [
+        (code, name, name_en, top, np.asarray(result.subtotals[path], dtype=np.float64).tolist())
+        for path, code, name, name_en, top in built.top_blocks
+    ]
+    ranks = np.asarray(ranking.rank, dtype=np.float64).tolist()
+    before = np.asarray(change[0], dtype=np.float64).tolist()
+    moves = np.asarray(change[1], dtype=np.float64).tolist()
+    bottom = np.asarray(listed.bottom, dtype=bool).tolist()
+    fell = np.asarray(listed.fell, dtype=bool).tolist()
     units: list[UnitComposite] = []
     for i, unit in enumerate(members):
-        total = _num(result.total[i])
-        # Built from values checked above: no second validation (2,000 units at city scale).
+        total = _num(totals[i])
         units.append(
-            UnitComposite.model_construct(
-                unit=unit.code,
-                unit_name=unit.name,
-                unit_name_en=unit.name_en,
-                category=category.code,
-                scheme_version=row.version,
-                total=total,
-                blocks=[
-                    BlockValue.model_construct(
-                        code=code,
-                        name=name,
-                        name_en=name_en,
-                        value=_num(result.subtotals[path][i]),
-                        max_points=top,
-                    )
-                    for path, code, name, name_en, top in built.top_blocks
-                ],
-                rank=_int(ranking.rank[i]),
-                grade=str(grades.grade[i]) or None,
-                demoted_from=str(grades.demoted_from[i]) or None,
-                previous_rank=_int(change[0][i]),
-                rank_change=_int(change[1][i]),
-                rank_change_status=change[2][i],
-                flags=UnitFlags.model_construct(
-                    interview=bool(listed.bottom[i] or listed.fell[i]),
-                    interview_bottom=bool(listed.bottom[i]),
-                    interview_fell=bool(listed.fell[i]),
-                    progress_award=unit.code in awards,
-                    warnings=flags[i],
-                ),
-                not_scored=None if total is not None else (str(result.reason[i]) or "no total"),
-                sensitivity=None,
+            UnitComposite.model_validate(
+                {
+                    "unit": unit.code,
+                    "unit_name": unit.name,
+                    "unit_name_en": unit.name_en,
+                    "category": category.code,
+                    "scheme_version": row.version,
+                    "total": total,
+                    "blocks": [
+                        {
+                            "code": code,
+                            "name": name,
+                            "name_en": name_en,
+                            "value": _num(values[i]),
+                            "max_points": top,
+                        }
+                        for code, name, name_en, top, values in blocks
+                    ],
+                    "rank": _int(ranks[i]),
+                    "grade": str(grades.grade[i]) or None,
+                    "demoted_from": str(grades.demoted_from[i]) or None,
+                    "previous_rank": _int(before[i]),
+                    "rank_change": _int(moves[i]),
+                    "rank_change_status": change[2][i],
+                    "flags": {
+                        "interview": bottom[i] or fell[i],
+                        "interview_bottom": bottom[i],
+                        "interview_fell": fell[i],
+                        "progress_award": unit.code in awards,
+                        "warnings": flags[i],
+                    },
+                    "not_scored": None
+                    if total is not None
+                    else (str(result.reason[i]) or "no total"),
+                    "sensitivity": None,
+                }
             )
         )
     grade_rule = grades.rule
