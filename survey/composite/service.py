@@ -258,8 +258,12 @@ class _HardStore:
         code = np.fromiter(map(keys.__getitem__, keyed), dtype=np.intp, count=size)
         table_values = np.full((3, len(keys), store.size), NAN)
         known = at >= 0
-        for k in range(3):
-            table_values[k, code[known], at[known]] = _float_column(rows, 2 + k)[known]
+        if known.all():  # the usual case: no mask to apply
+            for k in range(3):
+                table_values[k, code, at] = _float_column(rows, 2 + k)
+        else:
+            for k in range(3):
+                table_values[k, code[known], at[known]] = _float_column(rows, 2 + k)[known]
         store.columns = {
             _split_key(key): (table_values[0, i], table_values[1, i], table_values[2, i])
             for key, i in keys.items()
@@ -309,7 +313,7 @@ class _Inputs:
         if key not in self.satisfaction_cache:
             assert self.evaluation.id is not None
             self.satisfaction_cache[key] = _satisfaction_index(
-                session, self.evaluation.id, period, question
+                session, self.evaluation.id, period, question, self.units
             )
         return self.satisfaction_cache[key]
 
@@ -328,7 +332,9 @@ def _load_inputs(
     for unit in units:
         if unit.active:
             members[unit.category_id].append(unit)
-    cache = {key: _satisfaction_index(session, evaluation.id, *key) for key in satisfaction_keys}
+    cache = {
+        key: _satisfaction_index(session, evaluation.id, *key, units) for key in satisfaction_keys
+    }
     inputs = _other_inputs(session, evaluation, units, positions, members, cache)
     inputs.hard = _HardStore.load(session, evaluation.id, positions, category_ids)
     inputs.previous = _HardStore.load(session, evaluation.previous_id, positions, category_ids)
@@ -336,12 +342,16 @@ def _load_inputs(
 
 
 def _satisfaction_index(
-    session: Session, evaluation_id: int, period: str | None, question: str | None
+    session: Session,
+    evaluation_id: int,
+    period: str | None,
+    question: str | None,
+    units: list[Unit],
 ) -> UnitScores:
     # Scores and standard errors only: no intervals, ranks or response models are needed.
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always", ScoringWarning)
-        return unit_scores(session, evaluation_id, period=period, question=question)
+        return unit_scores(session, evaluation_id, period=period, question=question, units=units)
 
 
 def _other_inputs(

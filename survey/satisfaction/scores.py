@@ -105,18 +105,24 @@ def unit_scores(
     *,
     period: str | None = None,
     question: str | None = None,
+    units: Sequence[Unit] | None = None,
 ) -> UnitScores:
     """Every unit's combined satisfaction score and standard error (office view).
 
     ``period`` counts that period's answers alone, ``question`` scores that question alone,
     as in ``satisfaction_results``; the scores and standard errors are the same numbers.
+    ``units``: every unit, when the caller has read them already.
     """
     org.get_evaluation(session, evaluation_id)
     period_row = _period(session, evaluation_id, period)
     settings = settings_of(current_version(session, evaluation_id))
     policy = scoring_policy(settings)
     categories = {c.id: c for c in session.exec(select(UnitCategory))}
-    all_units = list(session.exec(select(Unit).order_by(col(Unit.sort_order), col(Unit.code))))
+    all_units = (
+        list(units)
+        if units is not None
+        else list(session.exec(select(Unit).order_by(col(Unit.sort_order), col(Unit.code))))
+    )
     where = sql.CountFilter(
         evaluation_id=evaluation_id,
         period_id=period_row.id if period_row else None,
