@@ -100,14 +100,15 @@ class RowScores:
         self._setup = setup
         self._inputs = parts.inputs(setup, v, ref)
         good = [k for k in range(self.rows) if self._params[k] is not None]
-        if good and parts.elementwise:
-            params = self._params[good[0]]
-            assert params is not None
-            self._raw, self.points = parts.kernel({"value": v, **self._inputs}, params)
+        rows: list[dict[str, Any]] = [p for p in self._params if p is not None]
+        if rows and parts.whole(setup):
+            # One kernel call: shared parameters as numbers, the others as columns.
+            columns = {key: np.array([p[key] for p in rows])[:, None] for key in parts.row_keys}
+            inputs = {name: array[good] for name, array in self._inputs.items()}
+            raw, pts = parts.kernel({"value": v[good], **inputs}, {**rows[0], **columns})
+            self._raw[good], self.points[good] = raw, pts
         else:
-            for k in good:
-                params = self._params[k]
-                assert params is not None
+            for k, params in zip(good, rows, strict=True):
                 raw, pts = parts.kernel({"value": v[k], **self._row_inputs(k)}, params)
                 self._raw[k], self.points[k] = raw, pts
         # Read-only from here: each row's result takes views instead of copies.

@@ -323,6 +323,13 @@ def _f(par: Mapping[str, Any], key: str) -> float:
     return float(par[key])
 
 
+def _each(par: Mapping[str, Any], key: str) -> float | FloatArray:
+    """A category-level parameter: one number, or one per row (a column of shape (K, 1)) when
+    :func:`scoring.composite.score_rows` runs the kernel on many rows at once."""
+    value = par[key]
+    return value if isinstance(value, np.ndarray) else float(value)
+
+
 Reference: TypeAlias = "FloatArray | None"
 
 
@@ -335,8 +342,10 @@ class MethodParts:
     from one row of values (and of the reference: targets or benchmarks); ``inputs`` gives
     the per-unit inputs besides the value, for one row or for a 2-D array of rows;
     ``kernel`` is the pointwise formula; ``extra_reasons`` lists the method's own reasons
-    for a NaN, in order of precedence. ``elementwise``: the parameters never depend on the
-    values, so the kernel may run on many rows at once.
+    for a NaN, in order of precedence. ``row_keys`` names the parameters that differ from
+    row to row, which the kernel also takes as columns of shape (K, 1); ``whole`` says
+    whether, for these arguments, the kernel may run on many rows at once and give each row
+    what it gives the row alone.
     """
 
     setup: Callable[..., MethodSetup]
@@ -347,7 +356,8 @@ class MethodParts:
         [FloatArray, Mapping[str, FloatArray], Mapping[str, Any]], list[tuple[BoolArray, str]]
     ]
     reference: str | None
-    elementwise: bool
+    row_keys: tuple[str, ...] = ()
+    whole: Callable[[MethodSetup], bool] = lambda setup: True
 
 
 def _no_inputs(setup: MethodSetup, v: FloatArray, ref: Reference) -> dict[str, FloatArray]:
@@ -500,7 +510,6 @@ TARGET = MethodParts(
     kernel=_k_target,
     extra_reasons=_target_reasons,
     reference="targets",
-    elementwise=True,
 )
 
 
@@ -538,13 +547,14 @@ def _k_efficacy(
     inp: Mapping[str, FloatArray], par: Mapping[str, Any]
 ) -> tuple[FloatArray, FloatArray]:
     v = inp["value"]
-    sat, unsat = _f(par, "satisfactory"), _f(par, "unsatisfactory")
+    sat, unsat = _each(par, "satisfactory"), _each(par, "unsatisfactory")
     base, span, full = _f(par, "base"), _f(par, "span"), _f(par, "full_points")
-    if sat == unsat or math.isnan(sat) or math.isnan(unsat):
-        frac = np.full(v.shape, 1.0 if par["zero_range"] == "full" and sat == unsat else np.nan)
-    else:
-        with np.errstate(invalid="ignore"):
-            frac = np.clip((v - unsat) / (sat - unsat), 0.0, 1.0)
+    # No range (bounds equal or unknown): the top score under zero_range "full", else NaN.
+    flat = (sat == unsat) | np.isnan(sat) | np.isnan(unsat)
+    fill = np.where((sat == unsat) & (par["zero_range"] == "full"), 1.0, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.clip((v - unsat) / (sat - unsat), 0.0, 1.0)
+    frac = np.where(flat, fill, frac)
     frac = np.where(np.isnan(v), np.nan, frac)
     eff = base + span * frac
     return np.asarray(eff, dtype=np.float64), np.asarray(
@@ -673,7 +683,7 @@ EFFICACY = MethodParts(
     kernel=_k_efficacy,
     extra_reasons=_efficacy_reasons,
     reference=None,
-    elementwise=False,
+    row_keys=("satisfactory", "unsatisfactory"),
 )
 
 
@@ -681,14 +691,14 @@ def _k_min_max(
     inp: Mapping[str, FloatArray], par: Mapping[str, Any]
 ) -> tuple[FloatArray, FloatArray]:
     v = inp["value"]
-    lo, hi = _f(par, "low"), _f(par, "high")
+    lo, hi = _each(par, "low"), _each(par, "high")
     lo_pts, full = _f(par, "min_points"), _f(par, "full_points")
-    if lo == hi or math.isnan(lo) or math.isnan(hi):
-        frac = np.full(v.shape, 1.0 if par["zero_range"] == "full" and lo == hi else np.nan)
-    else:
-        with np.errstate(invalid="ignore"):
-            frac = (v - lo) / (hi - lo) if par["direction"] == "higher" else (hi - v) / (hi - lo)
-        frac = np.clip(frac, 0.0, 1.0)
+    # No range (bounds equal or unknown): full points under zero_range "full", else NaN.
+    flat = (lo == hi) | np.isnan(lo) | np.isnan(hi)
+    fill = np.where((lo == hi) & (par["zero_range"] == "full"), 1.0, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = (v - lo) / (hi - lo) if par["direction"] == "higher" else (hi - v) / (hi - lo)
+    frac = np.where(flat, fill, np.clip(frac, 0.0, 1.0))
     frac = np.where(np.isnan(v), np.nan, frac)
     return np.asarray(frac, dtype=np.float64), np.asarray(
         lo_pts + (full - lo_pts) * frac, dtype=np.float64
@@ -814,19 +824,20 @@ MIN_MAX = MethodParts(
     kernel=_k_min_max,
     extra_reasons=_min_max_reasons,
     reference=None,
-    elementwise=False,
+    row_keys=("low", "high"),
 )
 
 
 def _k_z(inp: Mapping[str, FloatArray], par: Mapping[str, Any]) -> tuple[FloatArray, FloatArray]:
     v = inp["value"]
-    mean, sd = _f(par, "mean"), _f(par, "sd")
-    if sd > 0:
+    mean, sd = _each(par, "mean"), _each(par, "sd")
+    with np.errstate(invalid="ignore", divide="ignore"):
         z = (v - mean) / sd
-        if par["direction"] == "lower":
-            z = -z
-    else:
-        z = np.full(v.shape, 0.0 if par["zero_spread"] == "center" and sd == 0 else np.nan)
+    if par["direction"] == "lower":
+        z = -z
+    # No spread (sd 0 or unknown): z = 0 under zero_spread "center" (sd exactly 0), else NaN.
+    fill = np.where((sd == 0) & (par["zero_spread"] == "center"), 0.0, np.nan)
+    z = np.where(sd > 0, z, fill)
     z = np.where(np.isnan(v), np.nan, z)
     score = np.clip(
         _f(par, "center") + _f(par, "spread") * z, _f(par, "clip_low"), _f(par, "clip_high")
@@ -976,7 +987,7 @@ Z_SCORE = MethodParts(
     kernel=_k_z,
     extra_reasons=_z_reasons,
     reference=None,
-    elementwise=False,
+    row_keys=("mean", "sd"),
 )
 
 
@@ -1139,7 +1150,9 @@ RANK = MethodParts(
     kernel=_k_rank,
     extra_reasons=_no_reasons,
     reference=None,
-    elementwise=False,
+    # With a table and averaged ties, a row without ties takes the table's points directly,
+    # a row with ties sums of them: rows go one at a time.
+    whole=lambda setup: setup.options["ties"] == "min" or setup.options["table"] is None,
 )
 
 
@@ -1274,7 +1287,6 @@ BENCHMARK = MethodParts(
     kernel=_k_benchmark,
     extra_reasons=_benchmark_reasons,
     reference="benchmark",
-    elementwise=True,
 )
 
 
