@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
+from starlette.routing import BaseRoute, Route
 
 from survey.models import AuditLog, Role, WebSession
 from tests.factories import PASSWORD, make_user
@@ -139,17 +141,36 @@ def test_htmx_requests_may_send_the_token_as_a_header(client: TestClient, sessio
     assert response.status_code == 303
 
 
+def _all_routes(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
+    """Every route, including those of included routers (FastAPI keeps those nested)."""
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            yield from _all_routes(original.routes)
+        else:
+            yield route
+
+
 def test_every_state_changing_page_route_checks_csrf(app: FastAPI) -> None:
     unsafe = {"POST", "PUT", "PATCH", "DELETE"}
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not (route.methods & unsafe):
+    checked = set()
+    handler_checked = set()
+    for route in _all_routes(app.router.routes):
+        if not isinstance(route, Route) or not (route.methods or set()) & unsafe:
             continue
         if route.path.startswith("/api/"):
             continue  # bearer tokens, which a browser never sends on its own
         if route.name in CHECKED_IN_HANDLER:
+            handler_checked.add(route.name)
             continue  # tested with their own forms
+        assert isinstance(route, APIRoute), f"{route.path} is not a FastAPI route"
         calls = {d.call for d in route.dependant.dependencies}
         assert verify_csrf in calls, f"{route.path} changes state without a CSRF check"
+        checked.add(route.path)
+    # The walk must reach the routers' routes, or this test would pass on nothing.
+    assert handler_checked == CHECKED_IN_HANDLER
+    assert {"/office/login", "/office/logout"} <= checked
+    assert len(checked) > 20
 
 
 def test_sign_in_attempts_are_rate_limited(client: TestClient, session: Session) -> None:
