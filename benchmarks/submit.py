@@ -1,6 +1,7 @@
 """Load the survey submission endpoint and compare it with a bare form-parsing endpoint.
 
-Both servers run as one uvicorn worker in the same way, on this machine, in the same run; wrk
+Both servers run as one uvicorn worker in the same way, on this machine, in the same run (the
+Pingyi worker with its submission writer, a child process by default); wrk
 drives them with the same connections and a fresh submission key per request. The figures are
 the submission endpoint's throughput as a share of the bare endpoint's, its latency and
 errors, and a check that every acknowledged (303) submission is in the database.
@@ -166,7 +167,9 @@ def wrk(
     return figures
 
 
-def run_backend(name: str, url: str, seconds: int, connections: int) -> dict[str, float]:
+def run_backend(
+    name: str, url: str, seconds: int, connections: int, writer: str = "process"
+) -> dict[str, float]:
     slug = prepare(url)
     port = free_port()
     env = {
@@ -177,6 +180,7 @@ def run_backend(name: str, url: str, seconds: int, connections: int) -> dict[str
         "PINGYI_SURVEY_RATE_SOFT_LIMIT": "100000000",
         "PINGYI_SURVEY_RATE_HARD_LIMIT": "100000000",
         "PINGYI_REDIS_URL": "",
+        "PINGYI_SUBMISSION_WRITER": writer,
     }
     server = start("web.app:create_app", env, port, factory=True)
     try:
@@ -236,6 +240,11 @@ def main() -> None:
         "there and dropped after), or '' to skip",
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers for both apps")
+    parser.add_argument(
+        "--thread-writer",
+        action="store_true",
+        help="also run SQLite with the submission writer as a thread of the app process",
+    )
     args = parser.parse_args()
     global WORKERS
     WORKERS = args.workers
@@ -249,6 +258,16 @@ def main() -> None:
         args.connections,
     )
     results = [sqlite]
+    if args.thread_writer:
+        results.append(
+            run_backend(
+                "SQLite, writer thread in the app process",
+                f"sqlite:///{workdir / 'bench-thread.db'}",
+                args.seconds,
+                args.connections,
+                writer="thread",
+            )
+        )
     if args.postgres:
         with own_database(args.postgres, "pingyi_bench_submit") as url:
             results.append(run_backend("PostgreSQL", url, args.seconds, args.connections))

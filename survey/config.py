@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     # address is not blocked by its delegates' slips.
     ballot_guess_limit: int = Field(default=20, ge=1)
     ballot_guess_window_seconds: int = Field(default=600, ge=1)
+    # Where survey submissions are written: "process" (a child process per app process, so
+    # the database driver does not compete with the requests for the GIL) or "thread" (a
+    # thread of the app process). Empty: "process", except in test mode, whose many
+    # short-lived apps would each start a child.
+    submission_writer: str = Field(default="", pattern="^(|process|thread)$")
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -77,6 +82,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'pingyi.db'}"
+
+    @property
+    def writer_in_child_process(self) -> bool:
+        if self.submission_writer:
+            return self.submission_writer == "process"
+        return self.mode is not Mode.test
 
     @property
     def secure_cookies(self) -> bool:

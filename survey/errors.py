@@ -87,3 +87,9 @@ class NotPermitted(DomainError):
 
 class NotAuthenticated(DomainError):
     message = N_("Please sign in.")
+
+
+class Unavailable(DomainError):
+    """A passing failure on our side: nothing was done, and the same request may be sent again."""
+
+    message = N_("The service is briefly unavailable. Please try again.")

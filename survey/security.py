@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -42,6 +43,17 @@ def keyed_hash(secret: str, purpose: str, value: str) -> str:
 def random_id() -> str:
     """128 random bits as 32 hex characters: identifiers that say nothing about order."""
     return secrets.token_hex(16)
+
+
+def time_ordered_id(at: datetime) -> str:
+    """32 hex characters: the second of ``at`` (10), then 88 random bits (22).
+
+    For rows that store their time to the second anyway (survey responses): the id says no
+    more than that column, and rows written together sit together in every index that ends
+    with the id, so a batch of submissions dirties a few pages instead of one per answer.
+    Ballots keep ``random_id``: they store only the day they were cast.
+    """
+    return f"{int(at.timestamp()):010x}{secrets.token_hex(11)}"
 
 
 def new_password() -> str:

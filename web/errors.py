@@ -20,6 +20,7 @@ from survey.errors import (
     NotAuthenticated,
     NotFound,
     NotPermitted,
+    Unavailable,
 )
 from survey.validation import location, problem_message
 from web.context import settings_of
@@ -36,6 +37,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (CsrfFailed, 403),
     (NotPermitted, 403),
     (NotAuthenticated, 401),
+    (Unavailable, 503),
 ]
 _HTTP_MESSAGES = {
     400: N_("The request could not be understood."),
@@ -47,6 +49,7 @@ _HTTP_MESSAGES = {
     422: N_("The input is not valid."),
     429: N_("Too many requests. Please wait a moment and try again."),
     500: N_("Something went wrong on our side. Please try again later."),
+    503: N_("The service is briefly unavailable. Please try again."),
 }
 
 

@@ -19,15 +19,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
 
-from survey.errors import N_, Conflict, Invalid
+from survey.errors import N_, Conflict, Invalid, Unavailable
 from survey.models import Channel, Response, Survey, TimePrecision
-from survey.security import random_id
+from survey.security import time_ordered_id
 from survey.surveys.models import SurveyStatus
 from survey.surveys.submission import SubmissionPlan
+from survey.surveys.writer_process import ChildWriter
 from survey.timeutil import utcnow
 
 log = logging.getLogger("pingyi.writer")
@@ -36,6 +38,12 @@ MAX_BATCH = 256
 
 class SurveyNotAccepting(Conflict):
     message = N_("This survey is not taking answers now.")
+
+
+class WriterUnavailable(Unavailable):
+    message = N_(
+        "Your answers were not saved because of a problem on our side. Please submit again."
+    )
 
 
 class KeyReused(Invalid):
@@ -66,9 +74,12 @@ class Stored:
 
 
 def receipt_for(response_id: str) -> str:
-    """A short code the respondent can quote: the first 10 characters of the response id."""
-    head = response_id[:10].upper()
-    return f"{head[:5]}-{head[5:]}"
+    """A short code the respondent can quote: the last 10 characters of the response id.
+
+    The tail, because the ids of survey responses start with their time (``time_ordered_id``).
+    """
+    tail = response_id[-10:].upper()
+    return f"{tail[:5]}-{tail[5:]}"
 
 
 # Who waits for a submission: a thread (a concurrent Future) or a coroutine (its event loop and
@@ -78,8 +89,17 @@ Outcome = Stored | Exception
 
 
 class SubmissionWriter:
-    def __init__(self, engine: Engine) -> None:
+    """Batches submissions and stores each batch in one transaction.
+
+    With ``separate_process`` the transactions run in a child process (see
+    ``writer_process``) and this process's writer thread only forwards batches and waits: the
+    database driver's work then no longer competes for the GIL with the requests being served.
+    """
+
+    def __init__(self, engine: Engine, *, separate_process: bool = False) -> None:
         self._engine = engine
+        self._separate_process = separate_process
+        self._child: ChildWriter | None = None
         self._queue: queue.Queue[tuple[Submission, _Waiter] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -109,6 +129,21 @@ class SubmissionWriter:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None
+            if self._child is not None:
+                self._child.close()
+                self._child = None
+
+    def start(self) -> None:
+        """Start the writer and its child process now rather than on the first submission.
+
+        Blocks until the child has reached the database, so a server that cannot store
+        answers fails at startup instead of at its first citizen.
+        """
+        if self._separate_process:
+            with self._lock:
+                if self._child is None:
+                    self._child = ChildWriter(self._engine.url)
+        self._ensure_started()
 
     def _ensure_started(self) -> None:
         if self._thread is not None:
@@ -141,28 +176,50 @@ class SubmissionWriter:
                 return
 
     def _write(self, submissions: list[Submission]) -> list[Outcome]:
+        if not self._separate_process:
+            return store_batch(self._engine, submissions)
         try:
-            with self._engine.begin() as connection:
-                return write_submissions(connection, submissions)
-        except IntegrityError:
-            # Another process stored one of these keys between our check and our insert:
-            # settle each submission on its own so the others are not held back.
-            return [self._write_one(submission) for submission in submissions]
-        except Exception as error:  # the database is down: every waiting request must hear it
-            log.exception("storing a batch of %d submissions failed", len(submissions))
+            return self._child_writer().write(submissions)
+        except WriterUnavailable as error:
+            # Nothing of this batch is acknowledged; the next batch starts a new child, and a
+            # retried submission finds its first receipt if the child had committed it.
+            log.error("the submission writer process failed: %s", error.__cause__ or error)
+            if self._child is not None:
+                self._child.close()
+                self._child = None
             return [error] * len(submissions)
 
-    def _write_one(self, submission: Submission) -> Outcome:
-        for attempt in range(2):
-            try:
-                with self._engine.begin() as connection:
-                    return write_submissions(connection, [submission])[0]
-            except IntegrityError as error:
-                if attempt:  # the second look finds the other process's row and settles it
-                    return error
-            except Exception as error:
+    def _child_writer(self) -> ChildWriter:
+        if self._child is None:
+            self._child = ChildWriter(self._engine.url)
+        return self._child
+
+
+def store_batch(engine: Engine, submissions: list[Submission]) -> list[Outcome]:
+    """Store a batch in one transaction; each submission's outcome, in order."""
+    try:
+        with engine.begin() as connection:
+            return write_submissions(connection, submissions)
+    except IntegrityError:
+        # Another process stored one of these keys between our check and our insert:
+        # settle each submission on its own so the others are not held back.
+        return [_store_one(engine, submission) for submission in submissions]
+    except Exception as error:  # the database is down: every waiting request must hear it
+        log.exception("storing a batch of %d submissions failed", len(submissions))
+        return [error] * len(submissions)
+
+
+def _store_one(engine: Engine, submission: Submission) -> Outcome:
+    for attempt in range(2):
+        try:
+            with engine.begin() as connection:
+                return write_submissions(connection, [submission])[0]
+        except IntegrityError as error:
+            if attempt:  # the second look finds the other process's row and settles it
                 return error
-        raise AssertionError("unreachable")
+        except Exception as error:
+            return error
+    raise AssertionError("unreachable")
 
 
 def _deliver(batch: list[tuple[Submission, _Waiter]], outcomes: list[Outcome]) -> None:
@@ -220,7 +277,7 @@ def write_submissions(
         if plan.survey_id not in accepting:
             outcomes.append(SurveyNotAccepting())
             continue
-        response_id = random_id()
+        response_id = time_ordered_id(submission.received_at)
         fresh[slot] = (response_id, plan.content_hash)
         responses.append(
             (
@@ -303,7 +360,8 @@ def insert_rows(
     table keep the writer's share of the GIL small, so the request threads keep serving.
     """
     if responses:
-        to_db = Response.__table__.c.submitted_at.type.bind_processor(connection.dialect)  # type: ignore[attr-defined]
+        column_type = Response.__table__.c.submitted_at.type  # type: ignore[attr-defined]
+        to_db = column_type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
         if to_db is not None:
             responses = [
                 (*row[:_SUBMITTED_AT], to_db(row[_SUBMITTED_AT]), *row[_SUBMITTED_AT + 1 :])
@@ -319,10 +377,22 @@ def insert_rows(
 def _executemany(
     connection: Connection, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        # One statement over column arrays: the server plans and runs one INSERT for the
+        # batch instead of one per row, which is most of its work for small rows.
+        table_columns = SQLModel.metadata.tables[table].c
+        arrays = ", ".join(
+            f"%s::{table_columns[c].type.compile(dialect=connection.dialect)}[]" for c in columns
+        )
+        statement = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608  (fixed names, no input)
+        connection.exec_driver_sql(
+            statement, tuple(list(column) for column in zip(*rows, strict=True))
+        )
+        return
     statement = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608  (fixed names, no input)
-        f"VALUES ({', '.join([marker] * len(columns))})"
+        f"INSERT INTO {table} ({names}) "  # noqa: S608  (fixed names, no input)
+        f"VALUES ({', '.join(['?'] * len(columns))})"
     )
     connection.exec_driver_sql(statement, list(rows))
 
@@ -352,10 +422,18 @@ def _aware(moment: datetime) -> datetime:
 def _existing_keys(
     connection: Connection, submissions: Sequence[Submission]
 ) -> dict[tuple[int, str], tuple[str, str]]:
-    slots = {(s.plan.survey_id, s.key) for s in submissions}
-    rows = connection.execute(
-        select(  # type: ignore[call-overload]
-            Response.survey_id, Response.submission_key, Response.id, Response.submission_hash
-        ).where(tuple_(Response.survey_id, Response.submission_key).in_(slots))
-    ).all()
-    return {(row[0], row[1]): (row[2], row[3] or "") for row in rows}
+    # One lookup per survey with a plain IN on the key: a row-value IN over (survey, key)
+    # pairs makes SQLite scan the whole response table on every batch.
+    keys_by_survey: dict[int, set[str]] = {}
+    for submission in submissions:
+        keys_by_survey.setdefault(submission.plan.survey_id, set()).add(submission.key)
+    found: dict[tuple[int, str], tuple[str, str]] = {}
+    for survey_id, keys in keys_by_survey.items():
+        rows = connection.execute(
+            select(Response.submission_key, Response.id, Response.submission_hash).where(  # type: ignore[call-overload]
+                Response.survey_id == survey_id,
+                Response.submission_key.in_(keys),  # type: ignore[union-attr]
+            )
+        ).all()
+        found.update({(survey_id, row[0]): (row[1], row[2] or "") for row in rows})
+    return found

@@ -58,7 +58,7 @@ def test_scan_fill_submit_and_see_the_receipt(
     stored = [
         r
         for r in session.exec(select(Response).where(Response.survey_id == survey.id))
-        if r.id[:10].upper() == receipt.replace("-", "")
+        if r.id[-10:].upper() == receipt.replace("-", "")
     ]
     assert len(stored) == 1
     answers = session.exec(select(Answer).where(Answer.response_id == stored[0].id)).all()

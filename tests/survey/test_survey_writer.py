@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import signal
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from survey.models import Answer, Comment, Response
-from survey.surveys import service
+from survey.models import Answer, Comment, QualityFlag, Response
+from survey.surveys import service, writer_process
 from survey.surveys.definition import load_definition
 from survey.surveys.schemas import SurveyUpdate
 from survey.surveys.submission import SubmissionInput, validate
 from survey.surveys.writer import (
     KeyReused,
+    Stored,
     Submission,
     SubmissionWriter,
     SurveyNotAccepting,
+    WriterUnavailable,
     receipt_for,
 )
 from survey.timeutil import utcnow
@@ -38,11 +43,17 @@ def _count(session: Session, model: type) -> int:
     return session.exec(select(func.count()).select_from(model)).one()
 
 
+@pytest.fixture(params=["thread", "process"])
+def separate_process(request: pytest.FixtureRequest) -> bool:
+    """Every writer test runs with the transactions in this process and in a child process."""
+    return bool(request.param == "process")
+
+
 def test_fifty_concurrent_retries_store_exactly_one_response(
-    engine: Engine, session: Session
+    engine: Engine, session: Session, separate_process: bool
 ) -> None:
     survey, _, _ = make_survey(session, units=3)
-    writer = SubmissionWriter(engine)
+    writer = SubmissionWriter(engine, separate_process=separate_process)
     submission = _submission(session, survey.id, "retry-key")  # type: ignore[arg-type]
     try:
         with ThreadPoolExecutor(max_workers=50) as pool:
@@ -57,10 +68,10 @@ def test_fifty_concurrent_retries_store_exactly_one_response(
 
 
 def test_many_different_submissions_share_commits_and_all_land(
-    engine: Engine, session: Session
+    engine: Engine, session: Session, separate_process: bool
 ) -> None:
     survey, _, _ = make_survey(session, units=2)
-    writer = SubmissionWriter(engine)
+    writer = SubmissionWriter(engine, separate_process=separate_process)
     submissions = [_submission(session, survey.id, f"k{i}") for i in range(200)]  # type: ignore[arg-type]
     try:
         with ThreadPoolExecutor(max_workers=32) as pool:
@@ -76,9 +87,11 @@ def test_many_different_submissions_share_commits_and_all_land(
         assert result.receipt == receipt_for(result.response_id)
 
 
-def test_a_key_reused_for_other_answers_is_refused(engine: Engine, session: Session) -> None:
+def test_a_key_reused_for_other_answers_is_refused(
+    engine: Engine, session: Session, separate_process: bool
+) -> None:
     survey, _, _ = make_survey(session, units=1)
-    writer = SubmissionWriter(engine)
+    writer = SubmissionWriter(engine, separate_process=separate_process)
     try:
         first = writer.store(_submission(session, survey.id, "same"))  # type: ignore[arg-type]
         with pytest.raises(KeyReused) as reused:
@@ -90,15 +103,81 @@ def test_a_key_reused_for_other_answers_is_refused(engine: Engine, session: Sess
 
 
 def test_a_survey_closed_after_the_form_was_checked_takes_nothing(
-    engine: Engine, session: Session
+    engine: Engine, session: Session, separate_process: bool
 ) -> None:
     survey, _, _ = make_survey(session, units=1)
     submission = _submission(session, survey.id, "late")  # type: ignore[arg-type]
     service.update_survey(session, survey.id, SurveyUpdate(status="closed"), ACTOR)  # type: ignore[arg-type]
-    writer = SubmissionWriter(engine)
+    writer = SubmissionWriter(engine, separate_process=separate_process)
     try:
         with pytest.raises(SurveyNotAccepting):
             writer.store(submission)
     finally:
         writer.close()
     assert _count(session, Response) == 0
+
+
+def test_ids_start_with_the_second_and_receipts_come_from_the_random_tail(
+    engine: Engine, session: Session, separate_process: bool
+) -> None:
+    survey, _, _ = make_survey(session, units=1)
+    writer = SubmissionWriter(engine, separate_process=separate_process)
+    submissions = [_submission(session, survey.id, f"t{i}") for i in range(20)]  # type: ignore[arg-type]
+    try:
+        results = [writer.store(s) for s in submissions]
+    finally:
+        writer.close()
+    for submission, result in zip(submissions, results, strict=True):
+        second = int(submission.received_at.timestamp())
+        assert int(result.response_id[:10], 16) == second
+        assert len(result.response_id) == 32
+        assert result.receipt.replace("-", "") == result.response_id[-10:].upper()
+    assert len({r.receipt for r in results}) == 20
+
+
+def test_a_killed_writer_process_loses_nothing_acknowledged_and_is_replaced(
+    engine: Engine, session: Session
+) -> None:
+    survey, _, _ = make_survey(session, units=2)
+    writer = SubmissionWriter(engine, separate_process=True)
+    try:
+        first = writer.store(_submission(session, survey.id, "before"))  # type: ignore[arg-type]
+        child = writer._child
+        assert child is not None and child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child._process.join(timeout=10)
+        orphan = _submission(session, survey.id, "during")  # type: ignore[arg-type]
+        with pytest.raises(WriterUnavailable):
+            writer.store(orphan)
+        # The citizen submits again (same key): a new child stores it, once.
+        retried = writer.store(orphan)
+        again = writer.store(orphan)
+        assert writer._child is not None and writer._child.pid != child.pid
+    finally:
+        writer.close()
+    assert not first.duplicate and not retried.duplicate
+    assert again.duplicate and again.response_id == retried.response_id
+    keys = set(session.exec(select(Response.submission_key)).all())
+    assert keys == {"before", "during"}
+    assert _count(session, Answer) == 4
+
+
+def test_batches_cross_the_pipe_unchanged(session: Session) -> None:
+    survey, _, _ = make_survey(session, units=3)
+    submissions = [
+        _submission(session, survey.id, "a"),  # type: ignore[arg-type]
+        dataclasses.replace(
+            _submission(session, survey.id, "b", level="dissatisfied"),  # type: ignore[arg-type]
+            quality_flags=QualityFlag.too_fast | QualityFlag.honeypot,
+        ),
+    ]
+    assert writer_process.decode_batch(writer_process.encode_batch(submissions)) == submissions
+    outcomes = [Stored("x" * 32, duplicate=True), KeyReused("y" * 32), SurveyNotAccepting()]
+    decoded = writer_process.decode_outcomes(writer_process.encode_outcomes(outcomes))
+    assert decoded[0] == outcomes[0]
+    assert isinstance(decoded[1], KeyReused) and decoded[1].response_id == "y" * 32
+    assert isinstance(decoded[2], SurveyNotAccepting)
+    failed = writer_process.decode_outcomes(
+        writer_process.encode_outcomes([RuntimeError("disk full")])
+    )
+    assert isinstance(failed[0], WriterUnavailable)
