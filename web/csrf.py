@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 
 from fastapi import Request
+from starlette.datastructures import FormData
 
 from survey.errors import N_, DomainError
 from survey.security import keyed_hash, new_token
@@ -42,14 +43,22 @@ def csrf_token(request: Request) -> str:
 
 async def verify_csrf(request: Request) -> None:
     """Router dependency: refuse unsafe requests whose token does not match the cookie."""
+    await check_csrf(request, None)
+
+
+async def check_csrf(request: Request, form: FormData | None) -> None:
+    """``verify_csrf`` for a handler that has read the form already (it is not parsed twice)."""
     if request.method in _SAFE_METHODS:
         return
     seed = request.cookies.get(CSRF_COOKIE)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        if form is None and content_type.startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
             form = await request.form()
+        if form is not None:
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
     expected = keyed_hash(settings_of(request).secret_key, "csrf", seed) if seed else None

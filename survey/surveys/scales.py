@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from survey.errors import N_
 
@@ -39,7 +40,11 @@ class Scale:
     high_label: str = ""
 
     def level(self, code: str) -> Level | None:
-        return next((level for level in self.levels if level.code == code), None)
+        return self._by_code.get(code)
+
+    @cached_property
+    def _by_code(self) -> dict[str, Level]:
+        return {level.code: level for level in self.levels}
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 
@@ -54,7 +55,7 @@ def test_fill_and_submit_without_javascript(client: TestClient, session: Session
     assert receipt and "感谢您的参与" in thanks.text
     [stored] = _responses(session)
     assert stored.channel == "qr" and stored.quality_flags == 0
-    assert receipt.group(1).replace("-", "") == stored.id[:10].upper()
+    assert receipt.group(1).replace("-", "") == stored.id[-10:].upper()
     comment = session.exec(select(Comment)).one()
     assert comment.text == "<script>alert('x')</script>服务很好"
 
@@ -225,3 +226,44 @@ def test_addresses_over_the_hard_limit_are_refused_and_over_the_soft_limit_flagg
     flags = sorted(r.quality_flags for r in _responses(session))
     assert flags == [0, 0, QualityFlag.rate_limited]
     assert session.exec(select(func.count()).select_from(Response)).one() == 3
+
+
+def test_the_served_app_writes_through_its_child_process(
+    settings: Settings, session: Session, quick
+) -> None:
+    """As `pingyi serve` runs it: the writer in a child process, started with the app."""
+    from web.app import create_app
+
+    survey, units, _ = quick
+    served = settings.model_copy(update={"submission_writer": "process"})
+    app = create_app(served)
+    with TestClient(app, base_url="https://testserver") as client:
+        child = app.state.writer._child
+        assert child is not None and child.pid != os.getpid()  # started with the app
+        data = _fill(_form(client, survey.slug), units)
+        first = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+        retried = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+    assert first.status_code == retried.status_code == 303
+    assert first.headers["location"] == retried.headers["location"]
+    [stored] = _responses(session)
+    assert first.headers["location"].endswith(
+        stored.id[-10:].upper()[:5] + "-" + stored.id[-5:].upper()
+    )
+    assert app.state.writer._child is None  # stopped with the app
+
+
+def test_a_form_with_too_many_fields_is_refused_and_stores_nothing(
+    client: TestClient, session: Session, quick
+) -> None:
+    survey, units, _ = quick
+    data = _fill(_form(client, survey.slug), units)
+    body = "&".join(f"{k}={v}" for k, v in data.items()) + "&x=1" * 1000
+    response = client.post(
+        f"/s/{survey.slug}",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert "请求" in response.text  # the error page speaks the user's language
+    assert _responses(session) == []
