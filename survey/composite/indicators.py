@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlalchemy import tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -191,10 +190,14 @@ def _upsert(
 ) -> tuple[int, int, int]:
     """Insert or replace ``values``; returns (inserted, updated, unchanged)."""
     existing: dict[tuple[int, str, str], tuple[float, float | None, float | None]] = {}
-    keys = [(v.unit_id, v.indicator, v.period) for v in values]
+    # Sorted, so that each chunk covers few units and its IN lists stay short.
+    keys = sorted({(v.unit_id, v.indicator, v.period) for v in values})
+    table = IndicatorValue.__table__  # type: ignore[attr-defined]
     for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        table = IndicatorValue.__table__  # type: ignore[attr-defined]
+        chunk = set(keys[start : start + _CHUNK])
+        # One IN per key column, which the unique index serves as a search; a row-value IN
+        # over the key tuples makes SQLite scan every value of the evaluation per chunk. The
+        # cross product may name a few rows outside the chunk; they are skipped.
         rows = session.connection().execute(
             sa_select(
                 table.c.unit_id,
@@ -205,11 +208,14 @@ def _upsert(
                 table.c.benchmark,
             ).where(
                 table.c.evaluation_id == evaluation_id,
-                tuple_(table.c.unit_id, table.c.indicator, table.c.period).in_(chunk),
+                table.c.unit_id.in_({k[0] for k in chunk}),
+                table.c.indicator.in_({k[1] for k in chunk}),
+                table.c.period.in_({k[2] for k in chunk}),
             )
         )
         for unit_id, indicator, period, value, target, bench in rows:
-            existing[(unit_id, indicator, period)] = (value, target, bench)
+            if (unit_id, indicator, period) in chunk:
+                existing[(unit_id, indicator, period)] = (value, target, bench)
     inserted = updated = unchanged = 0
     changed: list[dict[str, Any]] = []
     now = utcnow()

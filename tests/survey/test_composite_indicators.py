@@ -12,7 +12,7 @@ from survey.composite import indicators
 from survey.composite.models import IndicatorValue
 from survey.composite.schemas import IndicatorValueIn
 from survey.errors import Invalid
-from survey.models import AuditLog
+from survey.models import AuditLog, Unit
 from survey.satisfaction.importer import ImportRejected
 from tests.factories import ACTOR, make_category, make_evaluation, make_unit
 
@@ -126,3 +126,36 @@ def test_push_is_idempotent_and_all_or_nothing(session: Session) -> None:
     assert [(v.indicator, v.value, v.target, v.source) for v in listed] == [
         ("gdp", 10.0, 12.0, "push")
     ]
+
+
+def test_stored_values_outside_a_push_are_neither_counted_nor_changed(session: Session) -> None:
+    """The lookup of stored values asks for units x indicators x periods; it may see others."""
+    evaluation = make_evaluation(session)
+    category = make_category(session)
+    make_unit(session, category, code="A1")
+    make_unit(session, category, code="B1")
+    assert evaluation.id is not None
+    first = [IndicatorValueIn(unit="A1", indicator="gdp", period="Q1", value=1.0)]
+    indicators.push_indicators(session, evaluation.id, first, ACTOR)
+    crossing = [
+        IndicatorValueIn(unit="A1", indicator="gdp", period="year", value=5.0),
+        IndicatorValueIn(unit="B1", indicator="gdp", period="Q1", value=2.0),
+    ]
+    pushed = indicators.push_indicators(session, evaluation.id, crossing, ACTOR)
+    assert (pushed.inserted, pushed.updated, pushed.unchanged) == (2, 0, 0)
+    changed = [
+        IndicatorValueIn(unit="A1", indicator="gdp", period="year", value=6.0),
+        IndicatorValueIn(unit="B1", indicator="gdp", period="Q1", value=2.0),
+    ]
+    again = indicators.push_indicators(session, evaluation.id, changed, ACTOR)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 1, 1)
+    session.expire_all()
+    stored = {
+        (v.unit_id, v.indicator, v.period): v.value for v in session.exec(select(IndicatorValue))
+    }
+    by_code = {u.id: u.code for u in session.exec(select(Unit))}
+    assert {(by_code[u], i, p): v for (u, i, p), v in stored.items()} == {
+        ("A1", "gdp", "Q1"): 1.0,
+        ("A1", "gdp", "year"): 6.0,
+        ("B1", "gdp", "Q1"): 2.0,
+    }
