@@ -11,7 +11,6 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 
 from survey import migrate
 from survey.config import Mode, Settings, get_settings
@@ -79,8 +78,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
                     f"the database is at revision {current}, the code expects {head}: "
                     "run `pingyi migrate` first"
                 )
-        if settings.writer_in_child_process:
-            await run_in_threadpool(writer.start)
+        await writer.start()
         if settings.mode is not Mode.test:
             tune_garbage_collector()
         yield

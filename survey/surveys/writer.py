@@ -29,7 +29,7 @@ from survey.models import Channel, Response, Survey, TimePrecision
 from survey.security import time_ordered_id
 from survey.surveys.models import SurveyStatus
 from survey.surveys.submission import SubmissionPlan
-from survey.surveys.writer_process import ChildWriter
+from survey.surveys.writer_process import ChildWriter, LoopBatcher
 from survey.timeutil import utcnow
 
 log = logging.getLogger("pingyi.writer")
@@ -92,14 +92,17 @@ class SubmissionWriter:
     """Batches submissions and stores each batch in one transaction.
 
     With ``separate_process`` the transactions run in a child process (see
-    ``writer_process``) and this process's writer thread only forwards batches and waits: the
-    database driver's work then no longer competes for the GIL with the requests being served.
+    ``writer_process``), so that the database driver's work does not compete for the GIL with
+    the requests being served: coroutines hand their batches to it from their event loop
+    (``LoopBatcher``), threads through this writer's thread.
     """
 
     def __init__(self, engine: Engine, *, separate_process: bool = False) -> None:
         self._engine = engine
         self._separate_process = separate_process
         self._child: ChildWriter | None = None
+        self._batcher: LoopBatcher | None = None
+        self._opening: asyncio.Future[LoopBatcher] | None = None
         self._queue: queue.Queue[tuple[Submission, _Waiter] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -116,6 +119,9 @@ class SubmissionWriter:
 
     async def store_async(self, submission: Submission) -> Stored:
         """Store from a coroutine. A batch wakes its event loop once, not once per request."""
+        if self._separate_process:
+            stored: Stored = await (await self._loop_batcher()).store(submission)
+            return stored
         self._ensure_started()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Stored] = loop.create_future()
@@ -123,7 +129,13 @@ class SubmissionWriter:
         return await future
 
     def close(self) -> None:
+        if self._batcher is not None:
+            self._batcher.close()
+            self._batcher = None
         with self._lock:
+            if self._child is not None and self._thread is None:
+                self._child.close()
+                self._child = None
             if self._thread is None:
                 return
             self._queue.put(None)
@@ -133,17 +145,42 @@ class SubmissionWriter:
                 self._child.close()
                 self._child = None
 
-    def start(self) -> None:
-        """Start the writer and its child process now rather than on the first submission.
+    async def start(self) -> None:
+        """Start the child process of this event loop now rather than at the first submission.
 
-        Blocks until the child has reached the database, so a server that cannot store
+        Waits until the child has reached the database, so a server that cannot store
         answers fails at startup instead of at its first citizen.
         """
         if self._separate_process:
-            with self._lock:
-                if self._child is None:
-                    self._child = ChildWriter(self._engine.url)
-        self._ensure_started()
+            await self._loop_batcher()
+
+    @property
+    def child_pid(self) -> int | None:
+        """The child process serving the event loop that started last (None in thread mode)."""
+        return self._batcher.child_pid if self._batcher is not None else None
+
+    async def _loop_batcher(self) -> LoopBatcher:
+        loop = asyncio.get_running_loop()
+        batcher = self._batcher
+        if batcher is not None and batcher.loop is loop:
+            return batcher
+        if self._opening is not None and self._opening.get_loop() is loop:
+            return await asyncio.shield(self._opening)
+        # First use in this event loop (tests run several loops, one after the other).
+        if batcher is not None:
+            batcher.close()
+            self._batcher = None
+        self._opening = loop.create_future()
+        try:
+            self._batcher = await LoopBatcher.open(self._engine.url)
+        except Exception as error:
+            self._opening.set_exception(error)
+            self._opening.exception()  # retrieved: the waiters above get it too
+            self._opening = None
+            raise
+        self._opening.set_result(self._batcher)
+        self._opening = None
+        return self._batcher
 
     def _ensure_started(self) -> None:
         if self._thread is not None:

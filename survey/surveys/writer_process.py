@@ -4,8 +4,10 @@ The serving process parses, validates and answers requests under one GIL. When t
 inserts and commits ran on a thread of that process, every row the driver stepped through
 handed the GIL back and forth with the request handlers, and the submission endpoint reached
 about a sixth of a bare endpoint's throughput. In a child process the driver has a core and an
-interpreter of its own; the parent's writer thread only sends a batch down a pipe and waits
-for the outcomes, which takes the GIL twice per batch.
+interpreter of its own. The serving event loop sends each batch down a socket pair and reads
+the outcomes itself (``LoopBatcher``): a forwarding thread would wait for the GIL, up to the
+switch interval, between each reply and the next batch. Synchronous callers (scripts, tests)
+go through the writer's thread and a child of their own (``ChildWriter``).
 
 Batches travel as ``marshal`` data of plain tuples (our own process on both ends of a pipe,
 so nothing untrusted is decoded), and the child stores each batch with ``store_batch``, the
@@ -16,10 +18,14 @@ answers are on disk.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import marshal
 import multiprocessing
+import os
+import socket
+import struct
 from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
@@ -79,6 +85,119 @@ class ChildWriter:
     @property
     def pid(self) -> int | None:
         return self._process.pid
+
+    def fileno(self) -> int:
+        return self._connection.fileno()
+
+
+class LoopBatcher:
+    """Batches the submissions of one event loop and exchanges them with a child writer.
+
+    The event loop itself sends each batch and reads the outcomes, so no thread of this
+    process waits for the GIL between a reply and the next batch: a batch goes out as soon as
+    the previous one is answered, with every submission that arrived meanwhile. The frames
+    are those of ``multiprocessing.connection`` (a 4-byte big-endian length, then the data),
+    which the child reads and writes with its ``Connection``.
+    """
+
+    def __init__(self, url: URL, loop: asyncio.AbstractEventLoop, child: ChildWriter) -> None:
+        self.url = url
+        self.loop = loop
+        self._child: ChildWriter | None = child
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._socket: socket.socket | None = None
+        self._pending: list[tuple[Any, asyncio.Future[Any]]] = []
+        self._pump: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, url: URL) -> LoopBatcher:
+        loop = asyncio.get_running_loop()
+        child = await loop.run_in_executor(None, ChildWriter, url)
+        batcher = cls(url, loop, child)
+        await batcher._connect()
+        return batcher
+
+    @property
+    def child_pid(self) -> int | None:
+        return self._child.pid if self._child is not None else None
+
+    async def store(self, submission: Any) -> Any:
+        future: asyncio.Future[Any] = self.loop.create_future()
+        self._pending.append((submission, future))
+        if self._pump is None:
+            self._pump = self.loop.create_task(self._run())
+        # Shielded: a client that leaves does not cancel the write its answers are part of.
+        return await asyncio.shield(future)
+
+    def close(self) -> None:
+        self._disconnect()
+        if self._child is not None:
+            self._child.close()
+            self._child = None
+
+    async def _run(self) -> None:
+        try:
+            while self._pending:
+                from survey.surveys.writer import MAX_BATCH
+
+                batch = self._pending[:MAX_BATCH]
+                del self._pending[:MAX_BATCH]
+                outcomes = await self._exchange([submission for submission, _ in batch])
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+        finally:
+            self._pump = None
+
+    async def _exchange(self, submissions: list[Any]) -> list[Any]:
+        try:
+            if self._reader is None or self._writer is None:
+                await self._replace_child()
+            assert self._reader is not None and self._writer is not None
+            payload = encode_batch(submissions)
+            self._writer.write(struct.pack("!i", len(payload)) + payload)
+            await self._writer.drain()
+            (size,) = struct.unpack("!i", await self._reader.readexactly(4))
+            reply = await self._reader.readexactly(size)
+        except (OSError, EOFError, asyncio.IncompleteReadError) as error:
+            # Nothing of this batch is acknowledged; the next batch starts a new child, and
+            # a retried submission finds its first receipt if the child had committed it.
+            log.error("the submission writer process failed: %s", error)
+            self._drop_child()
+            return [_unavailable(error)] * len(submissions)
+        except Exception as error:  # WriterUnavailable from a child that would not start
+            self._drop_child()
+            return [error] * len(submissions)
+        return decode_outcomes(reply)
+
+    async def _replace_child(self) -> None:
+        self._drop_child()
+        self._child = await self.loop.run_in_executor(None, ChildWriter, self.url)
+        await self._connect()
+
+    def _disconnect(self) -> None:
+        if self._writer is not None and not self.loop.is_closed():
+            self._writer.close()
+        elif self._socket is not None:  # the loop is gone, and its transport with it
+            self._socket.close()
+        self._writer = self._reader = None
+        self._socket = None
+
+    def _drop_child(self) -> None:
+        self._disconnect()
+        child, self._child = self._child, None
+        if child is not None:
+            self.loop.run_in_executor(None, child.close)
+
+    async def _connect(self) -> None:
+        assert self._child is not None
+        self._socket = socket.socket(fileno=os.dup(self._child.fileno()))
+        self._reader, self._writer = await asyncio.open_unix_connection(sock=self._socket)
 
 
 def _unavailable(error: BaseException) -> Exception:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import signal
@@ -181,3 +182,38 @@ def test_batches_cross_the_pipe_unchanged(session: Session) -> None:
         writer_process.encode_outcomes([RuntimeError("disk full")])
     )
     assert isinstance(failed[0], WriterUnavailable)
+
+
+def test_coroutines_share_the_child_of_their_event_loop(engine: Engine, session: Session) -> None:
+    """The served path: store_async from one event loop, retries and a killed child included."""
+    survey, _, _ = make_survey(session, units=2)
+    retried = _submission(session, survey.id, "same-key")  # type: ignore[arg-type]
+    others = [_submission(session, survey.id, f"k{i}") for i in range(100)]  # type: ignore[arg-type]
+    writer = SubmissionWriter(engine, separate_process=True)
+
+    async def scenario() -> tuple[list[Stored], list[Stored], object, list[object]]:
+        await writer.start()
+        first_child = writer.child_pid
+        results = await asyncio.gather(
+            *(writer.store_async(retried) for _ in range(50)),
+            *(writer.store_async(s) for s in others),
+        )
+        assert first_child is not None
+        os.kill(first_child, signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        lost = _submission(session, survey.id, "during-kill")  # type: ignore[arg-type]
+        outcome = await asyncio.gather(writer.store_async(lost), return_exceptions=True)
+        again = await asyncio.gather(writer.store_async(lost), writer.store_async(lost))
+        assert writer.child_pid not in (None, first_child)
+        writer.close()  # as the app's shutdown does, inside its event loop
+        assert writer.child_pid is None
+        return list(results[:50]), list(results[50:]), outcome[0], list(again)
+
+    same, different, during_kill, after = asyncio.run(scenario())
+    assert len({r.response_id for r in same}) == 1
+    assert sum(not r.duplicate for r in same) == 1
+    assert len({r.response_id for r in different}) == 100
+    assert isinstance(during_kill, WriterUnavailable)
+    assert {r.response_id for r in after} == {after[0].response_id}  # stored once, retried once
+    assert _count(session, Response) == 1 + 100 + 1
+    assert _count(session, Answer) == 2 * 102

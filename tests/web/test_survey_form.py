@@ -238,8 +238,8 @@ def test_the_served_app_writes_through_its_child_process(
     served = settings.model_copy(update={"submission_writer": "process"})
     app = create_app(served)
     with TestClient(app, base_url="https://testserver") as client:
-        child = app.state.writer._child
-        assert child is not None and child.pid != os.getpid()  # started with the app
+        child = app.state.writer.child_pid
+        assert child is not None and child != os.getpid()  # started with the app
         data = _fill(_form(client, survey.slug), units)
         first = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
         retried = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
@@ -249,7 +249,7 @@ def test_the_served_app_writes_through_its_child_process(
     assert first.headers["location"].endswith(
         stored.id[-10:].upper()[:5] + "-" + stored.id[-5:].upper()
     )
-    assert app.state.writer._child is None  # stopped with the app
+    assert app.state.writer.child_pid is None  # stopped with the app
 
 
 def test_a_form_with_too_many_fields_is_refused_and_stores_nothing(
