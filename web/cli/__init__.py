@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from survey import accounts, audit, demo, migrate
@@ -23,7 +22,7 @@ from survey.satisfaction.importer import ImportRejected
 from survey.security import new_password
 from survey.surveys import service as survey_service
 from survey.timeutil import utcnow
-from web.i18n import gettext
+from web.cli.common import CLI_ACTOR, _, console, err_console, fail, load_settings, refuse_file
 
 app = typer.Typer(
     help="Pingyi (评议): public appraisal and satisfaction scoring. "
@@ -38,53 +37,6 @@ app.add_typer(token_app, name="token")
 survey_app = typer.Typer(help="Citizen survey definitions as YAML files.", no_args_is_help=True)
 app.add_typer(survey_app, name="survey")
 
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _(message: str, **params: object) -> str:
-    return gettext(_language(), message, **params)
-
-
-def _language() -> str:
-    try:
-        return get_settings().default_language
-    except Exception:  # settings that do not load fall back to the default language
-        return "zh-CN"
-
-
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except ValueError as error:
-        err_console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
-
-
-def _reject(error: ImportRejected) -> typer.Exit:
-    """Report a refused import file: the verdict, then every problem by row and column."""
-    err_console.print(f"[red]{_(error.message, **error.params)}[/red]")
-    for problem in error.errors:
-        err_console.print(
-            _(
-                "Row %(row)s, column %(column)s: %(problem)s",
-                row=problem.row,
-                column=problem.column,
-                problem=_(problem.message, **problem.params),
-            ),
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-    if error.more:
-        err_console.print(_("… and %(n)s more.", n=error.more))
-    return typer.Exit(1)
-
-
-def _fail(error: DomainError) -> typer.Exit:
-    err_console.print(f"[red]{_(error.message, **error.params)}[/red]")
-    return typer.Exit(1)
-
 
 @app.command("migrate")
 def migrate_command(
@@ -92,7 +44,7 @@ def migrate_command(
     downgrade: Annotated[bool, typer.Option(help="Downgrade to REVISION instead.")] = False,
 ) -> None:
     """Bring the database schema up to date (run after every upgrade, before serving)."""
-    settings = _settings()
+    settings = load_settings()
     url = settings.resolved_database_url
     if downgrade:
         migrate.downgrade(url, revision)
@@ -105,7 +57,7 @@ def migrate_command(
 @app.command("demo")
 def demo_command() -> None:
     """Migrate the configured database and load the demo city (云江市) into it."""
-    settings = _settings()
+    settings = load_settings()
     info = _load_demo(settings)
     _print_demo_login(info)
 
@@ -120,7 +72,7 @@ def _load_demo(settings: Settings) -> demo.DemoInfo:
             try:
                 info = demo.load_demo(session, secret=settings.secret_key)
             except DomainError as error:
-                raise _fail(error) from None
+                raise fail(error) from None
         bar.update(task, description=_("Demo loaded"))
     console.print(
         _(
@@ -194,7 +146,7 @@ def serve_command(
         settings = configure()
         info = _load_demo(settings)
         _print_demo_login(info)
-    settings = _settings()
+    settings = load_settings()
     console.print(_("Serving on http://%(host)s:%(port)s", host=host, port=port))
     sys.stdout.flush()
     uvicorn.run(
@@ -221,7 +173,7 @@ def user_create(
     ] = False,
 ) -> None:
     """Create an office user; prints a generated password unless one comes on stdin."""
-    settings = _settings()
+    settings = load_settings()
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with session_scope(get_engine(settings)) as session:
         try:
@@ -244,7 +196,7 @@ def user_create(
             )
             session.commit()
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     console.print(_("Created user %(user)s with role %(role)s.", user=username, role=role))
     if password is None:
         console.print(_("Password (shown once): %(password)s", password=chosen))
@@ -258,7 +210,7 @@ def token_create(
     days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None,
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             token, plaintext = accounts.create_token(
@@ -278,7 +230,7 @@ def token_create(
             )
             session.commit()
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     err_console.print(_("Token %(name)s (%(role)s), shown once:", name=name, role=role))
     print(plaintext)
 
@@ -286,7 +238,7 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(prefix: str) -> None:
     """Revoke the token whose printed prefix is PREFIX."""
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             token = accounts.revoke_token(session, prefix)
@@ -295,14 +247,11 @@ def token_revoke(prefix: str) -> None:
             )
             session.commit()
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     console.print(_("Token %(prefix)s revoked.", prefix=prefix))
 
 
 __all__ = ["app"]
-
-
-CLI_ACTOR = Principal(name="cli", role=Role.admin)
 
 
 @survey_app.command("import")
@@ -311,13 +260,13 @@ def survey_import(
     evaluation: Annotated[int, typer.Option(help="Evaluation id the survey belongs to.")],
 ) -> None:
     """Create a survey (as a draft) from a YAML definition."""
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             data = survey_service.parse_yaml(file.read_text(encoding="utf-8"), evaluation)
             survey = survey_service.create_survey(session, data, CLI_ACTOR)
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     url = survey_service.public_url(settings.public_base_url, survey.slug)
     console.print(_("Created survey %(id)s: %(url)s", id=survey.id, url=url))
 
@@ -328,12 +277,12 @@ def survey_export(
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Write a survey's definition as YAML (the format `survey import` reads)."""
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             text = survey_service.export_yaml(session, survey_id, settings.public_base_url)
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     if out is None:
         sys.stdout.write(text)
     else:
@@ -359,7 +308,7 @@ def import_responses_command(
     All or nothing: a file with any bad row stores nothing."""
     from survey.satisfaction.importer import ImportRejected, import_responses
 
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             report = import_responses(
@@ -371,9 +320,9 @@ def import_responses_command(
                 period=period,
             )
         except ImportRejected as error:
-            raise _reject(error) from None
+            raise refuse_file(error) from None
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     console.print(
         _(
             "Imported %(respondents)s respondents with %(answers)s answers into evaluation "
@@ -418,7 +367,7 @@ def results_satisfaction(
         message = _("XLSX needs --out FILE.")
         err_console.print(f"[red]{message}[/red]")
         raise typer.Exit(2)
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             viewer: Principal | None = CLI_ACTOR
@@ -437,7 +386,7 @@ def results_satisfaction(
                 viewer=viewer,
             )
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     if output_format == "xlsx":
         assert out is not None
         out.write_bytes(export.to_xlsx(results))
@@ -468,7 +417,7 @@ def codes_issue(
     QR images. This is the only copy of the codes; the database keeps their hashes."""
     from web.ballot_sheet import issued_files
 
-    settings = _settings()
+    settings = load_settings()
     if out.exists():
         message = _("%(path)s exists; codes are never overwritten.", path=out)
         err_console.print(f"[red]{message}[/red]")
@@ -480,7 +429,7 @@ def codes_issue(
                 session, batch, count, settings.secret_key, CLI_ACTOR
             )
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     files = issued_files(
         batch_row.title, settings.public_base_url, issued, language=settings.default_language
     )
@@ -509,7 +458,7 @@ def codes_void(
     code: Annotated[list[str] | None, typer.Option(help="A code to cancel.")] = None,
 ) -> None:
     """Cancel unused codes (lost cards) by serial number or by code."""
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             voided = ballot_service.void_codes(
@@ -521,19 +470,19 @@ def codes_void(
                 secret=settings.secret_key,
             )
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     console.print(_("Cancelled %(n)s codes.", n=voided))
 
 
 @codes_app.command("status")
 def codes_status(batch: Annotated[int, typer.Option(help="Ballot batch id.")]) -> None:
     """Issued, used, void and remaining codes of a batch."""
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             turnout = ballot_service.turnout(session, ballot_service.get_batch(session, batch))
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     console.print(
         _(
             "%(title)s: issued %(issued)s, used %(used)s, void %(void)s, remaining %(left)s "
@@ -571,13 +520,13 @@ def scheme_validate(
     from survey import organisation as org
     from survey.composite import scheme as schemes
 
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             org.get_evaluation(session, evaluation)
             parsed, problems = schemes.parse_schemes(file.read_text(encoding="utf-8"), session)
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     if problems:
         _print_scheme_problems([(p.message, p.params) for p in problems])
         raise typer.Exit(1)
@@ -598,7 +547,7 @@ def scheme_import(
     """Store each scheme of the file as the next version of its category (all or none)."""
     from survey.composite import scheme as schemes
 
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             stored = schemes.import_text(
@@ -609,7 +558,7 @@ def scheme_import(
             _print_scheme_problems([(p.message, p.params) for p in error.errors])
             raise typer.Exit(1) from None
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     console.print(
         _(
             "Stored %(schemes)s.",
@@ -629,12 +578,12 @@ def scheme_export(
     """Write the current schemes as YAML (the format `scheme import` reads)."""
     from survey.composite import scheme as schemes
 
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             text_out = schemes.export_text(session, evaluation, category)
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     if file is None or str(file) == "-":
         sys.stdout.write(text_out)
     else:
@@ -651,16 +600,16 @@ def import_indicators_command(
     stores nothing."""
     from survey.composite.indicators import import_indicators
 
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             report = import_indicators(
                 session, evaluation, file.read_bytes(), file.name, actor=CLI_ACTOR
             )
         except ImportRejected as error:
-            raise _reject(error) from None
+            raise refuse_file(error) from None
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     console.print(
         _(
             "Imported %(rows)s values: %(inserted)s new, %(updated)s changed, %(unchanged)s "
@@ -700,7 +649,7 @@ def results_composite(
         message = _("XLSX needs --out FILE.")
         err_console.print(f"[red]{message}[/red]")
         raise typer.Exit(2)
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             wanted = (
@@ -712,7 +661,7 @@ def results_composite(
                 session, evaluation, viewer=CLI_ACTOR, category=category, sensitivity=wanted
             )
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     if output_format == "xlsx":
         assert out is not None
         out.write_bytes(composite_export.to_xlsx(results))
@@ -734,12 +683,12 @@ def results_publish(evaluation: Annotated[int, typer.Argument(help="Evaluation i
     versions) and publish it; later changes of data or schemes do not alter them."""
     from survey.composite import service as composite_service
 
-    settings = _settings()
+    settings = load_settings()
     with session_scope(get_engine(settings)) as session:
         try:
             results = composite_service.publish_results(session, evaluation, CLI_ACTOR)
         except DomainError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
     console.print(
         _(
             "Published the composite results of %(units)s units (schemes %(versions)s).",
