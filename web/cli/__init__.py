@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from survey import accounts, audit, demo, migrate
+from survey import demo, migrate
 from survey.accounts import Principal
 from survey.ballots import service as ballot_service
 from survey.config import Mode, Settings, configure, get_settings
@@ -19,9 +18,8 @@ from survey.db import get_engine, session_scope
 from survey.errors import DomainError
 from survey.models import Role
 from survey.satisfaction.importer import ImportRejected
-from survey.security import new_password
 from survey.surveys import service as survey_service
-from survey.timeutil import utcnow
+from web.cli.accounts import token_app, user_app
 from web.cli.common import CLI_ACTOR, _, console, err_console, fail, load_settings, refuse_file
 
 app = typer.Typer(
@@ -30,8 +28,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-user_app = typer.Typer(help="Office user accounts.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 survey_app = typer.Typer(help="Citizen survey definitions as YAML files.", no_args_is_help=True)
@@ -160,95 +156,6 @@ def serve_command(
         log_level=settings.log_level,
         server_header=False,
     )
-
-
-@user_app.command("create")
-def user_create(
-    username: str,
-    role: Annotated[str, typer.Option(help="admin, office, clerk, viewer or unit.")] = "office",
-    unit: Annotated[str | None, typer.Option(help="Unit code, for the unit role.")] = None,
-    display_name: Annotated[str, typer.Option(help="Name shown in the office.")] = "",
-    password_stdin: Annotated[
-        bool, typer.Option(help="Read the password from standard input instead of generating one.")
-    ] = False,
-) -> None:
-    """Create an office user; prints a generated password unless one comes on stdin."""
-    settings = load_settings()
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    with session_scope(get_engine(settings)) as session:
-        try:
-            chosen = password or new_password()
-            user = accounts.create_user(
-                session,
-                username,
-                chosen,
-                accounts.parse_role(role),
-                display_name=display_name,
-                unit_code=unit,
-            )
-            audit.record(
-                session,
-                "cli",
-                "user.create",
-                target_type="user",
-                target_id=user.username,
-                role=role,
-            )
-            session.commit()
-        except DomainError as error:
-            raise fail(error) from None
-    console.print(_("Created user %(user)s with role %(role)s.", user=username, role=role))
-    if password is None:
-        console.print(_("Password (shown once): %(password)s", password=chosen))
-
-
-@token_app.command("create")
-def token_create(
-    name: str,
-    role: Annotated[str, typer.Option(help="Role the token acts with.")] = "office",
-    user: Annotated[str | None, typer.Option(help="User the token belongs to.")] = None,
-    days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None,
-) -> None:
-    """Create an API token and print it once; only its hash is stored."""
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            token, plaintext = accounts.create_token(
-                session,
-                name,
-                accounts.parse_role(role),
-                username=user,
-                expires_at=utcnow() + timedelta(days=days) if days else None,
-            )
-            audit.record(
-                session,
-                "cli",
-                "token.create",
-                target_type="token",
-                target_id=token.prefix,
-                role=role,
-            )
-            session.commit()
-        except DomainError as error:
-            raise fail(error) from None
-    err_console.print(_("Token %(name)s (%(role)s), shown once:", name=name, role=role))
-    print(plaintext)
-
-
-@token_app.command("revoke")
-def token_revoke(prefix: str) -> None:
-    """Revoke the token whose printed prefix is PREFIX."""
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            token = accounts.revoke_token(session, prefix)
-            audit.record(
-                session, "cli", "token.revoke", target_type="token", target_id=token.prefix
-            )
-            session.commit()
-        except DomainError as error:
-            raise fail(error) from None
-    console.print(_("Token %(prefix)s revoked.", prefix=prefix))
 
 
 __all__ = ["app"]
