@@ -18,9 +18,9 @@ from survey.db import get_engine, session_scope
 from survey.errors import DomainError
 from survey.models import Role
 from survey.satisfaction.importer import ImportRejected
-from survey.surveys import service as survey_service
 from web.cli.accounts import token_app, user_app
 from web.cli.common import CLI_ACTOR, _, console, err_console, fail, load_settings, refuse_file
+from web.cli.surveys import survey_app
 
 app = typer.Typer(
     help="Pingyi (评议): public appraisal and satisfaction scoring. "
@@ -30,7 +30,6 @@ app = typer.Typer(
 )
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-survey_app = typer.Typer(help="Citizen survey definitions as YAML files.", no_args_is_help=True)
 app.add_typer(survey_app, name="survey")
 
 
@@ -159,41 +158,6 @@ def serve_command(
 
 
 __all__ = ["app"]
-
-
-@survey_app.command("import")
-def survey_import(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file.")],
-    evaluation: Annotated[int, typer.Option(help="Evaluation id the survey belongs to.")],
-) -> None:
-    """Create a survey (as a draft) from a YAML definition."""
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            data = survey_service.parse_yaml(file.read_text(encoding="utf-8"), evaluation)
-            survey = survey_service.create_survey(session, data, CLI_ACTOR)
-        except DomainError as error:
-            raise fail(error) from None
-    url = survey_service.public_url(settings.public_base_url, survey.slug)
-    console.print(_("Created survey %(id)s: %(url)s", id=survey.id, url=url))
-
-
-@survey_app.command("export")
-def survey_export(
-    survey_id: Annotated[int, typer.Argument(help="Survey id.")],
-    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
-) -> None:
-    """Write a survey's definition as YAML (the format `survey import` reads)."""
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            text = survey_service.export_yaml(session, survey_id, settings.public_base_url)
-        except DomainError as error:
-            raise fail(error) from None
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
 
 
 # Satisfaction: importing responses, exporting results ------------------------------------
