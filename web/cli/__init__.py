@@ -12,13 +12,13 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from survey import demo, migrate
 from survey.accounts import Principal
-from survey.ballots import service as ballot_service
 from survey.config import Mode, Settings, configure, get_settings
 from survey.db import get_engine, session_scope
 from survey.errors import DomainError
 from survey.models import Role
 from survey.satisfaction.importer import ImportRejected
 from web.cli.accounts import token_app, user_app
+from web.cli.ballots import codes_app
 from web.cli.common import CLI_ACTOR, _, console, err_console, fail, load_settings, refuse_file
 from web.cli.surveys import survey_app
 
@@ -274,98 +274,7 @@ def results_satisfaction(
         out.write_text(text_out, encoding="utf-8-sig" if output_format == "csv" else "utf-8")
 
 
-codes_app = typer.Typer(help="Ballot codes (测评码): issue, void, status.", no_args_is_help=True)
 app.add_typer(codes_app, name="codes")
-
-
-@codes_app.command("issue")
-def codes_issue(
-    batch: Annotated[int, typer.Option(help="Ballot batch id.")],
-    count: Annotated[int, typer.Option(help="How many codes.")],
-    out: Annotated[Path, typer.Option(help="CSV file to write; the card sheet goes beside it.")],
-) -> None:
-    """Issue codes: writes OUT (CSV with serial and code), OUT's .html card sheet and a ZIP of
-    QR images. This is the only copy of the codes; the database keeps their hashes."""
-    from web.ballot_sheet import issued_files
-
-    settings = load_settings()
-    if out.exists():
-        message = _("%(path)s exists; codes are never overwritten.", path=out)
-        err_console.print(f"[red]{message}[/red]")
-        raise typer.Exit(1)
-    with session_scope(get_engine(settings)) as session:
-        try:
-            batch_row = ballot_service.get_batch(session, batch)
-            issued = ballot_service.issue_codes(
-                session, batch, count, settings.secret_key, CLI_ACTOR
-            )
-        except DomainError as error:
-            raise fail(error) from None
-    files = issued_files(
-        batch_row.title, settings.public_base_url, issued, language=settings.default_language
-    )
-    out.write_text(files.csv, encoding="utf-8")
-    sheet = out.with_suffix(".html")
-    sheet.write_text(files.sheet, encoding="utf-8")
-    archive = out.with_name(out.stem + "-qr.zip")
-    archive.write_bytes(files.bundle())
-    console.print(
-        _(
-            "Issued %(n)s codes (serials %(first)s-%(last)s): %(csv)s, %(sheet)s, %(zip)s",
-            n=len(issued),
-            first=issued[0].serial,
-            last=issued[-1].serial,
-            csv=out,
-            sheet=sheet,
-            zip=archive,
-        )
-    )
-
-
-@codes_app.command("void")
-def codes_void(
-    batch: Annotated[int, typer.Option(help="Ballot batch id.")],
-    serial: Annotated[list[int] | None, typer.Option(help="Serial printed on a lost card.")] = None,
-    code: Annotated[list[str] | None, typer.Option(help="A code to cancel.")] = None,
-) -> None:
-    """Cancel unused codes (lost cards) by serial number or by code."""
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            voided = ballot_service.void_codes(
-                session,
-                batch,
-                CLI_ACTOR,
-                serials=serial or [],
-                typed_codes=code or [],
-                secret=settings.secret_key,
-            )
-        except DomainError as error:
-            raise fail(error) from None
-    console.print(_("Cancelled %(n)s codes.", n=voided))
-
-
-@codes_app.command("status")
-def codes_status(batch: Annotated[int, typer.Option(help="Ballot batch id.")]) -> None:
-    """Issued, used, void and remaining codes of a batch."""
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            turnout = ballot_service.turnout(session, ballot_service.get_batch(session, batch))
-        except DomainError as error:
-            raise fail(error) from None
-    console.print(
-        _(
-            "%(title)s: issued %(issued)s, used %(used)s, void %(void)s, remaining %(left)s "
-            "(%(share)s%%)",
-            title=turnout.title,
-            issued=turnout.issued,
-            used=turnout.used,
-            void=turnout.void,
-            left=turnout.remaining,
-            share=round(turnout.share * 100, 1),
-        )
-    )
 
 
 # Composite scoring: schemes, hard-indicator files, results, publication ------------------
