@@ -16,10 +16,10 @@ from survey.config import Mode, Settings, configure, get_settings
 from survey.db import get_engine, session_scope
 from survey.errors import DomainError
 from survey.models import Role
-from survey.satisfaction.importer import ImportRejected
 from web.cli.accounts import token_app, user_app
 from web.cli.ballots import codes_app
-from web.cli.common import CLI_ACTOR, _, console, err_console, fail, load_settings, refuse_file
+from web.cli.common import CLI_ACTOR, _, console, err_console, fail, load_settings
+from web.cli.imports import import_app
 from web.cli.surveys import survey_app
 
 app = typer.Typer(
@@ -162,47 +162,9 @@ __all__ = ["app"]
 
 # Satisfaction: importing responses, exporting results ------------------------------------
 
-import_app = typer.Typer(help="Import data from files.", no_args_is_help=True)
 results_app = typer.Typer(help="Results as JSON, CSV or XLSX files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(results_app, name="results")
-
-
-@import_app.command("responses")
-def import_responses_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file.")],
-    evaluation: Annotated[int, typer.Option(help="Evaluation id the responses belong to.")],
-    period: Annotated[str | None, typer.Option(help="Period code, e.g. Q4.")] = None,
-) -> None:
-    """Import responses in long format: one row per answer, with the columns
-    respondent_id, group, unit, question, answer and any weighting-cell columns.
-    All or nothing: a file with any bad row stores nothing."""
-    from survey.satisfaction.importer import ImportRejected, import_responses
-
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            report = import_responses(
-                session,
-                evaluation,
-                file.read_bytes(),
-                file.name,
-                actor=CLI_ACTOR,
-                period=period,
-            )
-        except ImportRejected as error:
-            raise refuse_file(error) from None
-        except DomainError as error:
-            raise fail(error) from None
-    console.print(
-        _(
-            "Imported %(respondents)s respondents with %(answers)s answers into evaluation "
-            "%(evaluation)s.",
-            respondents=report.respondents,
-            answers=report.answers,
-            evaluation=report.evaluation_id,
-        )
-    )
 
 
 @results_app.command("satisfaction")
@@ -368,38 +330,6 @@ def scheme_export(
         sys.stdout.write(text_out)
     else:
         file.write_text(text_out, encoding="utf-8")
-
-
-@import_app.command("indicators")
-def import_indicators_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file.")],
-    evaluation: Annotated[int, typer.Option(help="Evaluation id the values belong to.")],
-) -> None:
-    """Import hard-indicator values: columns unit, indicator, period, value and optionally
-    target and benchmark. Values already stored are replaced; a file with any bad row
-    stores nothing."""
-    from survey.composite.indicators import import_indicators
-
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            report = import_indicators(
-                session, evaluation, file.read_bytes(), file.name, actor=CLI_ACTOR
-            )
-        except ImportRejected as error:
-            raise refuse_file(error) from None
-        except DomainError as error:
-            raise fail(error) from None
-    console.print(
-        _(
-            "Imported %(rows)s values: %(inserted)s new, %(updated)s changed, %(unchanged)s "
-            "unchanged.",
-            rows=report.rows,
-            inserted=report.inserted,
-            updated=report.updated,
-            unchanged=report.unchanged,
-        )
-    )
 
 
 @results_app.command("composite")
