@@ -11,15 +11,14 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from survey import demo, migrate
-from survey.accounts import Principal
 from survey.config import Mode, Settings, configure, get_settings
 from survey.db import get_engine, session_scope
 from survey.errors import DomainError
-from survey.models import Role
 from web.cli.accounts import token_app, user_app
 from web.cli.ballots import codes_app
 from web.cli.common import CLI_ACTOR, _, console, err_console, fail, load_settings
 from web.cli.imports import import_app
+from web.cli.results import results_app
 from web.cli.surveys import survey_app
 
 app = typer.Typer(
@@ -160,80 +159,8 @@ def serve_command(
 __all__ = ["app"]
 
 
-# Satisfaction: importing responses, exporting results ------------------------------------
-
-results_app = typer.Typer(help="Results as JSON, CSV or XLSX files.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(results_app, name="results")
-
-
-@results_app.command("satisfaction")
-def results_satisfaction(
-    evaluation: Annotated[int, typer.Argument(help="Evaluation id.")],
-    output_format: Annotated[
-        str, typer.Option("--format", help="json, csv or xlsx.", case_sensitive=False)
-    ] = "json",
-    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
-    table: Annotated[str, typer.Option(help="For CSV: units or cells.")] = "units",
-    period: Annotated[str | None, typer.Option(help="Period code.")] = None,
-    question: Annotated[str | None, typer.Option(help="Score this question alone.")] = None,
-    by_question: Annotated[bool, typer.Option(help="Cells per question too.")] = False,
-    unit: Annotated[
-        str | None, typer.Option(help="Export as this unit sees it (its rows, small cells hidden).")
-    ] = None,
-    public: Annotated[
-        bool,
-        typer.Option(help="Export as the public sees it (published only, small cells hidden)."),
-    ] = False,
-) -> None:
-    """Satisfaction scores, intervals and ranks of an evaluation (office view by default)."""
-    from survey import organisation as org
-    from survey.satisfaction import export
-    from survey.satisfaction.service import satisfaction_results
-
-    output_format = output_format.lower()
-    if output_format not in ("json", "csv", "xlsx") or table not in ("units", "cells"):
-        message = _("Choose --format json, csv or xlsx and --table units or cells.")
-        err_console.print(f"[red]{message}[/red]")
-        raise typer.Exit(2)
-    if output_format == "xlsx" and out is None:
-        message = _("XLSX needs --out FILE.")
-        err_console.print(f"[red]{message}[/red]")
-        raise typer.Exit(2)
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            viewer: Principal | None = CLI_ACTOR
-            if unit is not None:
-                viewer = Principal(
-                    name="cli", role=Role.unit, unit_id=org.unit_by_code(session, unit).id
-                )
-            elif public:
-                viewer = None
-            results = satisfaction_results(
-                session,
-                evaluation,
-                period=period,
-                question=question,
-                by_question=by_question,
-                viewer=viewer,
-            )
-        except DomainError as error:
-            raise fail(error) from None
-    if output_format == "xlsx":
-        assert out is not None
-        out.write_bytes(export.to_xlsx(results))
-        return
-    text_out = (
-        export.to_json(results) + "\n"
-        if output_format == "json"
-        else export.to_csv(results, "cells" if table == "cells" else "units")
-    )
-    if out is None:
-        sys.stdout.write(text_out)
-    else:
-        # With a byte-order mark, spreadsheet programs open the CSV as UTF-8.
-        out.write_text(text_out, encoding="utf-8-sig" if output_format == "csv" else "utf-8")
 
 
 app.add_typer(codes_app, name="codes")
@@ -330,79 +257,3 @@ def scheme_export(
         sys.stdout.write(text_out)
     else:
         file.write_text(text_out, encoding="utf-8")
-
-
-@results_app.command("composite")
-def results_composite(
-    evaluation: Annotated[int, typer.Argument(help="Evaluation id.")],
-    output_format: Annotated[
-        str, typer.Option("--format", help="json, csv or xlsx.", case_sensitive=False)
-    ] = "json",
-    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
-    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
-    sensitivity: Annotated[
-        bool, typer.Option(help="Add the Monte Carlo rank and grade robustness.")
-    ] = False,
-    draws: Annotated[int, typer.Option(help="Sensitivity draws.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Sensitivity seed.")] = 20261121,
-) -> None:
-    """Composite totals, block subtotals, ranks, grades, rank changes and flags."""
-    from survey.composite import export as composite_export
-    from survey.composite import service as composite_service
-
-    output_format = output_format.lower()
-    if output_format not in ("json", "csv", "xlsx"):
-        message = _("Choose --format json, csv or xlsx.")
-        err_console.print(f"[red]{message}[/red]")
-        raise typer.Exit(2)
-    if output_format == "xlsx" and out is None:
-        message = _("XLSX needs --out FILE.")
-        err_console.print(f"[red]{message}[/red]")
-        raise typer.Exit(2)
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            wanted = (
-                composite_service.SensitivityRequest(draws=draws, seed=seed)
-                if sensitivity
-                else None
-            )
-            results = composite_service.composite_results(
-                session, evaluation, viewer=CLI_ACTOR, category=category, sensitivity=wanted
-            )
-        except DomainError as error:
-            raise fail(error) from None
-    if output_format == "xlsx":
-        assert out is not None
-        out.write_bytes(composite_export.to_xlsx(results))
-        return
-    text_out = (
-        composite_export.to_json(results) + "\n"
-        if output_format == "json"
-        else composite_export.to_csv(results)
-    )
-    if out is None:
-        sys.stdout.write(text_out)
-    else:
-        out.write_text(text_out, encoding="utf-8-sig" if output_format == "csv" else "utf-8")
-
-
-@results_app.command("publish")
-def results_publish(evaluation: Annotated[int, typer.Argument(help="Evaluation id.")]) -> None:
-    """Freeze the composite results of a closed evaluation (a snapshot with the scheme
-    versions) and publish it; later changes of data or schemes do not alter them."""
-    from survey.composite import service as composite_service
-
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            results = composite_service.publish_results(session, evaluation, CLI_ACTOR)
-        except DomainError as error:
-            raise fail(error) from None
-    console.print(
-        _(
-            "Published the composite results of %(units)s units (schemes %(versions)s).",
-            units=len(results.units),
-            versions=", ".join(f"{k} v{v}" for k, v in results.scheme_versions.items()),
-        )
-    )

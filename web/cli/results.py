@@ -1,0 +1,163 @@
+"""``pingyi results``: satisfaction and composite results as JSON, CSV or XLSX; publication."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from survey.accounts import Principal
+from survey.models import Role
+from web.cli.common import (
+    CLI_ACTOR,
+    OutFile,
+    _,
+    command_session,
+    console,
+    load_settings,
+    stop,
+    write_output,
+)
+
+results_app = typer.Typer(help="Results as JSON, CSV or XLSX files.", no_args_is_help=True)
+
+FORMATS = ("json", "csv", "xlsx")
+
+EvaluationId = Annotated[int, typer.Argument(help="Evaluation id.")]
+OutputFormat = Annotated[
+    str, typer.Option("--format", help="json, csv or xlsx.", case_sensitive=False)
+]
+
+
+def _chosen_format(output_format: str, out: Path | None, table: str | None = None) -> str:
+    """``--format`` in lower case; exit 2 when it (or ``--table``, for commands that have one)
+    is unknown, or when XLSX has no ``--out`` file to go to."""
+    chosen = output_format.lower()
+    if table is not None and (chosen not in FORMATS or table not in ("units", "cells")):
+        raise stop(_("Choose --format json, csv or xlsx and --table units or cells."), 2)
+    if chosen not in FORMATS:
+        raise stop(_("Choose --format json, csv or xlsx."), 2)
+    if chosen == "xlsx" and out is None:
+        raise stop(_("XLSX needs --out FILE."), 2)
+    return chosen
+
+
+def _write_results(
+    output_format: str,
+    out: Path | None,
+    *,
+    to_json: Callable[[], str],
+    to_csv: Callable[[], str],
+    to_xlsx: Callable[[], bytes],
+) -> None:
+    """Render the results in the chosen format (only that one) and write them out."""
+    if output_format == "xlsx":
+        assert out is not None
+        out.write_bytes(to_xlsx())
+        return
+    text_out = to_json() + "\n" if output_format == "json" else to_csv()
+    # With a byte-order mark, spreadsheet programs open the CSV as UTF-8.
+    write_output(text_out, out, encoding="utf-8-sig" if output_format == "csv" else "utf-8")
+
+
+@results_app.command("satisfaction")
+def results_satisfaction(
+    evaluation: EvaluationId,
+    output_format: OutputFormat = "json",
+    out: OutFile = None,
+    table: Annotated[str, typer.Option(help="For CSV: units or cells.")] = "units",
+    period: Annotated[str | None, typer.Option(help="Period code.")] = None,
+    question: Annotated[str | None, typer.Option(help="Score this question alone.")] = None,
+    by_question: Annotated[bool, typer.Option(help="Cells per question too.")] = False,
+    unit: Annotated[
+        str | None, typer.Option(help="Export as this unit sees it (its rows, small cells hidden).")
+    ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(help="Export as the public sees it (published only, small cells hidden)."),
+    ] = False,
+) -> None:
+    """Satisfaction scores, intervals and ranks of an evaluation (office view by default)."""
+    from survey import organisation as org
+    from survey.satisfaction import export
+    from survey.satisfaction.service import satisfaction_results
+
+    output_format = _chosen_format(output_format, out, table)
+    settings = load_settings()
+    with command_session(settings) as session:
+        viewer: Principal | None = CLI_ACTOR
+        if unit is not None:
+            viewer = Principal(
+                name="cli", role=Role.unit, unit_id=org.unit_by_code(session, unit).id
+            )
+        elif public:
+            viewer = None
+        results = satisfaction_results(
+            session,
+            evaluation,
+            period=period,
+            question=question,
+            by_question=by_question,
+            viewer=viewer,
+        )
+    _write_results(
+        output_format,
+        out,
+        to_json=lambda: export.to_json(results),
+        to_csv=lambda: export.to_csv(results, "cells" if table == "cells" else "units"),
+        to_xlsx=lambda: export.to_xlsx(results),
+    )
+
+
+@results_app.command("composite")
+def results_composite(
+    evaluation: EvaluationId,
+    output_format: OutputFormat = "json",
+    out: OutFile = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    sensitivity: Annotated[
+        bool, typer.Option(help="Add the Monte Carlo rank and grade robustness.")
+    ] = False,
+    draws: Annotated[int, typer.Option(help="Sensitivity draws.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Sensitivity seed.")] = 20261121,
+) -> None:
+    """Composite totals, block subtotals, ranks, grades, rank changes and flags."""
+    from survey.composite import export as composite_export
+    from survey.composite import service as composite_service
+
+    output_format = _chosen_format(output_format, out)
+    settings = load_settings()
+    with command_session(settings) as session:
+        wanted = (
+            composite_service.SensitivityRequest(draws=draws, seed=seed) if sensitivity else None
+        )
+        results = composite_service.composite_results(
+            session, evaluation, viewer=CLI_ACTOR, category=category, sensitivity=wanted
+        )
+    _write_results(
+        output_format,
+        out,
+        to_json=lambda: composite_export.to_json(results),
+        to_csv=lambda: composite_export.to_csv(results),
+        to_xlsx=lambda: composite_export.to_xlsx(results),
+    )
+
+
+@results_app.command("publish")
+def results_publish(evaluation: EvaluationId) -> None:
+    """Freeze the composite results of a closed evaluation (a snapshot with the scheme
+    versions) and publish it; later changes of data or schemes do not alter them."""
+    from survey.composite import service as composite_service
+
+    settings = load_settings()
+    with command_session(settings) as session:
+        results = composite_service.publish_results(session, evaluation, CLI_ACTOR)
+    console.print(
+        _(
+            "Published the composite results of %(units)s units (schemes %(versions)s).",
+            units=len(results.units),
+            versions=", ".join(f"{k} v{v}" for k, v in results.scheme_versions.items()),
+        )
+    )
