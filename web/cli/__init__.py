@@ -16,9 +16,10 @@ from survey.db import get_engine, session_scope
 from survey.errors import DomainError
 from web.cli.accounts import token_app, user_app
 from web.cli.ballots import codes_app
-from web.cli.common import CLI_ACTOR, _, console, err_console, fail, load_settings
+from web.cli.common import _, console, fail, load_settings
 from web.cli.imports import import_app
 from web.cli.results import results_app
+from web.cli.schemes import scheme_app
 from web.cli.surveys import survey_app
 
 app = typer.Typer(
@@ -166,94 +167,4 @@ app.add_typer(results_app, name="results")
 app.add_typer(codes_app, name="codes")
 
 
-# Composite scoring: schemes, hard-indicator files, results, publication ------------------
-
-scheme_app = typer.Typer(
-    help="Composite scoring schemes as YAML files (one document per category).",
-    no_args_is_help=True,
-)
 app.add_typer(scheme_app, name="scheme")
-
-
-def _print_scheme_problems(problems: list[tuple[str, dict[str, object]]]) -> None:
-    for message, params in problems:
-        err_console.print(_(message, **params), markup=False, highlight=False, soft_wrap=True)
-
-
-@scheme_app.command("validate")
-def scheme_validate(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file.")],
-    evaluation: Annotated[int, typer.Option(help="Evaluation id the schemes are for.")],
-) -> None:
-    """Check a scheme file without storing it; every problem with its line and field."""
-    from survey import organisation as org
-    from survey.composite import scheme as schemes
-
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            org.get_evaluation(session, evaluation)
-            parsed, problems = schemes.parse_schemes(file.read_text(encoding="utf-8"), session)
-        except DomainError as error:
-            raise fail(error) from None
-    if problems:
-        _print_scheme_problems([(p.message, p.params) for p in problems])
-        raise typer.Exit(1)
-    console.print(
-        _(
-            "The file is valid: schemes for %(categories)s.",
-            categories=", ".join(p.spec.category for p in parsed),
-        )
-    )
-
-
-@scheme_app.command("import")
-def scheme_import(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file.")],
-    evaluation: Annotated[int, typer.Option(help="Evaluation id the schemes are for.")],
-    note: Annotated[str, typer.Option(help="Why the schemes change.")] = "",
-) -> None:
-    """Store each scheme of the file as the next version of its category (all or none)."""
-    from survey.composite import scheme as schemes
-
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            stored = schemes.import_text(
-                session, evaluation, file.read_text(encoding="utf-8"), CLI_ACTOR, note=note
-            )
-        except schemes.SchemeRejected as error:
-            err_console.print(f"[red]{_(error.message, **error.params)}[/red]")
-            _print_scheme_problems([(p.message, p.params) for p in error.errors])
-            raise typer.Exit(1) from None
-        except DomainError as error:
-            raise fail(error) from None
-    console.print(
-        _(
-            "Stored %(schemes)s.",
-            schemes=", ".join(f"{s.category} v{s.version}" for s in stored),
-        )
-    )
-
-
-@scheme_app.command("export")
-def scheme_export(
-    evaluation: Annotated[int, typer.Option(help="Evaluation id.")],
-    file: Annotated[
-        Path | None, typer.Argument(dir_okay=False, help="Write here instead of stdout.")
-    ] = None,
-    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
-) -> None:
-    """Write the current schemes as YAML (the format `scheme import` reads)."""
-    from survey.composite import scheme as schemes
-
-    settings = load_settings()
-    with session_scope(get_engine(settings)) as session:
-        try:
-            text_out = schemes.export_text(session, evaluation, category)
-        except DomainError as error:
-            raise fail(error) from None
-    if file is None or str(file) == "-":
-        sys.stdout.write(text_out)
-    else:
-        file.write_text(text_out, encoding="utf-8")
