@@ -1,0 +1,134 @@
+"""``pingyi migrate``, ``demo`` and ``serve``: the database schema, the demo city, the server."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from survey import demo, migrate
+from survey.config import Mode, Settings, configure, get_settings
+from survey.db import get_engine
+from web.cli.common import _, command_session, console, load_settings
+
+
+def migrate_command(
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+    downgrade: Annotated[bool, typer.Option(help="Downgrade to REVISION instead.")] = False,
+) -> None:
+    """Bring the database schema up to date (run after every upgrade, before serving)."""
+    settings = load_settings()
+    url = settings.resolved_database_url
+    if downgrade:
+        migrate.downgrade(url, revision)
+    else:
+        migrate.upgrade(url, revision)
+    current = migrate.current_revision(get_engine(settings))
+    console.print(_("Database schema at revision %(rev)s.", rev=current))
+
+
+def demo_command() -> None:
+    """Migrate the configured database and load the demo city (云江市) into it."""
+    settings = load_settings()
+    info = _load_demo(settings)
+    _print_demo_login(info)
+
+
+def _load_demo(settings: Settings) -> demo.DemoInfo:
+    url = settings.resolved_database_url
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
+        task = bar.add_task(_("Migrating the database"), total=None)
+        migrate.upgrade(url)
+        bar.update(task, description=_("Loading the demo city"))
+        with command_session(settings) as session:
+            info = demo.load_demo(session, secret=settings.secret_key)
+        bar.update(task, description=_("Demo loaded"))
+    console.print(
+        _(
+            "%(units)s units in %(categories)s categories, %(groups)s respondent groups, "
+            "%(evaluations)s evaluations.",
+            units=info.units,
+            categories=info.categories,
+            groups=info.groups,
+            evaluations=info.evaluations,
+        )
+    )
+    return info
+
+
+def _print_demo_login(info: demo.DemoInfo) -> None:
+    base = get_settings().public_base_url
+    console.print(
+        _(
+            "Delegate ballots: %(n)s batches, %(cast)s ballots cast. Try %(url)s with a code: "
+            "%(codes)s",
+            n=info.ballot_batches,
+            cast=info.ballots_cast,
+            url=f"{base}/b",
+            codes=", ".join(info.try_codes),
+        )
+    )
+    console.print(
+        _(
+            "Citizen survey: %(url)s (%(n)s seeded responses)",
+            url=f"{base}/s/{info.survey_slug}",
+            n=info.survey_responses,
+        )
+    )
+    console.print(
+        _(
+            "Office login: user %(user)s, password %(password)s",
+            user=info.office_username,
+            password=info.office_password,
+        ),
+        style="bold",
+    )
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    demo_mode: Annotated[
+        bool,
+        typer.Option("--demo", help="Start with a fresh SQLite database holding the demo city."),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="Balancer addresses whose X-Forwarded-For is trusted.")
+    ] = "127.0.0.1",
+) -> None:
+    """Run the web server (uvicorn)."""
+    import uvicorn
+
+    if "PINGYI_PUBLIC_BASE_URL" not in os.environ:
+        # QR codes and printed links must point at where this server actually listens.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        os.environ["PINGYI_PUBLIC_BASE_URL"] = f"http://{shown}:{port}"
+    if demo_mode:
+        os.environ["PINGYI_MODE"] = os.environ.get("PINGYI_MODE", Mode.demo)
+        settings = configure()
+        database = settings.data_dir / "demo.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        os.environ["PINGYI_DATABASE_URL"] = f"sqlite:///{database}"
+        settings = configure()
+        info = _load_demo(settings)
+        _print_demo_login(info)
+    settings = load_settings()
+    console.print(_("Serving on http://%(host)s:%(port)s", host=host, port=port))
+    sys.stdout.flush()
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level=settings.log_level,
+        server_header=False,
+    )
