@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         if settings.mode is not Mode.test:
             tune_garbage_collector()
         yield
-        writer.close()
+        await writer.aclose()
 
     app = FastAPI(
         title="Pingyi API",

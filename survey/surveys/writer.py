@@ -128,6 +128,15 @@ class SubmissionWriter:
         self._queue.put((submission, (loop, future)))
         return await future
 
+    async def aclose(self) -> None:
+        """Stop from the event loop that served (the app's shutdown)."""
+        batcher, self._batcher = self._batcher, None
+        if batcher is not None and batcher.loop is asyncio.get_running_loop():
+            await batcher.aclose()
+        elif batcher is not None:
+            batcher.close()
+        self.close()
+
     def close(self) -> None:
         if self._batcher is not None:
             self._batcher.close()

@@ -131,10 +131,22 @@ class LoopBatcher:
         return await asyncio.shield(future)
 
     def close(self) -> None:
+        """Stop from outside the loop (or after it ended); ``aclose`` is the clean way."""
         self._disconnect()
         if self._child is not None:
             self._child.close()
             self._child = None
+
+    async def aclose(self) -> None:
+        """Stop from inside the loop: the socket is closed before the loop can end."""
+        writer = self._writer
+        self._disconnect()
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+        child, self._child = self._child, None
+        if child is not None:
+            await self.loop.run_in_executor(None, child.close)
 
     async def _run(self) -> None:
         try:

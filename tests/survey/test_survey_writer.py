@@ -205,7 +205,7 @@ def test_coroutines_share_the_child_of_their_event_loop(engine: Engine, session:
         outcome = await asyncio.gather(writer.store_async(lost), return_exceptions=True)
         again = await asyncio.gather(writer.store_async(lost), writer.store_async(lost))
         assert writer.child_pid not in (None, first_child)
-        writer.close()  # as the app's shutdown does, inside its event loop
+        await writer.aclose()  # as the app's shutdown does, inside its event loop
         assert writer.child_pid is None
         return list(results[:50]), list(results[50:]), outcome[0], list(again)
 
