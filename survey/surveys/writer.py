@@ -400,10 +400,10 @@ def insert_rows(
     answers: Sequence[tuple[Any, ...]],
     comments: Sequence[tuple[Any, ...]],
 ) -> None:
-    """Bulk inserts through the driver's executemany, shared by the writer, imports and demo.
+    """Bulk inserts of plain tuples, shared by the writer, imports and demo.
 
-    This is the hot path of every submission: plain tuples and one prepared statement per
-    table keep the writer's share of the GIL small, so the request threads keep serving.
+    The hot path of every submission: the driver's executemany of one prepared statement per
+    table on SQLite, one ``unnest`` statement per table on PostgreSQL, no ORM objects.
     """
     if responses:
         column_type = Response.__table__.c.submitted_at.type  # type: ignore[attr-defined]
