@@ -10,6 +10,7 @@ already stored returns its first receipt, and a survey that closed meanwhile tak
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
@@ -142,14 +143,10 @@ class SubmissionWriter:
             self._batcher.close()
             self._batcher = None
         with self._lock:
-            if self._child is not None and self._thread is None:
-                self._child.close()
-                self._child = None
-            if self._thread is None:
-                return
-            self._queue.put(None)
-            self._thread.join(timeout=30)
-            self._thread = None
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join(timeout=30)
+                self._thread = None
             if self._child is not None:
                 self._child.close()
                 self._child = None
@@ -423,24 +420,26 @@ def insert_rows(
 def _executemany(
     connection: Connection, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        # One statement over column arrays: the server plans and runs one INSERT for the
-        # batch instead of one per row, which is most of its work for small rows.
+        # Column arrays: the server plans and runs one INSERT for the batch instead of one
+        # per row, which is most of its work for small rows.
+        parameters: Any = tuple(list(column) for column in zip(*rows, strict=True))
+    else:
+        parameters = list(rows)
+    connection.exec_driver_sql(_insert_statement(connection.dialect, table, columns), parameters)
+
+
+@functools.cache
+def _insert_statement(dialect: Dialect, table: str, columns: tuple[str, ...]) -> str:
+    """The INSERT for a table and column list, built once per dialect (off the hot path)."""
+    names = ", ".join(columns)
+    if dialect.name == "postgresql":
         table_columns = SQLModel.metadata.tables[table].c
         arrays = ", ".join(
-            f"%s::{table_columns[c].type.compile(dialect=connection.dialect)}[]" for c in columns
+            f"%s::{table_columns[c].type.compile(dialect=dialect)}[]" for c in columns
         )
-        statement = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608  (fixed names, no input)
-        connection.exec_driver_sql(
-            statement, tuple(list(column) for column in zip(*rows, strict=True))
-        )
-        return
-    statement = (
-        f"INSERT INTO {table} ({names}) "  # noqa: S608  (fixed names, no input)
-        f"VALUES ({', '.join(['?'] * len(columns))})"
-    )
-    connection.exec_driver_sql(statement, list(rows))
+        return f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608  (fixed names, no input)
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join(['?'] * len(columns))})"  # noqa: S608
 
 
 def _accepting_surveys(connection: Connection, ids: set[int], now: datetime) -> set[int]:

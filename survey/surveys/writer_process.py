@@ -149,10 +149,10 @@ class LoopBatcher:
             await self.loop.run_in_executor(None, child.close)
 
     async def _run(self) -> None:
+        from survey.surveys.writer import MAX_BATCH
+
         try:
             while self._pending:
-                from survey.surveys.writer import MAX_BATCH
-
                 batch = self._pending[:MAX_BATCH]
                 del self._pending[:MAX_BATCH]
                 outcomes = await self._exchange([submission for submission, _ in batch])
