@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import time
 from datetime import timedelta
 
 import pytest
@@ -250,6 +252,31 @@ def test_the_served_app_writes_through_its_child_process(
         stored.id[-10:].upper()[:5] + "-" + stored.id[-5:].upper()
     )
     assert app.state.writer.child_pid is None  # stopped with the app
+
+
+def test_a_citizen_whose_answers_were_not_saved_is_told_to_submit_again(
+    settings: Settings, session: Session, quick
+) -> None:
+    """The writer process dies: that form gets a clear 503, and sending it again stores it once."""
+    from web.app import create_app
+
+    survey, units, _ = quick
+    app = create_app(settings.model_copy(update={"submission_writer": "process"}))
+    with TestClient(app, base_url="https://testserver") as client:
+        data = _fill(_form(client, survey.slug), units)
+        child = app.state.writer.child_pid
+        os.kill(child, signal.SIGKILL)
+        time.sleep(0.2)
+        lost = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+        assert lost.status_code == 503
+        assert "您的答案尚未保存，请再次提交" in lost.text
+        assert _responses(session) == []
+        again = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+        twice = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+        assert app.state.writer.child_pid not in (None, child)
+    assert again.status_code == twice.status_code == 303
+    assert again.headers["location"] == twice.headers["location"]
+    assert len(_responses(session)) == 1
 
 
 def test_a_form_with_too_many_fields_is_refused_and_stores_nothing(
