@@ -12,6 +12,7 @@ from scoring._intervals import proportion_interval
 from scoring._policy import DEFAULT_POLICY, SatisfactionPolicy
 from scoring._raking import CellRakingResult, RakingResult, rake, rake_cells
 from scoring._ranks import AdjacentPair, RankUncertainty, rank_uncertainty
+from scoring._resample import cell_mean_draws
 from scoring._satisfaction import CellStatistics, cell_statistics
 from scoring._suppression import suppression_mask
 from scoring.composite import (
@@ -99,6 +100,7 @@ __all__ = [
     "assign_grades",
     "benchmark_score",
     "bound_adjustments",
+    "cell_mean_draws",
     "cell_statistics",
     "combine_groups",
     "composite_sensitivity",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.fft import irfft, rfft
 
 from scoring._common import FloatArray
@@ -186,8 +186,71 @@ def _guides(
     return flat, guide, bucket_count, first_slot
 
 
+class _Uniforms:
+    """Where a call's random numbers come from: one generator, or one stream per cell."""
+
+    def uniforms(self, cells: IntArray64, n_draws: int) -> FloatArray:
+        raise NotImplementedError
+
+    def multinomial_means(
+        self, cells: IntArray64, n: FloatArray, p: FloatArray, scores: FloatArray, n_draws: int
+    ) -> FloatArray:
+        """Mean scores of ``Multinomial(n[k], p[k])`` draws of ``cells``, ``(cells, n_draws)``."""
+        raise NotImplementedError
+
+
+class _OneGenerator(_Uniforms):
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+
+    def uniforms(self, cells: IntArray64, n_draws: int) -> FloatArray:
+        return self._rng.random((cells.size, n_draws))
+
+    def multinomial_means(
+        self, cells: IntArray64, n: FloatArray, p: FloatArray, scores: FloatArray, n_draws: int
+    ) -> FloatArray:
+        sample = self._rng.multinomial(n.astype(np.int64), p, size=(n_draws, cells.size))
+        return np.asarray((sample @ scores / n).T, dtype=np.float64)
+
+
+class _CellStreams(_Uniforms):
+    """Cell ``c`` reads PCG64 from position ``streams[c] * 2**64`` of the seed's sequence.
+
+    PCG64's period is 2**128, so distinct stream numbers below 2**64 never share a random
+    number (a cell uses far fewer than 2**64 of them); the draws of a cell depend on the seed,
+    its stream number and its own counts only, whichever cells are drawn with it.
+    """
+
+    def __init__(self, seed: int, streams: NDArray[np.uint64]) -> None:
+        self._bits = np.random.PCG64(seed)
+        self._start = self._bits.state
+        self._rng = np.random.Generator(self._bits)
+        self._streams = streams
+
+    def _at(self, cell: int) -> np.random.Generator:
+        self._bits.state = self._start
+        self._bits.advance(int(self._streams[cell]) << 64)
+        return self._rng
+
+    def uniforms(self, cells: IntArray64, n_draws: int) -> FloatArray:
+        out = np.empty((cells.size, n_draws))
+        for k, cell in enumerate(cells.tolist()):
+            self._at(cell).random(out=out[k])
+        return out
+
+    def multinomial_means(
+        self, cells: IntArray64, n: FloatArray, p: FloatArray, scores: FloatArray, n_draws: int
+    ) -> FloatArray:
+        # Cell by cell, so that no cell's arithmetic depends on the others drawn with it.
+        out = np.empty((cells.size, n_draws))
+        for k, cell in enumerate(cells.tolist()):
+            sample = self._at(cell).multinomial(int(n[k]), p[k], size=n_draws)
+            out[k] = sample @ scores / n[k]
+        return out
+
+
 def _sample_tables(
-    rng: np.random.Generator,
+    source: _Uniforms,
     lattice: _Lattice,
     cells: IntArray64,
     length: IntArray64,
@@ -206,7 +269,7 @@ def _sample_tables(
         ]
     )
     offset = np.cumsum(length) - length
-    u = rng.random((cells.size, n_draws))
+    u = source.uniforms(cells, n_draws)
     bucket = (u * buckets[:, None]).astype(np.int64)
     bucket += guide_offset[:, None]
     flat = _invert(cdf, guide, bucket.ravel(), u.ravel()).reshape(u.shape)
@@ -226,6 +289,33 @@ def _chunks(cells: IntArray64, length: IntArray64, n_draws: int) -> list[IntArra
         stop = start + max(1, fits)
         out.append(cells[start:stop])
         start = stop
+    return out
+
+
+def _cell_means(
+    source: _Uniforms, counts: FloatArray, scores: FloatArray, n_draws: int, max_table: int
+) -> FloatArray:
+    n_cells = counts.shape[0]
+    out = np.empty((n_cells, n_draws))
+    scale = _decimal_scale(scores)
+    fallback = np.ones(n_cells, dtype=np.bool_)
+    if scale is not None:
+        lattice = _Lattice(counts, scores, scale)
+        length, first = lattice.table_length()
+        constant = lattice.span == 0
+        if constant.any():
+            out[constant] = lattice.means(np.flatnonzero(constant), np.zeros((1, 1), np.int64))
+        fallback = ~constant & (length > max_table)
+        tabled = np.flatnonzero(~constant & (length <= max_table))
+        tabled = tabled[np.argsort(length[tabled], kind="stable")]
+        for cells in _chunks(tabled, length, n_draws):
+            out[cells] = _sample_tables(
+                source, lattice, cells, length[cells], first[cells], n_draws
+            )
+    if fallback.any():
+        cells = np.flatnonzero(fallback)
+        n = counts[cells].sum(axis=1)
+        out[cells] = source.multinomial_means(cells, n, counts[cells] / n[:, None], scores, n_draws)
     return out
 
 
@@ -257,29 +347,60 @@ def multinomial_cell_means(
         Row ``c`` holds independent draws of ``sum_l scores[l] * X_l / n_c`` with
         ``X ~ Multinomial(n_c, counts[c] / n_c)``.
     """
-    n_cells = counts.shape[0]
-    out = np.empty((n_cells, n_draws))
-    scale = _decimal_scale(scores)
-    fallback = np.ones(n_cells, dtype=np.bool_)
-    if scale is not None:
-        lattice = _Lattice(counts, scores, scale)
-        length, first = lattice.table_length()
-        constant = lattice.span == 0
-        if constant.any():
-            out[constant] = lattice.means(np.flatnonzero(constant), np.zeros((1, 1), np.int64))
-        fallback = ~constant & (length > max_table)
-        tabled = np.flatnonzero(~constant & (length <= max_table))
-        tabled = tabled[np.argsort(length[tabled], kind="stable")]
-        for cells in _chunks(tabled, length, n_draws):
-            out[cells] = _sample_tables(rng, lattice, cells, length[cells], first[cells], n_draws)
-    if fallback.any():
-        cells = np.flatnonzero(fallback)
-        n = counts[cells].sum(axis=1)
-        sample = rng.multinomial(
-            n.astype(np.int64), counts[cells] / n[:, None], size=(n_draws, cells.size)
-        )
-        out[cells] = (sample @ scores / n).T
-    return out
+    return _cell_means(_OneGenerator(rng), counts, scores, n_draws, max_table)
+
+
+def cell_mean_draws(
+    counts: ArrayLike,
+    scores: ArrayLike,
+    n_draws: int,
+    *,
+    seed: int,
+    streams: ArrayLike,
+    max_table: int = 1 << 14,
+) -> FloatArray:
+    """Multinomial redraws of each cell's mean score, each cell from a random stream of its own.
+
+    The same law as :func:`multinomial_cell_means`, but row ``c`` depends only on ``seed``,
+    ``streams[c]`` and ``counts[c]``: a caller can keep the draws of cells whose counts did
+    not change and redraw only the others, and gets the same numbers as drawing them all.
+
+    Parameters
+    ----------
+    counts : array_like, shape (C, L)
+        Whole-number counts per cell and scored level; every cell must have ``n > 0``.
+    scores : array_like, shape (L,)
+        Finite level scores, points.
+    n_draws : int
+    seed : int
+        Seed of the PCG64 sequence (>= 0).
+    streams : array_like of int, shape (C,)
+        Stream number of each cell, ``0 <= streams[c] < 2**64``; cells drawn with the same
+        seed need distinct numbers to be independent.
+    max_table : int
+        As in :func:`multinomial_cell_means`.
+
+    Returns
+    -------
+    ndarray of float, shape (C, n_draws)
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    x = np.asarray(scores, dtype=np.float64)
+    if c.ndim != 2 or x.ndim != 1 or c.shape[1] != x.size:
+        raise ValueError(f"counts must have shape (cells, {x.size}), got {c.shape}")
+    if c.shape[0] and (c.sum(axis=1) <= 0).any():
+        raise ValueError("every cell needs at least one answer")
+    if not np.isfinite(x).all():
+        raise ValueError("scores must be finite")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1:
+        raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    ids = np.asarray(streams)
+    if ids.shape != (c.shape[0],) or (ids.size and (ids.dtype.kind not in "iu" or ids.min() < 0)):
+        raise ValueError(f"streams must hold {c.shape[0]} non-negative integers")
+    source = _CellStreams(int(seed), ids.astype(np.uint64))
+    return _cell_means(source, c, x, n_draws, max_table)
 
 
 def mean_distribution(counts: FloatArray, scores: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
 import scoring._resample as resample
-from scoring._resample import mean_distribution, multinomial_cell_means
+from scoring._resample import cell_mean_draws, mean_distribution, multinomial_cell_means
 
 SCORES = np.array([100.0, 80.0, 60.0, 0.0])
 
@@ -183,3 +183,63 @@ def test_guide_inversion_equals_searchsorted() -> None:
     offset = np.cumsum(lengths) - lengths
     for t, table in enumerate(tables):
         assert_array_equal(got[t] - offset[t], np.searchsorted(table, u[t], side="right"))
+
+
+def test_cell_streams_match_numpy_multinomial() -> None:
+    # Each cell from its own stream: the same law as numpy's multinomial (both table and
+    # fallback paths), checked as for the single-generator sampler.
+    counts = _cells()
+    n = counts.sum(axis=1)
+    streams = np.array([7, 0, 2**64 - 1, 3, 12, 5], dtype=np.uint64)
+    for max_table in (1 << 14, 64):
+        draws = cell_mean_draws(
+            counts, SCORES, 20_000, seed=31, streams=streams, max_table=max_table
+        )
+        sample = np.random.default_rng(32).multinomial(
+            n.astype(int), counts / n[:, None], size=(20_000, len(counts))
+        )
+        reference = (sample @ SCORES / n).T
+        mu, var = _moments(counts, SCORES)
+        for c in range(len(counts)):
+            assert draws[c].mean() == pytest.approx(mu[c], abs=5 * np.sqrt(var[c] / 20_000) + 1e-12)
+            if var[c] > 0:
+                assert stats.ks_2samp(draws[c], reference[c]).pvalue > 1e-3
+            else:
+                assert_array_equal(draws[c], reference[c])
+
+
+@pytest.mark.parametrize("scores", [SCORES, np.array([100.0, 200.0 / 3.0, 100.0 / 3.0, 0.0])])
+def test_a_cells_draws_depend_on_its_stream_and_counts_only(scores: np.ndarray) -> None:
+    counts = _cells()
+    streams = np.arange(10, 10 + len(counts), dtype=np.int64)
+    together = cell_mean_draws(counts, scores, 500, seed=8, streams=streams)
+    # Drawn alone, in another order or beside other cells: the same numbers.
+    for c in range(len(counts)):
+        alone = cell_mean_draws(counts[c : c + 1], scores, 500, seed=8, streams=streams[c : c + 1])
+        assert_array_equal(alone[0], together[c])
+    order = np.array([5, 3, 1, 0, 2, 4])
+    shuffled = cell_mean_draws(counts[order], scores, 500, seed=8, streams=streams[order])
+    assert_array_equal(shuffled, together[order])
+    # Another seed or stream number gives other draws; distinct streams are independent.
+    assert not np.array_equal(
+        cell_mean_draws(counts[:1], scores, 500, seed=9, streams=streams[:1]), together[:1]
+    )
+    same_counts = np.repeat(counts[1:2], 2, axis=0)
+    pair = cell_mean_draws(same_counts, scores, 20_000, seed=8, streams=[1, 2])
+    assert abs(np.corrcoef(pair)[0, 1]) < 0.03
+
+
+def test_cell_streams_validation() -> None:
+    counts = _cells()[:2]
+    with pytest.raises(ValueError, match="streams"):
+        cell_mean_draws(counts, SCORES, 10, seed=1, streams=[1])
+    with pytest.raises(ValueError, match="streams"):
+        cell_mean_draws(counts, SCORES, 10, seed=1, streams=[1, -2])
+    with pytest.raises(ValueError, match="seed"):
+        cell_mean_draws(counts, SCORES, 10, seed=-1, streams=[1, 2])
+    with pytest.raises(ValueError, match="n_draws"):
+        cell_mean_draws(counts, SCORES, 0, seed=1, streams=[1, 2])
+    with pytest.raises(ValueError, match="at least one answer"):
+        cell_mean_draws(np.zeros((1, 4)), SCORES, 10, seed=1, streams=[1])
+    with pytest.raises(ValueError, match="shape"):
+        cell_mean_draws(counts[:, :3], SCORES, 10, seed=1, streams=[1, 2])
