@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from scoring._combine import combine_means, used_groups
@@ -31,6 +31,9 @@ ResampleMethod = Literal["multinomial", "dirichlet"]
 # thousands of draws meet hundreds of units. A block rebuilds the multinomial tables, so it
 # is large enough that a category of up to ~280 unit x group cells takes one block.
 _BLOCK_ELEMENTS = 4_000_000
+
+# Categories up to this many units are ranked by pairwise comparison in every draw.
+_PAIRWISE_UNITS = 32
 
 NOT_RANKED = "no group with weight > 0 and n_valid >= min_n: not ranked"
 
@@ -103,6 +106,22 @@ class RankUncertainty:
     tie_rule: str
 
 
+def _competition_ranks(scores: FloatArray) -> NDArray[np.intp]:
+    """Rank of each unit in each draw (row), 1 = highest, ties sharing the best rank."""
+    if scores.shape[1] <= _PAIRWISE_UNITS:
+        # 1 + the number of units above: a few vector passes for the usual category sizes,
+        # where scipy's rankdata sorts every row.
+        return np.asarray(1 + (scores[:, None, :] > scores[:, :, None]).sum(axis=2), np.intp)
+    return np.asarray(stats.rankdata(-scores, method="min", axis=1), dtype=np.intp)
+
+
+def _combine_draws(means: FloatArray, used: BoolArray, group_weights: FloatArray) -> FloatArray:
+    """Combined scores ``(draws, U)`` of cell mean draws ``(U, G, draws)``, unused cells 0."""
+    w = np.where(used, group_weights, 0.0)
+    # (U, G, draws) summed over groups as in combine_means, draws last for speed.
+    return np.asarray(np.einsum("ugd,ug->du", means, w) / w.sum(axis=1), dtype=np.float64)
+
+
 def _draw_scores(
     rng: np.random.Generator,
     counts: FloatArray,
@@ -117,9 +136,7 @@ def _draw_scores(
         # Only the cells that enter a score are redrawn; the others weigh 0.
         means = np.zeros((*used.shape, draws))
         means[used] = multinomial_cell_means(rng, counts[used], scores, draws)
-        w = np.where(used, group_weights, 0.0)
-        # (U, G, draws) summed over groups as in combine_means, draws last for speed.
-        return np.asarray(np.einsum("ugd,ug->du", means, w) / w.sum(axis=1), dtype=np.float64)
+        return _combine_draws(means, used, group_weights)
     # Dirichlet(counts) through normalised gammas: Generator.dirichlet takes one alpha only.
     gam = rng.standard_gamma(np.broadcast_to(counts, (draws, *counts.shape)))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -137,6 +154,7 @@ def rank_uncertainty(
     seed: int | np.random.Generator | None = None,
     method: ResampleMethod = "multinomial",
     tie_alpha: float = 0.05,
+    cell_draws: ArrayLike | None = None,
 ) -> RankUncertainty:
     """Rank distribution of units from their answer counts, by parametric resampling.
 
@@ -163,6 +181,11 @@ def rank_uncertainty(
     tie_alpha : float
         Adjacent units are flagged as tied when
         ``tie_alpha < P(higher beats lower) < 1 - tie_alpha`` (default 0.05).
+    cell_draws : array_like, shape (U, G, n_draws), optional
+        Multinomial redraws of each unit x group mean score made by the caller, for example
+        by :func:`cell_mean_draws` with a random stream per cell, so that the draws of cells
+        whose counts did not change can be kept between calls. Only the cells a unit's score
+        uses are read. ``seed`` is then not used, and ``method`` must be ``"multinomial"``.
 
     Returns
     -------
@@ -198,6 +221,15 @@ def rank_uncertainty(
         raise ValueError(f"method must be one of {get_args(ResampleMethod)}, got {method!r}")
     if not 0.0 < tie_alpha < 0.5:
         raise ValueError(f"tie_alpha must lie in (0, 0.5), got {tie_alpha!r}")
+    given: FloatArray | None = None
+    if cell_draws is not None:
+        given = np.asarray(cell_draws, dtype=np.float64)
+        if method != "multinomial":
+            raise ValueError("cell_draws are multinomial redraws: method must be 'multinomial'")
+        if given.shape != (n_units, n_groups, n_draws):
+            raise ValueError(
+                f"cell_draws must have shape ({n_units}, {n_groups}, {n_draws}), got {given.shape}"
+            )
     rng = np.random.default_rng(seed)
 
     scores = policy.scores
@@ -244,12 +276,23 @@ def rank_uncertainty(
         pos_in_r = {u: k for k, u in enumerate(idx.tolist())}
         upper = np.array([pos_in_r[u] for u in order[:-1].tolist()], dtype=np.intp)
         lower = np.array([pos_in_r[u] for u in order[1:].tolist()], dtype=np.intp)
+        if given is not None and n_ranked < n_units:
+            given = given[idx]
         per_draw = used_r.size if method == "multinomial" else cv_r.size
         block = max(1, _BLOCK_ELEMENTS // max(1, per_draw))
         for start in range(0, n_draws, block):
             size = min(block, n_draws - start)
-            draw_scores = _draw_scores(rng, cv_r, x, used_r, w, size, method)
-            ranks[start : start + size] = stats.rankdata(-draw_scores, method="min", axis=1)
+            if given is None:
+                draw_scores = _draw_scores(rng, cv_r, x, used_r, w, size, method)
+            else:
+                means = given[..., start : start + size]
+                if not used_r.all():
+                    means = np.where(used_r[..., None], means, 0.0)
+                draw_scores = _combine_draws(means, used_r, w)
+                # Unused cells weigh 0 and were zeroed, so only a used cell can make this fail.
+                if not np.isfinite(draw_scores).all():
+                    raise ValueError("cell_draws must be finite in every cell a score uses")
+            ranks[start : start + size] = _competition_ranks(draw_scores)
             a, b = draw_scores[:, upper], draw_scores[:, lower]
             beats += (a > b).sum(axis=0) + 0.5 * (a == b).sum(axis=0)
         flat = (np.arange(n_ranked) * n_ranked + (ranks - 1)).ravel()

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from scoring import SatisfactionPolicy, ScoringWarning, rank_uncertainty, unit_score
+from scoring import (
+    SatisfactionPolicy,
+    ScoringWarning,
+    cell_mean_draws,
+    rank_uncertainty,
+    unit_score,
+)
 
 W = np.array([0.6, 0.4])
 
@@ -187,3 +193,46 @@ def test_rank_probabilities_match_independent_resampling() -> None:
     assert_allclose(res.rank_probabilities.sum(axis=1), 1.0, rtol=1e-12)
     assert res.rank_probabilities.sum() == pytest.approx(5.0, rel=1e-12)
     assert ((res.rank_low <= res.point_rank) & (res.point_rank <= res.rank_high)).all()
+
+
+def test_given_cell_draws_hand_worked() -> None:
+    # Four draws given by hand, one group: A = 70, 80, 90, 100 and B = 85 throughout.
+    # A beats B in two draws of four, and ranks follow draw by draw.
+    counts = np.zeros((2, 1, 5), dtype=int)
+    counts[0, 0, :2] = 1
+    counts[1, 0, 1] = 4
+    draws = np.array([[[70.0, 80.0, 90.0, 100.0]], [[85.0, 85.0, 85.0, 85.0]]])
+    res = rank_uncertainty(
+        counts,
+        [1.0],
+        SatisfactionPolicy(min_n=1),
+        unit_labels=["A", "B"],
+        n_draws=4,
+        cell_draws=draws,
+    )
+    assert_allclose(res.rank_probabilities, [[0.5, 0.5], [0.5, 0.5]])
+    assert res.adjacent_pairs[0].p_higher_beats_lower == 0.5
+    assert res.adjacent_pairs[0].tied
+
+
+def test_given_cell_draws_from_streams_match_independent_resampling() -> None:
+    # The service's path: cell draws from a stream per cell, then ranked.
+    rng = np.random.default_rng(21)
+    shares = rng.dirichlet([6, 3, 2, 1, 2], size=5)
+    sizes = np.array([400, 40])
+    counts = np.stack([[rng.multinomial(s, p) for s in sizes] for p in shares])
+    cells = counts.reshape(10, 5)[:, :4]
+    draws = cell_mean_draws(cells, [100.0, 80.0, 60.0, 0.0], 8_000, seed=5, streams=range(10))
+    res = rank_uncertainty(counts, W, n_draws=8_000, cell_draws=draws.reshape(5, 2, 8_000))
+    reference = _reference_rank_probabilities(counts, W, 8_000)
+    assert_allclose(res.rank_probabilities, reference, atol=0.03)
+
+
+def test_given_cell_draws_validation() -> None:
+    counts = _counts(3, units=3)
+    with pytest.raises(ValueError, match="shape"):
+        rank_uncertainty(counts, W, n_draws=10, cell_draws=np.zeros((3, 2, 9)))
+    with pytest.raises(ValueError, match="multinomial"):
+        rank_uncertainty(counts, W, n_draws=10, cell_draws=np.zeros((3, 2, 10)), method="dirichlet")
+    with pytest.raises(ValueError, match="finite"):
+        rank_uncertainty(counts, W, n_draws=10, cell_draws=np.full((3, 2, 10), np.nan))
