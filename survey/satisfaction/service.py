@@ -8,11 +8,9 @@ evaluations, and both of the latter see small cells suppressed.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import threading
 import warnings
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,13 +20,11 @@ from sqlmodel import Session, col, select
 
 from scoring import (
     CellStatistics,
-    RankUncertainty,
     SatisfactionPolicy,
     ScoringWarning,
     cell_statistics,
     combine_groups,
     rake_cells,
-    rank_uncertainty,
     suppression_mask,
 )
 from survey import organisation as org
@@ -52,6 +48,7 @@ from survey.satisfaction.policy import (
     scoring_policy,
     settings_of,
 )
+from survey.satisfaction.rank_draws import category_rank_uncertainty
 from survey.satisfaction.schemas import (
     Audience,
     CategoryResult,
@@ -654,13 +651,15 @@ def _rank(
     position = {g.code: k for k, g in enumerate(axes.groups)}
     in_use = sorted({position[g.group] for _, r in scored for g in r.groups_used})
     # The resampling redraws whole respondents, so it works on the unweighted counts.
-    uncertainty = _rank_uncertainty(
+    uncertainty = category_rank_uncertainty(
         pooled.counts[np.ix_(index, in_use)],
         w[in_use],
         policy,
         tuple(r.unit for _, r in scored),
+        [axes.units[i].id for i in index],  # type: ignore[misc]
+        [axes.groups[g].id for g in in_use],  # type: ignore[misc]
         settings.rank_draws,
-        (settings.rank_seed, category_id),
+        settings.rank_seed,
     )
     by_code = {r.unit: r for _, r in scored}
     for k, code in enumerate(uncertainty.units):
@@ -672,75 +671,13 @@ def _rank(
         by_code[pair.higher].p_beats_next = pair.p_higher_beats_lower
 
 
-class _RankCache:
-    """Rank resampling results by their exact inputs, most recently used kept.
-
-    The resampling is seeded, so the same counts, weights, policy, draws and seed always give
-    the same result; while the answers do not change (a closed or published evaluation, or
-    pages reloaded between two submissions), the thousands of draws need not be repeated.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[bytes, RankUncertainty] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: bytes) -> RankUncertainty | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: bytes, value: RankUncertainty) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-RANK_CACHE = _RankCache(256)
-
-
-def _rank_uncertainty(
-    counts: Float,
-    weights: Float,
-    policy: SatisfactionPolicy,
-    units: tuple[str, ...],
-    draws: int,
-    seed: tuple[int, int],
-) -> RankUncertainty:
-    digest = hashlib.sha256()
-    for part in (counts, weights, policy.scores):
-        digest.update(repr(part.shape).encode())
-        digest.update(np.ascontiguousarray(part, dtype=np.float64).tobytes())
-    digest.update(repr((policy.min_n, units, draws, seed)).encode())
-    key = digest.digest()
-    found = RANK_CACHE.get(key)
-    if found is None:
-        found = rank_uncertainty(
-            counts,
-            weights,
-            policy,
-            unit_labels=list(units),
-            n_draws=draws,
-            seed=np.random.default_rng(list(seed)),
-        )
-        RANK_CACHE.put(key, found)
-    return found
-
-
 def _rank_method(settings: PolicySettings) -> str:
     return (
         f"rank = competition rank of the score inside the category (1 = best); "
         f"rank_interval = {RANK_INTERVAL} interval over {settings.rank_draws} parametric "
         f"bootstrap draws (Multinomial(n, observed shares) per unit x group, unweighted "
-        f"counts, seed {settings.rank_seed} and the category id); tied_with_next when "
+        f"counts, each unit x group from a random stream of its own under seed "
+        f"{settings.rank_seed}); tied_with_next when "
         f"0.05 < P(unit beats the next one) < 0.95"
     )
 

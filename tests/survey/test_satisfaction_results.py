@@ -12,7 +12,8 @@ from survey.accounts import Principal
 from survey.errors import NotAuthenticated, NotPermitted
 from survey.models import Role
 from survey.satisfaction import policy as policy_service
-from survey.satisfaction.schemas import SatisfactionPolicyPut
+from survey.satisfaction import rank_draws
+from survey.satisfaction.schemas import SatisfactionPolicyPut, SatisfactionResults
 from survey.satisfaction.service import satisfaction_results
 from tests.factories import (
     ACTOR,
@@ -85,6 +86,38 @@ def test_ranks_are_reproducible_and_follow_the_policy_seed(session: Session) -> 
     first = satisfaction_results(session, case.evaluation.id, viewer=OFFICE)
     again = satisfaction_results(session, case.evaluation.id, viewer=OFFICE)
     assert [u.model_dump() for u in first.units] == [u.model_dump() for u in again.units]
+
+
+def _rank_view(results: SatisfactionResults) -> list[tuple[object, ...]]:
+    return [
+        (u.unit, u.rank, u.rank_interval, u.p_beats_next, u.tied_with_next) for u in results.units
+    ]
+
+
+def test_kept_draws_never_change_a_result(session: Session) -> None:
+    # Ranks from draws kept in memory equal ranks drawn afresh (as in another process),
+    # before and after a new answer; the new answer redraws the cells of its group only.
+    case = Case(session)
+    assert case.evaluation.id is not None
+    evaluation_id = case.evaluation.id
+    rank_draws.clear()
+    fresh = satisfaction_results(session, evaluation_id, viewer=OFFICE)
+    cells_drawn = len(rank_draws.CELL_DRAWS)
+    assert cells_drawn == 4  # U1 and U2 x groups A and B (no unit has enough D answers)
+    kept = satisfaction_results(session, evaluation_id, viewer=OFFICE)
+    assert _rank_view(kept) == _rank_view(fresh)
+
+    add_response(session, case.evaluation, case.a, [(case.u2, "overall", "satisfied")])
+    rank_draws.RANK_CACHE.clear()  # only the cells' draws are kept
+    before = dict(rank_draws.CELL_DRAWS._items)
+    after_answer = satisfaction_results(session, evaluation_id, viewer=OFFICE)
+    redrawn = set(rank_draws.CELL_DRAWS._items) - set(before)
+    assert len(redrawn) == 1  # the U2 x A cell, under its new counts
+    rank_draws.clear()
+    assert _rank_view(satisfaction_results(session, evaluation_id, viewer=OFFICE)) == _rank_view(
+        after_answer
+    )
+    assert _rank_view(after_answer) != _rank_view(fresh)
 
 
 def test_min_n_and_questions_come_from_the_stored_policy(session: Session) -> None:
