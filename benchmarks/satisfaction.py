@@ -11,8 +11,11 @@ memory is its own, times in the same run:
 - the counting statement of ``survey.satisfaction.counts`` (all answers minus those of
   responses that do not count), and a plain join with ``response`` for comparison,
 - the whole ``satisfaction_results`` call (counts, statistics, group combination, ranks with
-  2,000 resampling draws per category, the response model),
-- the same with raking to district and age margins.
+  2,000 resampling draws per category, the response model) three ways: *first*, with no
+  draws kept (as in a process that has just started); *after a new response*, with one more
+  citizen's response (an answer for every unit) stored before each call, untimed, as while
+  answers arrive; and *warm*, on unchanged answers,
+- the call after a new response with raking to district and age margins.
 
     python benchmarks/satisfaction.py [--sizes 1000000,10000000] [--databases sqlite,postgresql]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
@@ -57,9 +60,10 @@ from survey.models import (  # noqa: E402
     UnitCategory,
 )
 from survey.satisfaction import policy as policy_service  # noqa: E402
+from survey.satisfaction import rank_draws  # noqa: E402
 from survey.satisfaction.counts import CountFilter, answer_counts  # noqa: E402
 from survey.satisfaction.schemas import SatisfactionPolicyPut  # noqa: E402
-from survey.satisfaction.service import RANK_CACHE, satisfaction_results  # noqa: E402
+from survey.satisfaction.service import satisfaction_results  # noqa: E402
 from survey.surveys.writer import ANSWER_COLUMNS, RESPONSE_COLUMNS, insert_rows  # noqa: E402
 
 BENCH_DATABASE = "pingyi_bench"
@@ -262,17 +266,63 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def new_response(engine: Any, evaluation_id: int, rng: random.Random) -> None:
+    """One more citizen's response (an answer for every unit), as the writer stores it."""
+    with engine.connect() as connection:
+        units = [u for (u,) in connection.execute(text("SELECT id FROM unit ORDER BY id")).all()]
+        (group_id,) = connection.execute(
+            text("SELECT id FROM respondent_group WHERE code = 'citizens'")
+        ).one()
+    response_id = os.urandom(16).hex()
+    record = {
+        "id": response_id,
+        "evaluation_id": evaluation_id,
+        "period_id": None,
+        "group_id": group_id,
+        "channel": "qr",
+        "submitted_at": datetime.now(UTC),
+        "time_precision": "second",
+        "quality_flags": 0,
+        "cell_key": f"age={rng.choice(AGES)};district={rng.choice(DISTRICTS)}",
+    }
+    rows = []
+    for seq, unit_id in enumerate(units):
+        k = rng.randrange(len(LEVELS))
+        answer = {
+            "response_id": response_id,
+            "seq": seq,
+            "evaluation_id": evaluation_id,
+            "period_id": None,
+            "group_id": group_id,
+            "unit_id": unit_id,
+            "question": "overall",
+            "level": LEVELS[k],
+            "value": VALUES[k],
+        }
+        rows.append(tuple(answer[c] for c in ANSWER_COLUMNS))
+    with engine.begin() as connection:
+        insert_rows(connection, [tuple(record.get(c) for c in RESPONSE_COLUMNS)], rows, [])
+
+
 def measure(url: str, evaluation_id: int, repeat: int) -> dict[str, Any]:
     engine = build_engine(url)
+    rng = random.Random(7)
     timings: dict[str, list[float]] = {
         "bare": [],
         "counts": [],
         "joined": [],
+        "first": [],
         "cold": [],
         "results": [],
     }
 
     def run(name: str) -> None:
+        if name == "first":
+            # As in a process that has just started: no draws kept at all.
+            rank_draws.clear()
+        elif name == "cold":
+            # As after an answer arrived: one more response, not timed.
+            new_response(engine, evaluation_id, rng)
         with Session(engine) as session:
             began = time.perf_counter()
             if name == "bare":
@@ -281,10 +331,6 @@ def measure(url: str, evaluation_id: int, repeat: int) -> dict[str, Any]:
                 session.connection().execute(text(JOINED), {"e": evaluation_id}).all()
             elif name == "counts":
                 answer_counts(session, CountFilter(evaluation_id=evaluation_id))
-            elif name == "cold":
-                # As after an answer arrived: the rank resampling is not cached.
-                RANK_CACHE.clear()
-                satisfaction_results(session, evaluation_id, viewer=OFFICE)
             else:
                 satisfaction_results(session, evaluation_id, viewer=OFFICE)
             timings[name].append(time.perf_counter() - began)
@@ -296,7 +342,7 @@ def measure(url: str, evaluation_id: int, repeat: int) -> dict[str, Any]:
         for name in timings:
             run(name)
     with Session(engine) as session:
-        RANK_CACHE.clear()
+        rank_draws.clear()
         tracemalloc.start()
         results = satisfaction_results(session, evaluation_id, viewer=OFFICE)
         _, peak = tracemalloc.get_traced_memory()
@@ -335,10 +381,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     lines = [
-        "| database | answers | bare GROUP BY | counts SQL | join variant | results, cold "
-        "| cold / bare | results, warm | warm / bare | raked, cold | Python peak "
-        "| process max RSS |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| database | answers | bare GROUP BY | counts SQL | join variant | results, first "
+        "| first / bare | results, after a new response | after / bare | results, warm "
+        "| warm / bare | raked, after a new response | Python peak | process max RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory() as workdir:
         for kind in args.databases.split(","):
@@ -356,7 +402,8 @@ def main() -> None:
                 )
                 lines.append(
                     f"| {kind} | {size:,} | {plain['bare']:.3f} s | {plain['counts']:.3f} s "
-                    f"| {plain['joined']:.3f} s | {plain['cold']:.3f} s "
+                    f"| {plain['joined']:.3f} s | {plain['first']:.3f} s "
+                    f"| {plain['first'] / plain['bare']:.2f}x | {plain['cold']:.3f} s "
                     f"| {plain['cold'] / plain['bare']:.2f}x | {plain['results']:.3f} s "
                     f"| {plain['results'] / plain['bare']:.2f}x | {raked['cold']:.3f} s "
                     f"| {plain['python_peak_mb']:.1f} MB | {plain['maxrss_mb']:.0f} MB |"
