@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -86,79 +88,93 @@ def stream_of(unit_id: int, group_id: int) -> int:
     return (unit_id << 32) | group_id
 
 
-def category_rank_uncertainty(
-    counts: Float,
-    weights: Float,
-    policy: SatisfactionPolicy,
-    units: tuple[str, ...],
-    unit_ids: list[int],
-    group_ids: list[int],
-    draws: int,
-    seed: int,
-) -> RankUncertainty:
-    """``scoring.rank_uncertainty`` of one category, with its cells' draws kept and reused.
+@dataclass(frozen=True)
+class Category:
+    """The rank resampling inputs of one category.
 
-    ``counts`` is ``(units, groups, levels)`` (unweighted), ``unit_ids`` and ``group_ids``
-    the database ids along its first two axes.
+    ``counts`` is ``(units, groups, levels)`` (unweighted), ``weights`` the group weights,
+    ``units`` the unit labels, and ``unit_ids`` and ``group_ids`` the database ids along the
+    first two axes of ``counts``.
     """
-    key = (
-        counts.shape,
-        counts.tobytes(),
-        weights.tobytes(),
-        policy.scores.tobytes(),
-        policy.min_n,
-        units,
-        tuple(unit_ids),
-        tuple(group_ids),
-        draws,
-        seed,
-    )
-    found = RANK_CACHE.get(key)
-    if found is None:
-        found = rank_uncertainty(
-            counts,
-            weights,
-            policy,
-            unit_labels=list(units),
-            n_draws=draws,
-            cell_draws=_cell_draws(counts, policy, unit_ids, group_ids, draws, seed),
-        )
-        RANK_CACHE.put(key, found)
-    return found
+
+    counts: Float
+    weights: Float
+    units: tuple[str, ...]
+    unit_ids: tuple[int, ...]
+    group_ids: tuple[int, ...]
+
+    def key(self) -> tuple[object, ...]:
+        """The inputs by value, for the cache."""
+        shape, counts, weights = self.counts.shape, self.counts.tobytes(), self.weights.tobytes()
+        return (shape, counts, weights, self.units, self.unit_ids, self.group_ids)
+
+
+def rank_uncertainties(
+    categories: Sequence[Category], policy: SatisfactionPolicy, draws: int, seed: int
+) -> list[RankUncertainty]:
+    """``scoring.rank_uncertainty`` of each category, reusing what the caches hold.
+
+    The cells missing from ``CELL_DRAWS`` are drawn in one call for all categories, so that
+    tables of equal length share their transforms.
+    """
+    common = (policy.scores.tobytes(), policy.min_n, draws, seed)
+    keys = [(c.key(), common) for c in categories]
+    found: list[RankUncertainty | None] = [RANK_CACHE.get(key) for key in keys]
+    todo = [k for k, f in enumerate(found) if f is None]
+    if todo:
+        cell_draws = _cell_draws([categories[k] for k in todo], policy, draws, seed)
+        for k, given in zip(todo, cell_draws, strict=True):
+            c = categories[k]
+            result = rank_uncertainty(
+                c.counts,
+                c.weights,
+                policy,
+                unit_labels=list(c.units),
+                n_draws=draws,
+                cell_draws=given,
+            )
+            RANK_CACHE.put(keys[k], result)
+            found[k] = result
+    return [f for f in found if f is not None]
 
 
 def _cell_draws(
-    counts: Float,
-    policy: SatisfactionPolicy,
-    unit_ids: list[int],
-    group_ids: list[int],
-    draws: int,
-    seed: int,
-) -> Float:
-    """``(units, groups, draws)`` mean-score draws; cells without a valid answer hold 0."""
+    categories: Sequence[Category], policy: SatisfactionPolicy, draws: int, seed: int
+) -> list[Float]:
+    """``(units, groups, draws)`` mean-score draws per category; cells without answers hold 0."""
     valid = ~np.isnan(policy.scores)
     scores = policy.scores[valid]
-    scored = counts[..., valid]
-    out = np.zeros((*counts.shape[:2], draws))
     common = (seed, draws, scores.tobytes())
-    missing: list[tuple[int, int, tuple[object, ...]]] = []
-    answered = np.nonzero(scored.sum(axis=-1) > 0)
-    for u, g, row in zip(*answered, scored[answered].tolist(), strict=True):
-        key = (*common, unit_ids[u], group_ids[g], *row)
-        found = CELL_DRAWS.get(key)
-        if found is None:
-            missing.append((int(u), int(g), key))
-        else:
-            out[u, g] = found
+    outs: list[Float] = []
+    missing: list[tuple[Float, int, int, tuple[object, ...]]] = []
+    missing_counts: list[Float] = []
+    streams: list[int] = []
+    for c in categories:
+        scored = c.counts[..., valid]
+        out = np.zeros((*c.counts.shape[:2], draws))
+        outs.append(out)
+        answered = np.nonzero(scored.sum(axis=-1) > 0)
+        for u, g, row in zip(*answered, scored[answered].tolist(), strict=True):
+            unit_id, group_id = c.unit_ids[u], c.group_ids[g]
+            key = (*common, unit_id, group_id, *row)
+            kept = CELL_DRAWS.get(key)
+            if kept is None:
+                missing.append((out, int(u), int(g), key))
+                missing_counts.append(scored[u, g])
+                streams.append(stream_of(unit_id, group_id))
+            else:
+                out[u, g] = kept
     if missing:
-        rows = np.array([u for u, _, _ in missing]), np.array([g for _, g, _ in missing])
-        streams = [stream_of(unit_ids[u], group_ids[g]) for u, g, _ in missing]
         fresh = cell_mean_draws(
-            scored[rows], scores, draws, seed=seed, streams=np.array(streams, dtype=np.uint64)
+            np.array(missing_counts),
+            scores,
+            draws,
+            seed=seed,
+            streams=np.array(streams, dtype=np.uint64),
         )
-        out[rows] = fresh
-        for (_, _, cell_key), row_draws in zip(missing, fresh, strict=True):
-            kept = row_draws.copy()  # an array of its own, so that dropping it frees memory
+        for (out, u, g, key), row in zip(missing, fresh, strict=True):
+            out[u, g] = row
+            kept = row.copy()  # an array of its own, so that dropping it frees memory
             kept.flags.writeable = False
-            CELL_DRAWS.put(cell_key, kept, kept.nbytes)
-    return out
+            CELL_DRAWS.put(key, kept, kept.nbytes)
+    return outs

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from scoring import (
     CellStatistics,
+    RankUncertainty,
     SatisfactionPolicy,
     ScoringWarning,
     cell_statistics,
@@ -42,13 +43,13 @@ from survey.models import (
     User,
 )
 from survey.satisfaction import counts as sql
+from survey.satisfaction import rank_draws
 from survey.satisfaction.policy import (
     current_version,
     policy_public,
     scoring_policy,
     settings_of,
 )
-from survey.satisfaction.rank_draws import category_rank_uncertainty
 from survey.satisfaction.schemas import (
     Audience,
     CategoryResult,
@@ -539,6 +540,7 @@ def _unit_results(
         else np.zeros((len(axes.units), len(axes.groups)))
     )
     results: list[UnitResult] = []
+    resampled: list[tuple[rank_draws.Category, list[tuple[int, UnitResult]]]] = []
     for category_id in dict.fromkeys(u.category_id for u in axes.units):
         members = [i for i, u in enumerate(axes.units) if u.category_id == category_id]
         w = weights.get(category_id) if category_id is not None else None
@@ -550,8 +552,17 @@ def _unit_results(
             if result.score is not None:
                 scored.append((i, result))
         if w is not None and scored:
-            assert category_id is not None
-            _rank(axes, category_id, scored, w, pooled, settings, policy, rank_intervals)
+            _rank(scored)
+            if rank_intervals:
+                inputs = _resampling_inputs(axes, scored, w, pooled)
+                if inputs is not None:
+                    resampled.append((inputs, scored))
+    # Every category's rank intervals at once: the cells to draw share one batched call.
+    uncertainties = rank_draws.rank_uncertainties(
+        [inputs for inputs, _ in resampled], policy, settings.rank_draws, settings.rank_seed
+    )
+    for (_, scored), uncertainty in zip(resampled, uncertainties, strict=True):
+        _rank_intervals(scored, uncertainty)
     return results
 
 
@@ -626,41 +637,38 @@ def _combine(
     return base
 
 
-def _rank(
-    axes: Axes,
-    category_id: int,
-    scored: list[tuple[int, UnitResult]],
-    w: Float,
-    pooled: Tables,
-    settings: PolicySettings,
-    policy: SatisfactionPolicy,
-    intervals: bool = True,
-) -> None:
-    """Competition ranks of the scores, and rank intervals and ties by resampling."""
+def _rank(scored: list[tuple[int, UnitResult]]) -> None:
+    """Competition ranks of the scores inside a category (1 = best, ties share a rank)."""
     scores = np.array([r.score for _, r in scored], dtype=np.float64)
     for (_, result), score in zip(scored, scores, strict=True):
         result.rank = 1 + int(np.sum(scores > score))
-    if not intervals:
-        return
     if len(scored) == 1:
         scored[0][1].rank_interval = (1, 1)
-        return
+
+
+def _resampling_inputs(
+    axes: Axes, scored: list[tuple[int, UnitResult]], w: Float, pooled: Tables
+) -> rank_draws.Category | None:
+    """What the rank resampling of a category needs, or None when one unit is ranked."""
+    if len(scored) == 1:
+        return None
     index = [i for i, _ in scored]
     # Groups no unit of the category uses cannot move a score; leaving them out of the
     # resampling saves drawing empty tables.
     position = {g.code: k for k, g in enumerate(axes.groups)}
     in_use = sorted({position[g.group] for _, r in scored for g in r.groups_used})
     # The resampling redraws whole respondents, so it works on the unweighted counts.
-    uncertainty = category_rank_uncertainty(
-        pooled.counts[np.ix_(index, in_use)],
-        w[in_use],
-        policy,
-        tuple(r.unit for _, r in scored),
-        [axes.units[i].id for i in index],  # type: ignore[misc]
-        [axes.groups[g].id for g in in_use],  # type: ignore[misc]
-        settings.rank_draws,
-        settings.rank_seed,
+    return rank_draws.Category(
+        counts=np.ascontiguousarray(pooled.counts[np.ix_(index, in_use)]),
+        weights=np.ascontiguousarray(w[in_use]),
+        units=tuple(r.unit for _, r in scored),
+        unit_ids=tuple(axes.units[i].id for i in index),  # type: ignore[misc]
+        group_ids=tuple(axes.groups[g].id for g in in_use),  # type: ignore[misc]
     )
+
+
+def _rank_intervals(scored: list[tuple[int, UnitResult]], uncertainty: RankUncertainty) -> None:
+    """Rank intervals and ties next to the following unit, from the resampling."""
     by_code = {r.unit: r for _, r in scored}
     for k, code in enumerate(uncertainty.units):
         low, high = uncertainty.rank_low[k], uncertainty.rank_high[k]

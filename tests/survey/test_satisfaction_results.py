@@ -106,6 +106,7 @@ def test_kept_draws_never_change_a_result(session: Session) -> None:
     assert cells_drawn == 4  # U1 and U2 x groups A and B (no unit has enough D answers)
     kept = satisfaction_results(session, evaluation_id, viewer=OFFICE)
     assert _rank_view(kept) == _rank_view(fresh)
+    assert len(rank_draws.RANK_CACHE) == 1  # the second call found the category kept
 
     add_response(session, case.evaluation, case.a, [(case.u2, "overall", "satisfied")])
     rank_draws.RANK_CACHE.clear()  # only the cells' draws are kept
