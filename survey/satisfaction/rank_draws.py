@@ -34,6 +34,9 @@ V = TypeVar("V")
 # so 64 MB holds about 4,000 unit x group cells: several evaluations of a city).
 RANK_CACHE_ENTRIES = 256
 CELL_DRAW_BYTES = 64 * 2**20
+# Draws (units x groups x draws) held at once while ranking: 4M are 32 MB, a category of
+# 280 units x 7 groups at 2,000 draws, or many small categories together.
+BATCH_ELEMENTS = 4_000_000
 
 
 class _Lru(Generic[V]):
@@ -120,10 +123,17 @@ def rank_uncertainties(
     common = (policy.scores.tobytes(), policy.min_n, draws, seed)
     keys = [(c.key(), common) for c in categories]
     found: list[RankUncertainty | None] = [RANK_CACHE.get(key) for key in keys]
-    todo = [k for k, f in enumerate(found) if f is None]
-    if todo:
-        cell_draws = _cell_draws([categories[k] for k in todo], policy, draws, seed)
-        for k, given in zip(todo, cell_draws, strict=True):
+    for batch in _batches([k for k, f in enumerate(found) if f is None], categories, draws):
+        if len(batch) == 1 and _elements(categories[batch[0]], draws) > BATCH_ELEMENTS:
+            # Too large to hold every draw of every cell at once: scoring draws it in blocks
+            # from one generator of its own (reproducible, but no cell's draws are kept).
+            c = categories[batch[0]]
+            rng = np.random.default_rng([seed, *c.unit_ids])
+            given: list[Float | None] = [None]
+        else:
+            rng = None
+            given = list(_cell_draws([categories[k] for k in batch], policy, draws, seed))
+        for k, cell_draws in zip(batch, given, strict=True):
             c = categories[k]
             result = rank_uncertainty(
                 c.counts,
@@ -131,11 +141,30 @@ def rank_uncertainties(
                 policy,
                 unit_labels=list(c.units),
                 n_draws=draws,
-                cell_draws=given,
+                seed=rng,
+                cell_draws=cell_draws,
             )
             RANK_CACHE.put(keys[k], result)
             found[k] = result
     return [f for f in found if f is not None]
+
+
+def _elements(category: Category, draws: int) -> int:
+    return int(category.counts.shape[0] * category.counts.shape[1] * draws)
+
+
+def _batches(todo: list[int], categories: Sequence[Category], draws: int) -> list[list[int]]:
+    """Consecutive categories whose draws together stay within ``BATCH_ELEMENTS``."""
+    batches: list[list[int]] = []
+    size = 0
+    for k in todo:
+        elements = _elements(categories[k], draws)
+        if not batches or size + elements > BATCH_ELEMENTS:
+            batches.append([])
+            size = 0
+        batches[-1].append(k)
+        size += elements
+    return batches
 
 
 def _cell_draws(

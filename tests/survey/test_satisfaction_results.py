@@ -121,6 +121,28 @@ def test_kept_draws_never_change_a_result(session: Session) -> None:
     assert _rank_view(after_answer) != _rank_view(fresh)
 
 
+def test_a_category_too_large_to_hold_is_ranked_in_blocks(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past the bound on draws held at once, a category is resampled by scoring in blocks:
+    # still reproducible, nothing kept per cell, and the same statistics.
+    case = Case(session)
+    assert case.evaluation.id is not None
+    rank_draws.clear()
+    kept = satisfaction_results(session, case.evaluation.id, viewer=OFFICE)
+    monkeypatch.setattr(rank_draws, "BATCH_ELEMENTS", 10)
+    rank_draws.clear()
+    blocks = satisfaction_results(session, case.evaluation.id, viewer=OFFICE)
+    assert len(rank_draws.CELL_DRAWS) == 0
+    rank_draws.clear()
+    assert _rank_view(satisfaction_results(session, case.evaluation.id, viewer=OFFICE)) == (
+        _rank_view(blocks)
+    )
+    for a, b in zip(kept.units, blocks.units, strict=True):
+        assert (a.unit, a.rank, a.rank_interval) == (b.unit, b.rank, b.rank_interval)
+        assert a.p_beats_next == pytest.approx(b.p_beats_next, abs=0.05)
+
+
 def test_min_n_and_questions_come_from_the_stored_policy(session: Session) -> None:
     case = Case(session)
     assert case.evaluation.id is not None
