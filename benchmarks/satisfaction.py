@@ -150,6 +150,24 @@ def organisation(session: Session) -> tuple[int, list[int], dict[str, int]]:
     return evaluation.id, unit_ids, {code: g.id for code, g in groups.items()}  # type: ignore[misc]
 
 
+def answer_row(
+    response_id: str, seq: int, evaluation_id: int, group_id: int, unit_id: int, k: int
+) -> tuple[Any, ...]:
+    """One answer, level ``LEVELS[k]``, in the writer's column order."""
+    answer = {
+        "response_id": response_id,
+        "seq": seq,
+        "evaluation_id": evaluation_id,
+        "period_id": None,
+        "group_id": group_id,
+        "unit_id": unit_id,
+        "question": "overall",
+        "level": LEVELS[k],
+        "value": VALUES[k],
+    }
+    return tuple(answer[c] for c in ANSWER_COLUMNS)
+
+
 def seed(url: str, answers: int) -> int:
     migrate.upgrade(url)
     engine = build_engine(url)
@@ -196,18 +214,7 @@ def seed(url: str, answers: int) -> int:
                     q = liked[seq]
                     weights = (q * q, 2 * q * (1 - q), (1 - q) * 0.8, (1 - q) ** 1.5 * 0.6)
                     k = rng.choices(range(4), weights)[0]
-                answer = {
-                    "response_id": response_id,
-                    "seq": seq,
-                    "evaluation_id": evaluation_id,
-                    "period_id": None,
-                    "group_id": group_id,
-                    "unit_id": unit_id,
-                    "question": "overall",
-                    "level": LEVELS[k],
-                    "value": VALUES[k],
-                }
-                rows.append(tuple(answer[c] for c in ANSWER_COLUMNS))
+                rows.append(answer_row(response_id, seq, evaluation_id, group_id, unit_id, k))
         with engine.begin() as connection:
             insert_rows(connection, responses, rows, [])
             if decisions:
@@ -288,18 +295,7 @@ def new_response(engine: Any, evaluation_id: int, rng: random.Random) -> None:
     rows = []
     for seq, unit_id in enumerate(units):
         k = rng.randrange(len(LEVELS))
-        answer = {
-            "response_id": response_id,
-            "seq": seq,
-            "evaluation_id": evaluation_id,
-            "period_id": None,
-            "group_id": group_id,
-            "unit_id": unit_id,
-            "question": "overall",
-            "level": LEVELS[k],
-            "value": VALUES[k],
-        }
-        rows.append(tuple(answer[c] for c in ANSWER_COLUMNS))
+        rows.append(answer_row(response_id, seq, evaluation_id, group_id, unit_id, k))
     with engine.begin() as connection:
         insert_rows(connection, [tuple(record.get(c) for c in RESPONSE_COLUMNS)], rows, [])
 
