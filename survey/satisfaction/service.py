@@ -553,10 +553,10 @@ def _unit_results(
                 scored.append((i, result))
         if w is not None and scored:
             _rank(scored)
-            if rank_intervals:
-                inputs = _resampling_inputs(axes, scored, w, pooled)
-                if inputs is not None:
-                    resampled.append((inputs, scored))
+            if rank_intervals and len(scored) == 1:
+                scored[0][1].rank_interval = (1, 1)
+            elif rank_intervals:
+                resampled.append((_resampling_inputs(axes, scored, w, pooled), scored))
     # Every category's rank intervals at once: the cells to draw share one batched call.
     uncertainties = rank_draws.rank_uncertainties(
         [inputs for inputs, _ in resampled], policy, settings.rank_draws, settings.rank_seed
@@ -642,16 +642,12 @@ def _rank(scored: list[tuple[int, UnitResult]]) -> None:
     scores = np.array([r.score for _, r in scored], dtype=np.float64)
     for (_, result), score in zip(scored, scores, strict=True):
         result.rank = 1 + int(np.sum(scores > score))
-    if len(scored) == 1:
-        scored[0][1].rank_interval = (1, 1)
 
 
 def _resampling_inputs(
     axes: Axes, scored: list[tuple[int, UnitResult]], w: Float, pooled: Tables
-) -> rank_draws.Category | None:
-    """What the rank resampling of a category needs, or None when one unit is ranked."""
-    if len(scored) == 1:
-        return None
+) -> rank_draws.Category:
+    """What the rank resampling of a category of two or more ranked units needs."""
     index = [i for i, _ in scored]
     # Groups no unit of the category uses cannot move a score; leaving them out of the
     # resampling saves drawing empty tables.
