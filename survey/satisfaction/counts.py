@@ -3,27 +3,27 @@
 Scoring only ever needs counts, so no answer row is loaded into Python. Flagged responses are
 rare, so the counted answers are computed as *all* answers of the evaluation (an index-only
 ``GROUP BY`` over ``ix_answer_counts``) minus the answers of the few responses that do not
-count, reached through the answer primary key. The statements read the same on SQLite and
-PostgreSQL; only cell counts (a few thousand rows at most) come back to Python.
+count, reached through the answer primary key, in one statement that reads the same on
+SQLite and PostgreSQL; only cell counts (a few thousand rows at most) come back to Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
+    CompoundSelect,
     Select,
     Table,
     and_,
-    bindparam,
     func,
     or_,
     select,
     text,
+    union_all,
 )
 from sqlmodel import Session, SQLModel
 
@@ -85,77 +85,52 @@ def _answer_filters(
     return clauses
 
 
-# Left-out responses named per statement. PostgreSQL estimates the answers per response from
-# a sampled n_distinct, which undercounts random ids on large tables (127 answers per id
-# instead of 30 at 10M answers); past about 1,000 ids it then scans the whole table in
-# parallel instead of using the primary key. 250 keeps the index path with a wide margin.
-LISTED_RESPONSES = 250
 Count = tuple[int, int, str, str, int]
 
 
-def left_out_statement(where: CountFilter) -> Select[tuple[str]]:
-    """Ids of the evaluation's responses that do not count (usually a handful)."""
-    response = _table("response")
-    clauses = [
-        response.c.evaluation_id == where.evaluation_id,
-        # Implied by not_counted; spelled as the partial index's predicate so that SQLite and
-        # PostgreSQL read the index of the (few) flagged or decided responses, not them all.
-        and_(text(f"({LEFT_OUT_PREDICATE})")),
-        not_counted(response),
-    ]
-    if where.period_id is not None:
-        clauses.append(response.c.period_id == where.period_id)
-    return select(response.c.id).where(*clauses)
+def counts_statement(where: CountFilter) -> CompoundSelect[tuple[int, int, str, str, int]]:
+    """``(unit_id, group_id, question, level, n)``: all answers, then minus the left-out ones.
 
-
-def counts_statement(
-    where: CountFilter, responses: Sequence[str] | None = None
-) -> Select[tuple[int, int, str, str, int]]:
-    """``(unit_id, group_id, question, level, n)`` over all answers, or those of ``responses``.
-
-    Over all answers it is the plain ``GROUP BY`` that ``ix_answer_counts`` covers (and that
-    PostgreSQL runs as a parallel index-only scan); over named responses it reaches their
-    answers through the answer primary key.
+    The first part is the plain ``GROUP BY`` that ``ix_answer_counts`` covers (PostgreSQL runs
+    it as a parallel index-only scan). The second counts, negated, the answers of the
+    responses that do not count: those (usually few) responses come from the partial index
+    ``ix_response_left_out``, their answers through the answer primary key. Summing ``n``
+    per cell gives the counted answers. A join of every answer with its response reads the
+    same but runs several times slower: SQLite then probes the response of every answer, and
+    PostgreSQL (with the default ``random_page_cost``) hashes every answer and cannot run
+    the big ``GROUP BY`` in parallel. One statement sees one snapshot, so an answer that
+    arrives meanwhile is either in both parts or in neither.
     """
-    answer = _table("answer")
+    answer, response = _table("answer"), _table("response")
     keys = (answer.c.unit_id, answer.c.group_id, answer.c.question, answer.c.level)
-    if responses is None:
-        clauses = _answer_filters(answer, where)
-    else:
-        # Rendered inline: no limit on bound parameters, and the ids are our own hex strings.
-        listed: BindParameter[list[str]] = bindparam(
-            "responses", list(responses), expanding=True, literal_execute=True
-        )
-        clauses = [
-            answer.c.response_id.in_(listed),
+    everything = select(*keys, func.count().label("n")).where(*_answer_filters(answer, where))
+    left_out = (
+        select(*keys, (-func.count()).label("n"))
+        .select_from(response.join(answer, answer.c.response_id == response.c.id))
+        .where(
+            response.c.evaluation_id == where.evaluation_id,
+            # Implied by not_counted; spelled as the partial index's predicate so that SQLite
+            # and PostgreSQL read the index of the flagged or decided responses, not them all.
+            and_(text(f"({LEFT_OUT_PREDICATE})")),
+            not_counted(response),
             *_answer_filters(answer, where, by_evaluation=False),
-        ]
-    return select(*keys, func.count().label("n")).where(*clauses).group_by(*keys)
+        )
+    )
+    return union_all(everything.group_by(*keys), left_out.group_by(*keys))
 
 
 def answer_counts(session: Session, where: CountFilter) -> list[Count]:
     """Counted answers per unit, group, question and level (levels may be NULL), sorted.
 
-    All answers of the evaluation minus the answers of the responses that do not count:
-    the ids of those (usually few) responses first, then the covering-index ``GROUP BY`` of
-    all answers, then the same ``GROUP BY`` over the listed responses, subtracted cell by
-    cell. A join in one statement reads the same but runs several times slower: SQLite then
-    probes the response of every answer, and PostgreSQL (with the default
-    ``random_page_cost``) hashes every answer and cannot run the big ``GROUP BY`` in
-    parallel. Taking the ids first means an answer that arrives meanwhile can only be
-    counted, never subtracted without having been counted.
+    All answers of the evaluation minus the answers of the responses that do not count, in
+    one statement (:func:`counts_statement`), summed cell by cell here.
     """
-    connection = session.connection()
-    left_out = [str(r) for r in connection.execute(left_out_statement(where)).scalars().all()]
     # fetchall, not row-by-row iteration: a thousand rows or more come back at 1M answers.
-    everything: list[Any] = list(connection.execute(counts_statement(where)).all())
-    totals = {(u, g, q, lv): n for u, g, q, lv, n in everything}
-    for start in range(0, len(left_out), LISTED_RESPONSES):
-        chunk = left_out[start : start + LISTED_RESPONSES]
-        theirs: list[Any] = list(connection.execute(counts_statement(where, chunk)).all())
-        for u, g, q, lv, n in theirs:
-            key = (u, g, q, lv)
-            totals[key] = totals.get(key, 0) - n
+    rows: list[Any] = list(session.connection().execute(counts_statement(where)).all())
+    totals: dict[tuple[int, int, str, str], int] = {}
+    for u, g, q, lv, n in rows:
+        key = (u, g, q, lv)
+        totals[key] = totals.get(key, 0) + n
     return sorted(
         ((u, g, q, lv, n) for (u, g, q, lv), n in totals.items() if n > 0),
         key=lambda row: (row[0], row[1], row[2], row[3] or ""),
