@@ -13,6 +13,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -697,13 +698,13 @@ def _cell_results(
 ) -> list[CellResult]:
     if stats is None:
         return []
-    out: list[CellResult] = []
-    for i, unit in enumerate(axes.units):
-        for g, group in enumerate(axes.groups):
-            if stats.n_valid[i, g] + stats.n_dont_know[i, g] == 0:
-                continue
-            out.append(_cell(stats, (i, g), unit.code, group.code, question, suppressed))
-    return out
+    cells = _CellValues(stats, suppressed)
+    return [
+        cells.result((i, g), unit.code, group.code, question)
+        for i, unit in enumerate(axes.units)
+        for g, group in enumerate(axes.groups)
+        if cells.answered(i, g)
+    ]
 
 
 def _question_cell_results(
@@ -711,47 +712,80 @@ def _question_cell_results(
 ) -> list[CellResult]:
     if stats is None:
         return []
-    out: list[CellResult] = []
-    for i, unit in enumerate(axes.units):
-        for g, group in enumerate(axes.groups):
-            for q, question in enumerate(axes.questions):
-                if stats.n_valid[i, g, q] + stats.n_dont_know[i, g, q] == 0:
-                    continue
-                out.append(_cell(stats, (i, g, q), unit.code, group.code, question, suppressed))
-    return out
+    cells = _CellValues(stats, suppressed)
+    return [
+        cells.result((i, g, q), unit.code, group.code, question)
+        for i, unit in enumerate(axes.units)
+        for g, group in enumerate(axes.groups)
+        for q, question in enumerate(axes.questions)
+        if cells.answered(i, g, q)
+    ]
 
 
-def _cell(
-    stats: CellStatistics,
-    at: tuple[int, ...],
-    unit: str,
-    group: str,
-    question: str | None,
-    suppressed: NDArray[np.bool_] | None,
-) -> CellResult:
-    hidden = bool(suppressed[at]) if suppressed is not None else False
+class _CellValues:
+    """A cell's statistics as Python numbers, read from arrays converted once per call.
 
-    def value(array: NDArray[np.float64]) -> float | None:
-        return None if hidden else _num(array[at])
+    Reading numpy scalars cell by cell, field by field, cost more than the statistics.
+    """
 
-    return CellResult(
-        unit=unit,
-        group=group,
-        question=question,
-        n_valid=int(stats.n_valid[at]),
-        n_dont_know=int(stats.n_dont_know[at]),
-        n_eff=value(stats.n_eff) if stats.weighted else None,
-        mean=value(stats.mean),
-        se=value(stats.se),
-        ci_low=value(stats.ci_low),
-        ci_high=value(stats.ci_high),
-        satisfied_rate=value(stats.rate),
-        rate_ci_low=value(stats.rate_ci_low),
-        rate_ci_high=value(stats.rate_ci_high),
-        trimmed_mean=value(stats.trimmed_mean),
-        weighted=stats.weighted,
-        suppressed=hidden,
+    _FIELDS = (
+        "mean",
+        "se",
+        "ci_low",
+        "ci_high",
+        "rate",
+        "rate_ci_low",
+        "rate_ci_high",
+        "trimmed_mean",
     )
+
+    def __init__(self, stats: CellStatistics, suppressed: NDArray[np.bool_] | None) -> None:
+        self._weighted = stats.weighted
+        arrays: dict[str, Float] = {name: getattr(stats, name) for name in self._FIELDS}
+        if stats.weighted:
+            arrays["n_eff"] = np.asarray(stats.n_eff)
+        # NaN and infinities become None here, once for every cell.
+        self._values = {
+            name: np.where(np.isfinite(a), a, np.array(None)).tolist() for name, a in arrays.items()
+        }
+        self._n_valid = np.asarray(stats.n_valid).astype(np.int64).tolist()
+        self._n_dont_know = np.asarray(stats.n_dont_know).astype(np.int64).tolist()
+        self._hidden = None if suppressed is None else np.asarray(suppressed).tolist()
+
+    @staticmethod
+    def _at(nested: list[Any], at: tuple[int, ...]) -> Any:
+        for k in at:
+            nested = nested[k]
+        return nested
+
+    def answered(self, *at: int) -> bool:
+        return bool(self._at(self._n_valid, at) + self._at(self._n_dont_know, at) > 0)
+
+    def result(
+        self, at: tuple[int, ...], unit: str, group: str, question: str | None
+    ) -> CellResult:
+        hidden = bool(self._at(self._hidden, at)) if self._hidden is not None else False
+        values = {
+            name: None if hidden else self._at(nested, at) for name, nested in self._values.items()
+        }
+        return CellResult(
+            unit=unit,
+            group=group,
+            question=question,
+            n_valid=self._at(self._n_valid, at),
+            n_dont_know=self._at(self._n_dont_know, at),
+            n_eff=values["n_eff"] if self._weighted else None,
+            mean=values["mean"],
+            se=values["se"],
+            ci_low=values["ci_low"],
+            ci_high=values["ci_high"],
+            satisfied_rate=values["rate"],
+            rate_ci_low=values["rate_ci_low"],
+            rate_ci_high=values["rate_ci_high"],
+            trimmed_mean=values["trimmed_mean"],
+            weighted=self._weighted,
+            suppressed=hidden,
+        )
 
 
 def _suppress_unit(result: UnitResult, threshold: int) -> None:
