@@ -5,7 +5,14 @@ Counts arrays carry the answer levels on their last axis, in the order of
 ``SatisfactionPolicy.levels``.
 """
 
-from scoring._combine import CombinedScore, DroppedGroup, combine_groups, unit_score
+from scoring._combine import (
+    CombinedScore,
+    CombinedScores,
+    DroppedGroup,
+    combine_groups,
+    combine_groups_many,
+    unit_score,
+)
 from scoring._common import ScoringWarning
 from scoring._design import DesignEstimate, design_mean, design_total
 from scoring._intervals import proportion_interval
@@ -73,6 +80,7 @@ __all__ = [
     "CellStatistics",
     "Coefficients",
     "CombinedScore",
+    "CombinedScores",
     "CompositeSensitivity",
     "DesignEstimate",
     "DifferentiationCheck",
@@ -103,6 +111,7 @@ __all__ = [
     "cell_mean_draws",
     "cell_statistics",
     "combine_groups",
+    "combine_groups_many",
     "composite_sensitivity",
     "design_mean",
     "design_total",

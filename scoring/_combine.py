@@ -17,6 +17,7 @@ from scoring._common import (
     as_float_array,
     check_confidence,
     check_int,
+    frozen_array,
     labels_tuple,
     t_critical,
     z_critical,
@@ -270,6 +271,137 @@ def combine_groups(
         min_n=min_n,
         reason=reason,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class CombinedScores:
+    """Many units' scores combined over the same respondent groups (arrays over units).
+
+    Attributes
+    ----------
+    score, se, ci_low, ci_high, df : ndarray of float, shape (U,)
+        As in :class:`CombinedScore`, per unit; NaN where undefined.
+    used : ndarray of bool, shape (U, G)
+        Groups in each unit's score.
+    weights : ndarray of float, shape (U, G)
+        Renormalised weights ``W'_h`` of the used groups, 0 elsewhere.
+    reason : tuple[str, ...]
+        Per unit, why its score, standard error or interval is NaN; empty when defined.
+    """
+
+    score: FloatArray
+    se: FloatArray
+    ci_low: FloatArray
+    ci_high: FloatArray
+    df: FloatArray
+    used: BoolArray
+    weights: FloatArray
+    reason: tuple[str, ...]
+
+
+def combine_groups_many(
+    mean: ArrayLike,
+    se: ArrayLike,
+    n_valid: ArrayLike,
+    group_weights: ArrayLike,
+    *,
+    df: ArrayLike | None = None,
+    min_n: int = 5,
+    confidence: float = 0.95,
+    ci_method: CombineCIMethod = "satterthwaite",
+) -> CombinedScores:
+    """:func:`combine_groups` for every row of ``(U, G)`` arrays at once, with the same results.
+
+    Each unit's numbers equal ``combine_groups`` on its row bit for bit: units that use the
+    same groups share the renormalised weights, and every sum runs over the used groups of
+    one row, in input order. Raises ValueError where ``combine_groups`` would (a used group
+    with a NaN mean or a negative standard error). Units without a usable group get NaN
+    and the reason, without a warning.
+    """
+    m = as_float_array(mean, "mean", allow_nan=True)
+    s = as_float_array(se, "se", allow_nan=True)
+    n = as_float_array(n_valid, "n_valid")
+    w = as_float_array(group_weights, "group_weights")
+    if m.ndim != 2 or m.shape[1] == 0:
+        raise ValueError(f"mean must have shape (units, groups), got {m.shape}")
+    for name, arr in (("se", s), ("n_valid", n)):
+        if arr.shape != m.shape:
+            raise ValueError(f"{name} must have shape {m.shape}, got {arr.shape}")
+    if w.shape != (m.shape[1],) or (w < 0).any():
+        raise ValueError(f"group_weights must be non-negative with shape ({m.shape[1]},)")
+    if (n < 0).any():
+        raise ValueError("n_valid must be non-negative")
+    dfs = n - 1.0 if df is None else as_float_array(df, "df", allow_nan=True)
+    if dfs.shape != m.shape:
+        raise ValueError(f"df must have shape {m.shape}, got {dfs.shape}")
+    min_n = check_int(min_n, "min_n", minimum=1)
+    confidence = check_confidence(confidence)
+    if ci_method not in get_args(CombineCIMethod):
+        raise ValueError(f"ci_method must be one of {get_args(CombineCIMethod)}")
+
+    used = used_groups(n, w, min_n)
+    if (used & np.isnan(m)).any():
+        raise ValueError("a used group has n_valid >= min_n but a NaN mean")
+    if (used & (s < 0)).any():
+        raise ValueError("se must be non-negative")
+    units = m.shape[0]
+    score, se_total, nu = np.full(units, np.nan), np.full(units, np.nan), np.full(units, np.nan)
+    weights = np.zeros(m.shape)
+    reason = [NO_GROUP_LEFT] * units
+    patterns: dict[bytes, list[int]] = {}
+    for row, pattern in enumerate(used):
+        if pattern.any():
+            patterns.setdefault(pattern.tobytes(), []).append(row)
+    for rows in patterns.values():
+        cols = np.flatnonzero(used[rows[0]])
+        block = np.ix_(np.array(rows, dtype=np.intp), cols)
+        wu = w[cols]
+        wn = wu / wu.sum()
+        weights[block] = wn
+        # Row sums of C-contiguous blocks: the same pairwise sums as combine_groups' np.sum
+        # over one unit's compressed arrays.
+        score[rows] = np.sum(wn * m[block], axis=1)
+        parts = np.ascontiguousarray(wn**2 * s[block] ** 2)
+        variance = np.sum(parts, axis=1)
+        se_total[rows] = np.where(np.isfinite(variance), np.sqrt(variance), np.nan)
+        for r, row in enumerate(rows):
+            reason[row], nu[row] = _interval_df(
+                parts[r], float(variance[r]), dfs[row, cols], ci_method
+            )
+    defined = np.array([not r for r in reason], dtype=np.bool_)
+    if ci_method == "normal":
+        q = np.full(units, z_critical(confidence))
+    else:
+        q = t_critical(confidence, np.where(defined, nu, np.nan))
+    low = np.where(defined, score - q * se_total, np.nan)
+    high = np.where(defined, score + q * se_total, np.nan)
+    return CombinedScores(
+        score=frozen_array(score),
+        se=frozen_array(se_total),
+        ci_low=frozen_array(low),
+        ci_high=frozen_array(high),
+        df=frozen_array(nu),
+        used=frozen_array(used, dtype=np.bool_),
+        weights=frozen_array(weights),
+        reason=tuple(reason),
+    )
+
+
+def _interval_df(
+    parts: FloatArray, variance: float, dfu: FloatArray, ci_method: CombineCIMethod
+) -> tuple[str, float]:
+    """``combine_groups``' reason and degrees of freedom for one unit's used groups."""
+    if not math.isfinite(variance):
+        return SE_UNDEFINED, math.nan
+    if variance == 0.0:
+        return ZERO_VARIANCE, math.nan
+    if ci_method == "normal":
+        return "", math.inf
+    contributing = parts > 0
+    if (dfu[contributing] <= 0).any() or np.isnan(dfu[contributing]).any():
+        return SE_UNDEFINED, math.nan
+    rel = parts[contributing] / parts[contributing].max()
+    return "", float(rel.sum() ** 2 / np.sum(rel**2 / dfu[contributing]))
 
 
 def unit_score(

@@ -25,7 +25,7 @@ from scoring import (
     SatisfactionPolicy,
     ScoringWarning,
     cell_statistics,
-    combine_groups,
+    combine_groups_many,
     rake_cells,
     suppression_mask,
 )
@@ -546,12 +546,9 @@ def _unit_results(
         members = [i for i, u in enumerate(axes.units) if u.category_id == category_id]
         w = weights.get(category_id) if category_id is not None else None
         category = categories[category_id]
-        scored: list[tuple[int, UnitResult]] = []
-        for i in members:
-            result = _combine(axes, i, category.code, w, stats, n_valid[i], settings, policy)
-            results.append(result)
-            if result.score is not None:
-                scored.append((i, result))
+        combined = _combine(axes, members, category.code, w, stats, n_valid, settings, policy)
+        results.extend(combined)
+        scored = [(i, r) for i, r in zip(members, combined, strict=True) if r.score is not None]
         if w is not None and scored:
             _rank(scored)
             if rank_intervals and len(scored) == 1:
@@ -569,73 +566,82 @@ def _unit_results(
 
 def _combine(
     axes: Axes,
-    i: int,
+    members: list[int],
     category_code: str,
     w: Float | None,
     stats: CellStatistics | None,
     n_valid: Float,
     settings: PolicySettings,
     policy: SatisfactionPolicy,
-) -> UnitResult:
-    unit = axes.units[i]
-    base = UnitResult(
-        unit=unit.code,
-        unit_name=unit.name,
-        unit_name_en=unit.name_en,
-        category=category_code,
-        n_valid=int(n_valid.sum()),
-        score=None,
-        se=None,
-        ci_low=None,
-        ci_high=None,
-        groups_used=[],
-        groups_dropped=[],
-        rank=None,
-        rank_interval=None,
-        tied_with_next=None,
-        p_beats_next=None,
-        not_scored=None,
-        suppressed=False,
-    )
-    if w is None or not (w > 0).any():
-        base.not_scored = "no_weights"
-        return base
-    # Groups that count for the category, and any others that answered (reported as dropped).
-    relevant = [g for g in range(len(axes.groups)) if w[g] > 0 or n_valid[g] > 0]
-    used = [g for g in relevant if w[g] > 0 and n_valid[g] >= policy.min_n]
-    base.groups_dropped = [
-        GroupDropped(
-            group=axes.groups[g].code,
-            n_valid=int(n_valid[g]),
-            reason="zero_weight" if w[g] <= 0 else "below_min_n",
+) -> list[UnitResult]:
+    """The units ``members`` of one category, each combined over its groups."""
+    out = [
+        UnitResult(
+            unit=axes.units[i].code,
+            unit_name=axes.units[i].name,
+            unit_name_en=axes.units[i].name_en,
+            category=category_code,
+            n_valid=int(n_valid[i].sum()),
+            score=None,
+            se=None,
+            ci_low=None,
+            ci_high=None,
+            groups_used=[],
+            groups_dropped=[],
+            rank=None,
+            rank_interval=None,
+            tied_with_next=None,
+            p_beats_next=None,
+            not_scored=None,
+            suppressed=False,
         )
-        for g in relevant
-        if g not in used
+        for i in members
     ]
-    if not used or stats is None:
-        base.not_scored = "no_group"
-        return base
-    combined = combine_groups(
-        np.asarray(stats.mean[i])[relevant],
-        np.asarray(stats.se[i])[relevant],
-        n_valid[relevant],
-        w[relevant],
-        df=np.asarray(stats.df[i])[relevant],
-        group_labels=[axes.groups[g].code for g in relevant],
-        min_n=policy.min_n,
-        confidence=policy.confidence,
-        ci_method=settings.combine_ci_method,
+    if w is None or not (w > 0).any():
+        for base in out:
+            base.not_scored = "no_weights"
+        return out
+    n = n_valid[members]
+    combined = (
+        combine_groups_many(
+            np.asarray(stats.mean)[members],
+            np.asarray(stats.se)[members],
+            n,
+            w,
+            df=np.asarray(stats.df)[members],
+            min_n=policy.min_n,
+            confidence=policy.confidence,
+            ci_method=settings.combine_ci_method,
+        )
+        if stats is not None
+        else None
     )
-    base.score = _num(combined.score)
-    base.se = _num(combined.se)
-    base.ci_low = _num(combined.ci_low)
-    base.ci_high = _num(combined.ci_high)
-    position = {axes.groups[g].code: g for g in relevant}
-    base.groups_used = [
-        GroupUsed(group=code, weight=weight, n_valid=int(n_valid[position[code]]))
-        for code, weight in zip(combined.groups_used, combined.weights_used, strict=True)
-    ]
-    return base
+    codes = [g.code for g in axes.groups]
+    for j, base in enumerate(out):
+        # Groups that count for the category, and any others that answered (reported as
+        # dropped).
+        used = combined.used[j] if combined is not None else np.zeros(len(codes), np.bool_)
+        dropped = ((w > 0) | (n[j] > 0)) & ~used
+        base.groups_dropped = [
+            GroupDropped(
+                group=codes[g],
+                n_valid=int(n[j, g]),
+                reason="zero_weight" if w[g] <= 0 else "below_min_n",
+            )
+            for g in np.flatnonzero(dropped).tolist()
+        ]
+        if combined is None or not used.any():
+            base.not_scored = "no_group"
+            continue
+        base.score = _num(combined.score[j])
+        base.se = _num(combined.se[j])
+        base.ci_low = _num(combined.ci_low[j])
+        base.ci_high = _num(combined.ci_high[j])
+        base.groups_used = [
+            GroupUsed(group=codes[g], weight=float(combined.weights[j, g]), n_valid=int(n[j, g]))
+            for g in np.flatnonzero(used).tolist()
+        ]
+    return out
 
 
 def _rank(scored: list[tuple[int, UnitResult]]) -> None:

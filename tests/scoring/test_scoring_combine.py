@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from scoring import (
     ScoringWarning,
     cell_statistics,
     combine_groups,
+    combine_groups_many,
     unit_score,
 )
 
@@ -192,3 +194,47 @@ def test_policy_min_n_is_used_by_unit_score() -> None:
     lenient = unit_score(counts, [1.0, 1.0], SatisfactionPolicy(min_n=3))
     assert lenient.score == 50.0
     assert_allclose(lenient.weights_used, [0.5, 0.5])
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+@pytest.mark.parametrize("ci_method", ["satterthwaite", "normal"])
+@pytest.mark.parametrize("groups", [1, 3, 7, 9, 12])
+def test_many_units_at_once_equal_combine_groups_bit_for_bit(ci_method: str, groups: int) -> None:
+    # Random units with dropped groups (small n, zero weight), groups of one answer (NaN se),
+    # zero spread, NaN means in dropped groups and units left with no group at all.
+    rng = np.random.default_rng(groups)
+    units = 60
+    n = rng.integers(0, 40, size=(units, groups)).astype(float)
+    n[rng.random((units, groups)) < 0.2] = rng.integers(0, 5, size=1)[0]
+    n[-1] = 2.0  # below min_n everywhere
+    mean = rng.uniform(0, 100, size=(units, groups))
+    mean[n == 0] = np.nan
+    se = rng.uniform(0, 9, size=(units, groups))
+    se[rng.random((units, groups)) < 0.1] = 0.0
+    se[n == 1] = np.nan
+    w = rng.uniform(0, 1, size=groups)
+    w[rng.random(groups) < 0.2] = 0.0
+    w[0] = max(w[0], 0.1)
+    many = combine_groups_many(mean, se, n, w, min_n=5, ci_method=ci_method)  # type: ignore[arg-type]
+    for u in range(units):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ScoringWarning)
+            one = combine_groups(mean[u], se[u], n[u], w, min_n=5, ci_method=ci_method)  # type: ignore[arg-type]
+        for name in ("score", "se", "ci_low", "ci_high", "df"):
+            assert _same(getattr(many, name)[u], getattr(one, name)), (u, name)
+        assert many.reason[u] == one.reason
+        assert tuple(many.weights[u][many.used[u]]) == one.weights_used
+    assert many.reason[-1] and np.isnan(many.score[-1])
+
+
+def test_many_units_refuse_what_combine_groups_refuses() -> None:
+    n = np.array([[10.0, 10.0]])
+    with pytest.raises(ValueError, match="NaN mean"):
+        combine_groups_many([[np.nan, 50.0]], [[1.0, 1.0]], n, [0.5, 0.5])
+    with pytest.raises(ValueError, match="non-negative"):
+        combine_groups_many([[50.0, 50.0]], [[-1.0, 1.0]], n, [0.5, 0.5])
+    with pytest.raises(ValueError, match="shape"):
+        combine_groups_many([[50.0, 50.0]], [[1.0]], n, [0.5, 0.5])
