@@ -3,20 +3,16 @@
 The composite scoring needs a score and a standard error per unit (and, for some leaves, the
 unit x group cells to combine again); :func:`unit_scores` gives exactly those from the same
 counts, raking and cell statistics as :func:`survey.satisfaction.service.satisfaction_results`,
-with the same arithmetic as :func:`scoring.combine_groups` on the same groups. What it leaves
-out: confidence intervals (a Student t quantile per unit), ranks and their intervals, and the
-response models of every unit and cell. At city scale (2,000 units) that is most of the
-cost of a results call.
+combined by the same :func:`scoring.combine_groups_many`. What it leaves out: ranks and their
+intervals, and the response models of every unit and cell. At city scale (2,000 units) that
+is most of the cost of a results call.
 
-The office's view: nothing is suppressed. A unit whose used groups hold a NaN mean or a
-negative standard error (which ``combine_groups`` refuses) is combined by ``combine_groups``
-itself, so that the same error is raised.
+The office's view: nothing is suppressed.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlmodel import Session, col, select
 
-from scoring import CellStatistics, ScoringWarning, combine_groups
+from scoring import CellStatistics, combine_groups_many
 from survey import organisation as org
 from survey.models import Unit, UnitCategory
 from survey.satisfaction import counts as sql
@@ -178,11 +174,7 @@ def _combine_category(
     min_n: int,
     confidence: float,
 ) -> list[UnitScore]:
-    """The units of one category, combined over their groups as ``_combine`` does.
-
-    Units that use the same groups share the renormalised weights; each unit's sums are
-    then ``np.sum`` over its own row, as ``combine_groups`` computes them.
-    """
+    """The units of one category, combined over their groups as the results service does."""
     out = [
         UnitScore(units[i].code, category, int(n_valid[i].sum()), None, None, [], [])
         for i in members
@@ -204,66 +196,24 @@ def _combine_category(
             ]
     if stats is None:
         return out
-    patterns: dict[bytes, list[int]] = {}
-    for j, row in enumerate(used):
-        if row.any():
-            patterns.setdefault(row.tobytes(), []).append(j)
-    for rows in patterns.values():
-        cols = np.flatnonzero(used[rows[0]])
-        at = np.array(members)[rows]
-        mean = np.asarray(stats.mean)[np.ix_(at, cols)]
-        se = np.asarray(stats.se)[np.ix_(at, cols)]
-        # combine_groups' arithmetic on the same compressed arrays, in the same order.
-        wu = w[cols]
-        wn = wu / wu.sum()
-        weighted, parts = wn * mean, wn**2 * se**2
-        refused = np.isnan(mean).any(axis=1) | (se < 0).any(axis=1)
-        used_groups = [(groups[g], float(v)) for g, v in zip(cols.tolist(), wn, strict=True)]
-        counts = n[np.ix_(np.array(rows), cols)].astype(int).tolist()
-        for r, j in enumerate(rows):
-            base = out[j]
-            if refused[r]:
-                i = members[j]
-                relevant = np.flatnonzero((w > 0) | (n[j] > 0)).tolist()
-                _by_library(base, stats, i, relevant, n[j], w, groups, min_n, confidence)
-                continue
-            variance = float(np.sum(parts[r]))
-            base.score = _num(float(np.sum(weighted[r])))
-            base.se = _num(math.sqrt(variance) if math.isfinite(variance) else math.nan)
-            base.groups_used = [
-                {"group": group, "weight": weight, "n_valid": count}
-                for (group, weight), count in zip(used_groups, counts[r], strict=True)
-            ]
+    # The arithmetic of combine_groups, for the category's units at once.
+    combined = combine_groups_many(
+        np.asarray(stats.mean)[members],
+        np.asarray(stats.se)[members],
+        n,
+        w,
+        df=np.asarray(stats.df)[members],
+        min_n=min_n,
+        confidence=confidence,
+    )
+    for j, base in enumerate(out):
+        cols = np.flatnonzero(combined.used[j]).tolist()
+        if not cols:
+            continue
+        base.score = _num(float(combined.score[j]))
+        base.se = _num(float(combined.se[j]))
+        base.groups_used = [
+            {"group": groups[g], "weight": float(combined.weights[j, g]), "n_valid": int(n[j, g])}
+            for g in cols
+        ]
     return out
-
-
-def _by_library(
-    base: UnitScore,
-    stats: CellStatistics,
-    i: int,
-    relevant: list[int],
-    n: Float,
-    w: Float,
-    groups: list[str],
-    min_n: int,
-    confidence: float,
-) -> None:
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always", ScoringWarning)
-        combined = combine_groups(
-            np.asarray(stats.mean[i])[relevant],
-            np.asarray(stats.se[i])[relevant],
-            n[relevant],
-            w[relevant],
-            df=np.asarray(stats.df[i])[relevant],
-            group_labels=[groups[g] for g in relevant],
-            min_n=min_n,
-            confidence=confidence,
-        )
-    base.score = _num(combined.score)
-    base.se = _num(combined.se)
-    position = {groups[g]: g for g in relevant}
-    base.groups_used = [
-        {"group": code, "weight": weight, "n_valid": int(n[position[code]])}
-        for code, weight in zip(combined.groups_used, combined.weights_used, strict=True)
-    ]
