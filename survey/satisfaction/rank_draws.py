@@ -170,7 +170,7 @@ def _batches(todo: list[int], categories: Sequence[Category], draws: int) -> lis
 def _cell_draws(
     categories: Sequence[Category], policy: SatisfactionPolicy, draws: int, seed: int
 ) -> list[Float]:
-    """``(units, groups, draws)`` mean-score draws per category; cells without answers hold 0."""
+    """``(units, groups, draws)`` mean-score draws per category; cells no score uses hold 0."""
     valid = ~np.isnan(policy.scores)
     scores = policy.scores[valid]
     common = (seed, draws, scores.tobytes())
@@ -182,8 +182,9 @@ def _cell_draws(
         scored = c.counts[..., valid]
         out = np.zeros((*c.counts.shape[:2], draws))
         outs.append(out)
-        answered = np.nonzero(scored.sum(axis=-1) > 0)
-        for u, g, row in zip(*answered, scored[answered].tolist(), strict=True):
+        # Only cells that enter a score are read (rank_uncertainty's used groups).
+        usable = np.nonzero((scored.sum(axis=-1) >= max(policy.min_n, 1)) & (c.weights > 0))
+        for u, g, row in zip(*usable, scored[usable].tolist(), strict=True):
             unit_id, group_id = c.unit_ids[u], c.group_ids[g]
             key = (*common, unit_id, group_id, *row)
             kept = CELL_DRAWS.get(key)
