@@ -150,6 +150,29 @@ def organisation(session: Session) -> tuple[int, list[int], dict[str, int]]:
     return evaluation.id, unit_ids, {code: g.id for code, g in groups.items()}  # type: ignore[misc]
 
 
+def response_row(
+    response_id: str,
+    evaluation_id: int,
+    group_id: int,
+    submitted_at: datetime,
+    flags: int,
+    rng: random.Random,
+) -> tuple[Any, ...]:
+    """One response with a random weighting cell, in the writer's column order."""
+    record = {
+        "id": response_id,
+        "evaluation_id": evaluation_id,
+        "period_id": None,
+        "group_id": group_id,
+        "channel": "qr",
+        "submitted_at": submitted_at,
+        "time_precision": "second",
+        "quality_flags": flags,
+        "cell_key": f"age={rng.choice(AGES)};district={rng.choice(DISTRICTS)}",
+    }
+    return tuple(record.get(c) for c in RESPONSE_COLUMNS)
+
+
 def answer_row(
     response_id: str, seq: int, evaluation_id: int, group_id: int, unit_id: int, k: int
 ) -> tuple[Any, ...]:
@@ -195,18 +218,10 @@ def seed(url: str, answers: int) -> int:
                 decisions.append({"d": "include", "id": response_id})
             elif not flags and roll > 0.997:
                 decisions.append({"d": "exclude", "id": response_id})
-            record = {
-                "id": response_id,
-                "evaluation_id": evaluation_id,
-                "period_id": None,
-                "group_id": group_id,
-                "channel": "qr",
-                "submitted_at": start + timedelta(seconds=rng.randrange(0, 50 * 86400)),
-                "time_precision": "second",
-                "quality_flags": flags,
-                "cell_key": f"age={rng.choice(AGES)};district={rng.choice(DISTRICTS)}",
-            }
-            responses.append(tuple(record.get(c) for c in RESPONSE_COLUMNS))
+            submitted = start + timedelta(seconds=rng.randrange(0, 50 * 86400))
+            responses.append(
+                response_row(response_id, evaluation_id, group_id, submitted, flags, rng)
+            )
             for seq, unit_id in enumerate(unit_ids):
                 if rng.random() < 0.3:
                     k = 4
@@ -281,23 +296,13 @@ def new_response(engine: Any, evaluation_id: int, rng: random.Random) -> None:
             text("SELECT id FROM respondent_group WHERE code = 'citizens'")
         ).one()
     response_id = os.urandom(16).hex()
-    record = {
-        "id": response_id,
-        "evaluation_id": evaluation_id,
-        "period_id": None,
-        "group_id": group_id,
-        "channel": "qr",
-        "submitted_at": datetime.now(UTC),
-        "time_precision": "second",
-        "quality_flags": 0,
-        "cell_key": f"age={rng.choice(AGES)};district={rng.choice(DISTRICTS)}",
-    }
+    record = response_row(response_id, evaluation_id, group_id, datetime.now(UTC), 0, rng)
     rows = []
     for seq, unit_id in enumerate(units):
         k = rng.randrange(len(LEVELS))
         rows.append(answer_row(response_id, seq, evaluation_id, group_id, unit_id, k))
     with engine.begin() as connection:
-        insert_rows(connection, [tuple(record.get(c) for c in RESPONSE_COLUMNS)], rows, [])
+        insert_rows(connection, [record], rows, [])
 
 
 def measure(url: str, evaluation_id: int, repeat: int) -> dict[str, Any]:
