@@ -230,7 +230,8 @@ def rank_uncertainty(
             raise ValueError(
                 f"cell_draws must have shape ({n_units}, {n_groups}, {n_draws}), got {given.shape}"
             )
-    rng = np.random.default_rng(seed)
+    # With the caller's draws nothing is drawn here (and no OS entropy is read for seed None).
+    rng = np.random.default_rng(seed) if given is None else None
 
     scores = policy.scores
     valid = ~np.isnan(scores)
@@ -283,6 +284,7 @@ def rank_uncertainty(
         for start in range(0, n_draws, block):
             size = min(block, n_draws - start)
             if given is None:
+                assert rng is not None
                 draw_scores = _draw_scores(rng, cv_r, x, used_r, w, size, method)
             else:
                 means = given[..., start : start + size]

@@ -75,6 +75,11 @@ class _Lru(Generic[V]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def keys(self) -> set[object]:
+        """The keys held now (a copy)."""
+        with self._lock:
+            return set(self._items)
+
 
 RANK_CACHE: _Lru[RankUncertainty] = _Lru(RANK_CACHE_ENTRIES)
 CELL_DRAWS: _Lru[Float] = _Lru(CELL_DRAW_BYTES)
