@@ -173,20 +173,20 @@ def response_row(
     return tuple(record.get(c) for c in RESPONSE_COLUMNS)
 
 
-def answer_row(
-    response_id: str, seq: int, evaluation_id: int, group_id: int, unit_id: int, k: int
-) -> tuple[Any, ...]:
-    """One answer, level ``LEVELS[k]``, in the writer's column order."""
+def answer_row(response: tuple[Any, ...], seq: int, unit_id: int, k: int) -> tuple[Any, ...]:
+    """Answer ``seq`` of a ``response_row``, level ``LEVELS[k]``, in the writer's column order."""
+    of = dict(zip(RESPONSE_COLUMNS, response, strict=True))
     answer = {
-        "response_id": response_id,
+        "response_id": of["id"],
         "seq": seq,
-        "evaluation_id": evaluation_id,
-        "period_id": None,
-        "group_id": group_id,
+        "evaluation_id": of["evaluation_id"],
+        "period_id": of["period_id"],
+        "group_id": of["group_id"],
         "unit_id": unit_id,
         "question": "overall",
         "level": LEVELS[k],
         "value": VALUES[k],
+        "cell_key": of["cell_key"],
     }
     return tuple(answer[c] for c in ANSWER_COLUMNS)
 
@@ -219,9 +219,8 @@ def seed(url: str, answers: int) -> int:
             elif not flags and roll > 0.997:
                 decisions.append({"d": "exclude", "id": response_id})
             submitted = start + timedelta(seconds=rng.randrange(0, 50 * 86400))
-            responses.append(
-                response_row(response_id, evaluation_id, group_id, submitted, flags, rng)
-            )
+            response = response_row(response_id, evaluation_id, group_id, submitted, flags, rng)
+            responses.append(response)
             for seq, unit_id in enumerate(unit_ids):
                 if rng.random() < 0.3:
                     k = 4
@@ -229,7 +228,7 @@ def seed(url: str, answers: int) -> int:
                     q = liked[seq]
                     weights = (q * q, 2 * q * (1 - q), (1 - q) * 0.8, (1 - q) ** 1.5 * 0.6)
                     k = rng.choices(range(4), weights)[0]
-                rows.append(answer_row(response_id, seq, evaluation_id, group_id, unit_id, k))
+                rows.append(answer_row(response, seq, unit_id, k))
         with engine.begin() as connection:
             insert_rows(connection, responses, rows, [])
             if decisions:
@@ -300,7 +299,7 @@ def new_response(engine: Any, evaluation_id: int, rng: random.Random) -> None:
     rows = []
     for seq, unit_id in enumerate(units):
         k = rng.randrange(len(LEVELS))
-        rows.append(answer_row(response_id, seq, evaluation_id, group_id, unit_id, k))
+        rows.append(answer_row(record, seq, unit_id, k))
     with engine.begin() as connection:
         insert_rows(connection, [record], rows, [])
 

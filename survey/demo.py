@@ -398,6 +398,7 @@ def _seed_survey_responses(session: Session, survey_id: int, year: int) -> int:
                     "question": "overall",
                     "level": level,
                     "value": value,
+                    "cell_key": cell,
                 }
             )
         if rng.random() < 0.06:

@@ -618,6 +618,7 @@ def store_ballot(
             ballot.question,
             level,
             value,
+            None,  # ballots have no weighting cell
         )
         for seq, (unit_id, level, value) in enumerate(plan.answers)
     ]

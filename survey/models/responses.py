@@ -100,6 +100,9 @@ class Answer(SQLModel, table=True):
             "group_id",
             "question",
             "level",
+            # Last, so that the raked counts per weighting cell read this index in order,
+            # as the plain counts do, instead of sorting every answer.
+            "cell_key",
         ),
         {"sqlite_with_rowid": False},
     )
@@ -118,6 +121,8 @@ class Answer(SQLModel, table=True):
     question: str = Field(max_length=32)
     level: str | None = Field(default=None, max_length=32)
     value: float | None = None
+    # The response's weighting cell, copied like the ids above, for the raked counts.
+    cell_key: str | None = Field(default=None, max_length=200)
 
 
 class Comment(SQLModel, table=True):

@@ -4,19 +4,19 @@ Scoring only ever needs counts, so no answer row is loaded into Python. Flagged 
 rare, so the counted answers are computed as *all* answers of the evaluation (an index-only
 ``GROUP BY`` over ``ix_answer_counts``) minus the answers of the few responses that do not
 count, reached through the answer primary key, in one statement that reads the same on
-SQLite and PostgreSQL; only cell counts (a few thousand rows at most) come back to Python.
+SQLite and PostgreSQL; only cell counts (a few thousand rows at most, tens of thousands per
+weighting cell when raking) come back to Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
-    Select,
     Table,
     and_,
     func,
@@ -88,21 +88,16 @@ def _answer_filters(
 Count = tuple[int, int, str, str, int]
 
 
-def counts_statement(where: CountFilter) -> CompoundSelect[tuple[int, int, str, str, int]]:
-    """``(unit_id, group_id, question, level, n)``: all answers, then minus the left-out ones.
+def _all_minus_left_out(where: CountFilter, *, cell: bool) -> CompoundSelect[Any]:
+    """Every answer's ``GROUP BY`` and, negated, that of the answers of left-out responses.
 
-    The first part is the plain ``GROUP BY`` that ``ix_answer_counts`` covers (PostgreSQL runs
-    it as a parallel index-only scan). The second counts, negated, the answers of the
-    responses that do not count: those (usually few) responses come from the partial index
-    ``ix_response_left_out``, their answers through the answer primary key. Summing ``n``
-    per cell gives the counted answers. A join of every answer with its response reads the
-    same but runs several times slower: SQLite then probes the response of every answer, and
-    PostgreSQL (with the default ``random_page_cost``) hashes every answer and cannot run
-    the big ``GROUP BY`` in parallel. One statement sees one snapshot, so an answer that
-    arrives meanwhile is either in both parts or in neither.
+    The keys follow ``ix_answer_counts`` (unit, group, question, level, then the weighting
+    cell when ``cell``), so that the first part is an index-only scan read in index order.
     """
     answer, response = _table("answer"), _table("response")
-    keys = (answer.c.unit_id, answer.c.group_id, answer.c.question, answer.c.level)
+    keys = [answer.c.unit_id, answer.c.group_id, answer.c.question, answer.c.level]
+    if cell:
+        keys.append(answer.c.cell_key)
     everything = select(*keys, func.count().label("n")).where(*_answer_filters(answer, where))
     left_out = (
         select(*keys, (-func.count()).label("n"))
@@ -119,6 +114,31 @@ def counts_statement(where: CountFilter) -> CompoundSelect[tuple[int, int, str, 
     return union_all(everything.group_by(*keys), left_out.group_by(*keys))
 
 
+def _summed(rows: Iterable[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+    """The last column summed over rows with equal other columns (the two parts above)."""
+    totals: dict[tuple[Any, ...], int] = {}
+    for *key, n in rows:
+        at = tuple(key)
+        totals[at] = totals.get(at, 0) + n
+    return totals
+
+
+def counts_statement(where: CountFilter) -> CompoundSelect[tuple[int, int, str, str, int]]:
+    """``(unit_id, group_id, question, level, n)``: all answers, then minus the left-out ones.
+
+    The first part is the plain ``GROUP BY`` that ``ix_answer_counts`` covers (PostgreSQL runs
+    it as a parallel index-only scan). The second counts, negated, the answers of the
+    responses that do not count: those (usually few) responses come from the partial index
+    ``ix_response_left_out``, their answers through the answer primary key. Summing ``n``
+    per cell gives the counted answers. A join of every answer with its response reads the
+    same but runs several times slower: SQLite then probes the response of every answer, and
+    PostgreSQL (with the default ``random_page_cost``) hashes every answer and cannot run
+    the big ``GROUP BY`` in parallel. One statement sees one snapshot, so an answer that
+    arrives meanwhile is either in both parts or in neither.
+    """
+    return _all_minus_left_out(where, cell=False)
+
+
 def answer_counts(session: Session, where: CountFilter) -> list[Count]:
     """Counted answers per unit, group, question and level (levels may be NULL), sorted.
 
@@ -127,58 +147,43 @@ def answer_counts(session: Session, where: CountFilter) -> list[Count]:
     """
     # fetchall, not row-by-row iteration: a thousand rows or more come back at 1M answers.
     rows: list[Any] = list(session.connection().execute(counts_statement(where)).all())
-    totals: dict[tuple[int, int, str, str], int] = {}
-    for u, g, q, lv, n in rows:
-        key = (u, g, q, lv)
-        totals[key] = totals.get(key, 0) + n
+    return _sorted_counts(_summed(rows))
+
+
+def _sorted_counts(totals: dict[tuple[Any, ...], int]) -> list[Count]:
     return sorted(
         ((u, g, q, lv, n) for (u, g, q, lv), n in totals.items() if n > 0),
         key=lambda row: (row[0], row[1], row[2], row[3] or ""),
     )
 
 
+CellCount = tuple[int, int, str, str | None, str | None, int]
+
+
 def cell_counts_statement(
-    where: CountFilter, group_ids: Collection[int]
-) -> Select[tuple[str | None, int, int, str, str, int]]:
-    """Counted answers per weighting cell, unit, group, question and level.
+    where: CountFilter,
+) -> CompoundSelect[tuple[int, int, str, str, str | None, int]]:
+    """Counted answers per unit, group, question, level and weighting cell.
 
-    The weighting cell lives on the response, so this one reads every answer of the raked
-    groups with its response; it runs only when the policy asks for raking. It starts from
-    the responses (and leaves answer.evaluation_id out), so that SQLite walks the responses
-    and reads their answers by primary key rather than probing a response for every answer.
+    Built like :func:`counts_statement`: the answers carry their response's weighting cell,
+    last in ``ix_answer_counts``, so the answers are still counted from that index in its
+    order, with no join with the responses and no sort, and the left-out responses' answers
+    are subtracted. When the policy rakes, this statement replaces :func:`counts_statement`:
+    summed over the cells (:func:`without_cells`) it gives the same counts, so the plain and
+    the weighted counts come from one scan and one snapshot.
     """
-    answer, response = _table("answer"), _table("response")
-    keys = (
-        response.c.cell_key,
-        answer.c.unit_id,
-        answer.c.group_id,
-        answer.c.question,
-        answer.c.level,
-    )
-    clauses = [
-        response.c.evaluation_id == where.evaluation_id,
-        response.c.group_id.in_(sorted(group_ids)),
-        counted(response),
-        *_answer_filters(answer, where, by_evaluation=False),
-    ]
-    if where.period_id is not None:
-        clauses.append(response.c.period_id == where.period_id)
-    return (
-        select(*keys, func.count().label("n"))
-        .select_from(response.join(answer, answer.c.response_id == response.c.id))
-        .where(*clauses)
-        .group_by(*keys)
-    )
+    return _all_minus_left_out(where, cell=True)
 
 
-def cell_answer_counts(
-    session: Session, where: CountFilter, group_ids: Collection[int]
-) -> list[tuple[int, int, str, str, str | None, int]]:
-    """``(unit_id, group_id, question, level, cell_key, n)`` for the raked groups."""
-    if not group_ids:
-        return []
-    rows: list[Any] = list(session.connection().execute(cell_counts_statement(where, group_ids)))
-    return [(int(u), int(g), str(q), lv, cell, int(n)) for cell, u, g, q, lv, n in rows]
+def cell_answer_counts(session: Session, where: CountFilter) -> list[CellCount]:
+    """``(unit_id, group_id, question, level, cell_key, n)`` of the counted answers."""
+    rows: list[Any] = list(session.connection().execute(cell_counts_statement(where)).all())
+    return [(u, g, q, lv, cell, n) for (u, g, q, lv, cell), n in _summed(rows).items() if n > 0]
+
+
+def without_cells(rows: Iterable[CellCount]) -> list[Count]:
+    """The rows of :func:`cell_answer_counts` summed over the cells, as :func:`answer_counts`."""
+    return _sorted_counts(_summed((u, g, q, lv, n) for u, g, q, lv, _, n in rows))
 
 
 def respondent_cells(

@@ -224,6 +224,7 @@ def import_responses(
                 "question": question,
                 "level": level,
                 "value": value,
+                "cell_key": _cell_key(respondent.cells),
             }
             answers.append(tuple(row.get(c) for c in ANSWER_COLUMNS))
     try:

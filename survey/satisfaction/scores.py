@@ -28,6 +28,7 @@ from survey.satisfaction import counts as sql
 from survey.satisfaction.policy import current_version, scoring_policy, settings_of
 from survey.satisfaction.service import (
     _axes,
+    _count_rows,
     _period,
     _pool,
     _rake,
@@ -125,11 +126,11 @@ def unit_scores(
         unit_ids=None,
         questions=[question] if question is not None else (settings.questions or None),
     )
-    rows = sql.answer_counts(session, where)
+    rows, cell_rows = _count_rows(session, settings, where)
     weight_list = org.get_weights(session, evaluation_id)
     axes = _axes(session, weight_list, rows, all_units, categories, policy)
     tables, _ = _tables(axes, rows)
-    _rake(session, settings, axes, tables, where)
+    _rake(session, settings, axes, tables, where, cell_rows)
     weights = _weight_matrix(weight_list, axes, categories)
     stats = _statistics(_pool(tables), policy)
 

@@ -170,11 +170,11 @@ def satisfaction_results(
         ),
         questions=[question] if question is not None else (settings.questions or None),
     )
-    rows = sql.answer_counts(session, where)
+    rows, cell_rows = _count_rows(session, settings, where)
     weight_list = org.get_weights(session, evaluation_id)
     axes = _axes(session, weight_list, rows, all_units, categories, policy)
     tables, unscored = _tables(axes, rows)
-    raking = _rake(session, settings, axes, tables, where)
+    raking = _rake(session, settings, axes, tables, where, cell_rows)
 
     weights = _weight_matrix(weight_list, axes, categories)
     pooled = _pool(tables)
@@ -354,6 +354,19 @@ def _respondents_lower_bound(counts: Float, policy: SatisfactionPolicy) -> Float
 # Raking --------------------------------------------------------------------------------------
 
 
+def _count_rows(
+    session: Session, settings: PolicySettings, where: sql.CountFilter
+) -> tuple[list[sql.Count], list[sql.CellCount]]:
+    """The counts and, when the policy rakes, the counts per weighting cell they sum.
+
+    One statement either way: raking reads the cell counts and sums them itself.
+    """
+    if not settings.margins:
+        return sql.answer_counts(session, where), []
+    cell_rows = sql.cell_answer_counts(session, where)
+    return sql.without_cells(cell_rows), cell_rows
+
+
 def _parse_cell(cell_key: str | None) -> dict[str, str]:
     if not cell_key:
         return {}
@@ -367,6 +380,7 @@ def _rake(
     axes: Axes,
     tables: Tables,
     where: sql.CountFilter,
+    cell_rows: list[sql.CellCount],
 ) -> list[RakingReport]:
     """Weight the raked groups' answers to the population margins, in place in ``tables``.
 
@@ -408,20 +422,16 @@ def _rake(
     weight_sums = counts.copy()
     weight_sq_sums = counts.copy()
     raked_ix = [group_ix[g.id] for g in raked if g.id in group_ix]
-    # The raked groups' counts are rebuilt from the same rows as their weights, so that
-    # counts and weight sums agree even if answers arrive between the two statements.
-    counts[:, raked_ix] = 0.0
+    # The counts are these rows summed over the cells, so only the raked groups' weighted
+    # sums are rebuilt from them.
     weight_sums[:, raked_ix] = 0.0
     weight_sq_sums[:, raked_ix] = 0.0
-    for unit_id, group_id, question, level, cell_key, n in sql.cell_answer_counts(
-        session, where, group_ids
-    ):
-        lv = level_ix.get(level)
-        if lv is None or unit_id not in unit_ix or group_id not in group_ix:
+    for unit_id, group_id, question, level, cell_key, n in cell_rows:
+        lv = level_ix.get(level) if level is not None else None
+        if group_id not in group_ids or lv is None or unit_id not in unit_ix:
             continue
         w = cell_weight.get((group_id, cell_key), 1.0)
         at = (unit_ix[unit_id], group_ix[group_id], question_ix[question], lv)
-        counts[at] += n
         weight_sums[at] += n * w
         weight_sq_sums[at] += n * w * w
     tables.weight_sums = weight_sums

@@ -349,6 +349,7 @@ def write_submissions(
                 row.question,
                 row.level,
                 row.value,
+                plan.cell_key,
             )
             for seq, row in enumerate(plan.answers)
         )
@@ -386,6 +387,7 @@ ANSWER_COLUMNS = (
     "question",
     "level",
     "value",
+    "cell_key",
 )
 COMMENT_COLUMNS = ("response_id", "seq", "evaluation_id", "unit_id", "question", "text")
 _SUBMITTED_AT = RESPONSE_COLUMNS.index("submitted_at")

@@ -62,6 +62,7 @@ def add_response(
                 unit_id=unit.id if unit is not None else None,
                 question=question,
                 level=level,
+                cell_key=cell_key,
             )
         )
     if commit:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 import survey.models  # noqa: F401
 from survey import migrate
 from survey.db import build_engine
+from survey.models import Response
+from tests.factories import make_evaluation, make_group
 
 
 @pytest.fixture
@@ -76,4 +79,53 @@ def test_counting_index_covers_the_group_by(empty_database_url: str) -> None:
         "group_id",
         "question",
         "level",
+        "cell_key",
+    ]
+
+
+def test_weighting_cells_are_copied_onto_the_answers_of_an_earlier_schema(
+    empty_database_url: str,
+) -> None:
+    migrate.upgrade(empty_database_url, "0006")
+    engine = build_engine(empty_database_url)
+    # The tables other than answer are the same at 0006 as now, so the models can fill them.
+    with Session(engine) as session:
+        evaluation, group = make_evaluation(session, quarters=False), make_group(session)
+        for response_id, cell in (("r1", "age=old"), ("r2", None)):
+            session.add(
+                Response(
+                    id=response_id,
+                    evaluation_id=evaluation.id,  # type: ignore[arg-type]
+                    group_id=group.id,  # type: ignore[arg-type]
+                    channel="qr",
+                    submitted_at=datetime(2026, 11, 1, tzinfo=UTC),
+                    time_precision="second",
+                    cell_key=cell,
+                )
+            )
+        session.commit()
+        ids = {"e": evaluation.id, "g": group.id}
+    with engine.begin() as connection:
+        for response_id in ("r1", "r2"):
+            for seq in range(2):
+                connection.execute(
+                    text(
+                        "INSERT INTO answer (response_id, seq, evaluation_id, group_id, question) "
+                        "VALUES (:id, :seq, :e, :g, 'overall')"
+                    ),
+                    {"id": response_id, "seq": seq, **ids},
+                )
+    engine.dispose()
+    migrate.upgrade(empty_database_url)
+    engine = build_engine(empty_database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT response_id, seq, cell_key FROM answer ORDER BY response_id, seq")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("r1", 0, "age=old"),
+        ("r1", 1, "age=old"),
+        ("r2", 0, None),
+        ("r2", 1, None),
     ]

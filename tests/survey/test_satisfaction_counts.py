@@ -8,7 +8,12 @@ from collections import Counter
 from sqlmodel import Session, col, select
 
 from survey.models import Answer, Period, Response
-from survey.satisfaction.counts import CountFilter, answer_counts, cell_answer_counts
+from survey.satisfaction.counts import (
+    CountFilter,
+    answer_counts,
+    cell_answer_counts,
+    without_cells,
+)
 from survey.surveys.service import is_counted
 from tests.factories import make_category, make_evaluation, make_group, make_unit
 from tests.survey.satisfaction_data import add_response
@@ -133,7 +138,8 @@ def test_counts_by_period_and_by_weighting_cell(session: Session) -> None:
     in_q1 = answer_counts(session, CountFilter(evaluation_id=evaluation.id, period_id=q1.id))
     assert _as_counter(in_q1) == _python_counts(session, evaluation.id, period_id=q1.id)
 
-    by_cell = cell_answer_counts(session, CountFilter(evaluation_id=evaluation.id), {group.id})  # type: ignore[arg-type]
+    everything = CountFilter(evaluation_id=evaluation.id)  # type: ignore[arg-type]
+    by_cell = cell_answer_counts(session, everything)
     counted = {
         r.id: r.cell_key
         for r in session.exec(select(Response).where(Response.evaluation_id == evaluation.id))
@@ -144,3 +150,5 @@ def test_counts_by_period_and_by_weighting_cell(session: Session) -> None:
         if a.response_id in counted:
             expected[(a.unit_id, a.group_id, a.question, a.level, counted[a.response_id])] += 1
     assert Counter({(u, g, q, lv, c): n for u, g, q, lv, c, n in by_cell}) == expected
+    # Summed over the cells they are the plain counts, as raking relies on.
+    assert without_cells(by_cell) == answer_counts(session, everything)

@@ -81,10 +81,10 @@ def test_a_good_csv_becomes_one_response_per_respondent(session: Session) -> Non
     assert r1.cell_key == "age=18-34;district=QX01"
     assert responses["r3"].cell_key is None and responses["r3"].group_id == setup.deputies.id
     assert r1.submitted_at.hour == 0 and r1.submitted_at.minute == 0
-    answers = {
-        (a.response_id, a.unit_id, a.question): (a.level, a.value)
-        for a in session.exec(select(Answer).where(Answer.evaluation_id == setup.evaluation_id))
-    }
+    stored = session.exec(select(Answer).where(Answer.evaluation_id == setup.evaluation_id)).all()
+    answers = {(a.response_id, a.unit_id, a.question): (a.level, a.value) for a in stored}
+    cell_of = {r.id: r.cell_key for r in responses.values()}
+    assert all(a.cell_key == cell_of[a.response_id] for a in stored)
     assert answers[(r1.id, setup.u1.id, "overall")] == ("satisfied", 100.0)
     assert answers[(r1.id, setup.u2.id, "overall")] == ("dont_know", None)
     assert answers[(responses["r3"].id, setup.u1.id, "speed")] == ("7", 7.0)
