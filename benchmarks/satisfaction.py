@@ -157,8 +157,13 @@ def response_row(
     submitted_at: datetime,
     flags: int,
     rng: random.Random,
+    *,
+    public: bool,
 ) -> tuple[Any, ...]:
-    """One response with a random weighting cell, in the writer's column order."""
+    """One response in the writer's column order; a public one has a random weighting cell.
+
+    Delegates answer on ballots, which never carry a weighting cell.
+    """
     record = {
         "id": response_id,
         "evaluation_id": evaluation_id,
@@ -168,7 +173,9 @@ def response_row(
         "submitted_at": submitted_at,
         "time_precision": "second",
         "quality_flags": flags,
-        "cell_key": f"age={rng.choice(AGES)};district={rng.choice(DISTRICTS)}",
+        "cell_key": (
+            f"age={rng.choice(AGES)};district={rng.choice(DISTRICTS)}" if public else None
+        ),
     }
     return tuple(record.get(c) for c in RESPONSE_COLUMNS)
 
@@ -198,6 +205,7 @@ def seed(url: str, answers: int) -> int:
         evaluation_id, unit_ids, group_ids = organisation(session)
     rng = random.Random(20261121)
     liked = [rng.uniform(0.55, 0.92) for _ in unit_ids]
+    public = {group_ids[g] for g in PUBLIC_GROUPS}
     group_choice = [group_ids["citizens"]] * 70 + [group_ids["enterprise"]] * 20
     group_choice += [group_ids[g] for g in DELEGATE_GROUPS for _ in range(2)]
     start = datetime(2026, 10, 1, tzinfo=UTC)
@@ -219,7 +227,15 @@ def seed(url: str, answers: int) -> int:
             elif not flags and roll > 0.997:
                 decisions.append({"d": "exclude", "id": response_id})
             submitted = start + timedelta(seconds=rng.randrange(0, 50 * 86400))
-            response = response_row(response_id, evaluation_id, group_id, submitted, flags, rng)
+            response = response_row(
+                response_id,
+                evaluation_id,
+                group_id,
+                submitted,
+                flags,
+                rng,
+                public=group_id in public,
+            )
             responses.append(response)
             for seq, unit_id in enumerate(unit_ids):
                 if rng.random() < 0.3:
@@ -295,7 +311,9 @@ def new_response(engine: Any, evaluation_id: int, rng: random.Random) -> None:
             text("SELECT id FROM respondent_group WHERE code = 'citizens'")
         ).one()
     response_id = os.urandom(16).hex()
-    record = response_row(response_id, evaluation_id, group_id, datetime.now(UTC), 0, rng)
+    record = response_row(
+        response_id, evaluation_id, group_id, datetime.now(UTC), 0, rng, public=True
+    )
     rows = []
     for seq, unit_id in enumerate(units):
         k = rng.randrange(len(LEVELS))
