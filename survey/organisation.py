@@ -384,13 +384,15 @@ def get_weights(session: Session, evaluation_id: int) -> list[WeightPublic]:
     return [WeightPublic(category=c.code, group=g.code, weight=w.weight) for w, c, g in rows]
 
 
-def set_weights(
+def replace_weights(
     session: Session, evaluation_id: int, entries: list[WeightEntry], actor: Principal
-) -> list[WeightPublic]:
-    """Replace the weights of every category named in ``entries``.
+) -> None:
+    """Replace the weights of every category named in ``entries``, without committing.
 
     The weights of one category must sum to 1: a matrix that does not is refused whole,
-    because a silently renormalised scheme is not the scheme the office published.
+    because a silently renormalised scheme is not the scheme the office published. The
+    weight matrix is part of the satisfaction policy, so only
+    ``survey.satisfaction.policy`` calls this, and commits the change as a policy version.
     """
     evaluation = get_evaluation(session, evaluation_id)
     if evaluation.status == EvaluationStatus.published:
@@ -443,5 +445,3 @@ def set_weights(
         target_id=evaluation_id,
         weights=[e.model_dump() for e in entries],
     )
-    session.commit()
-    return get_weights(session, evaluation_id)

@@ -145,6 +145,7 @@ class WeightEntry(_In):
 
 class WeightsPut(_In):
     weights: list[WeightEntry]
+    note: str = Field(default="", max_length=500, description="Why the weights changed")
 
 
 class WeightPublic(BaseModel):

@@ -57,3 +57,8 @@ class SatisfactionPolicyVersion(SQLModel, table=True):
     raked_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rank_draws: int = 2000
     rank_seed: int = 0
+    # The group weight matrix in force from this version on, [{category, group, weight}];
+    # None for versions saved before the weights were kept with the policy (revision 0008).
+    weights: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )

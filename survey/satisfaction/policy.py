@@ -21,7 +21,7 @@ from survey.satisfaction.schemas import (
     SatisfactionPolicyPublic,
     SatisfactionPolicyPut,
 )
-from survey.schemas import WeightPublic
+from survey.schemas import WeightEntry, WeightPublic
 
 # Population totals of different margins describe one population, so they must agree.
 MARGIN_TOTAL_TOLERANCE = 1e-6
@@ -94,7 +94,11 @@ def history(session: Session, evaluation_id: int) -> list[PolicyVersionSummary]:
     )
     return [
         PolicyVersionSummary(
-            version=r.version, created_at=r.created_at, created_by=r.created_by, note=r.note
+            version=r.version,
+            created_at=r.created_at,
+            created_by=r.created_by,
+            note=r.note,
+            weights=None if r.weights is None else [WeightPublic(**w) for w in r.weights],
         )
         for r in rows
     ]
@@ -186,12 +190,48 @@ def set_policy(
     ip: str = "",
 ) -> SatisfactionPolicyPublic:
     """Store ``data`` as the next version (and the weights it names), in one transaction."""
-    evaluation = org.get_evaluation(session, evaluation_id)
-    if evaluation.status == EvaluationStatus.published:
-        raise Conflict(N_("A published evaluation cannot be changed."))
     settings = PolicySettings.model_validate(
         data.model_dump(include=set(PolicySettings.model_fields))
     )
+    row = _store_version(
+        session, evaluation_id, settings, actor, note=data.note, ip=ip, weights=data.weights
+    )
+    return policy_public(session, evaluation_id, row)
+
+
+def set_weights(
+    session: Session,
+    evaluation_id: int,
+    entries: list[WeightEntry],
+    actor: Principal,
+    *,
+    note: str = "",
+    ip: str = "",
+) -> list[WeightPublic]:
+    """Replace the group weights of the categories named: the next version, same rules.
+
+    The weight matrix is part of the policy, so a change of weights alone is a new version
+    too, and every result names the version whose weights produced it.
+    """
+    settings = settings_of(current_version(session, evaluation_id))
+    _store_version(session, evaluation_id, settings, actor, note=note, ip=ip, weights=entries)
+    return org.get_weights(session, evaluation_id)
+
+
+def _store_version(
+    session: Session,
+    evaluation_id: int,
+    settings: PolicySettings,
+    actor: Principal,
+    *,
+    note: str,
+    ip: str,
+    weights: list[WeightEntry] | None,
+) -> SatisfactionPolicyVersion:
+    """Add the next version with ``settings`` and the weight matrix it leaves in force."""
+    evaluation = org.get_evaluation(session, evaluation_id)
+    if evaluation.status == EvaluationStatus.published:
+        raise Conflict(N_("A published evaluation cannot be changed."))
     check_settings(session, settings)
     latest = session.exec(
         select(func.max(SatisfactionPolicyVersion.version)).where(
@@ -200,32 +240,32 @@ def set_policy(
     ).one()
     version = (latest or 0) + 1
     dumped = settings.model_dump(mode="json")
-    row = SatisfactionPolicyVersion(
-        evaluation_id=evaluation_id,
-        version=version,
-        created_by=actor.name,
-        note=data.note,
-        **dumped,
-    )
-    session.add(row)
-    audit.record(
-        session,
-        actor.name,
-        "satisfaction_policy.set",
-        target_type="evaluation",
-        target_id=evaluation_id,
-        ip=ip,
-        version=version,
-        note=data.note,
-        policy=dumped,
-        weights=[w.model_dump() for w in data.weights] if data.weights is not None else None,
-    )
     try:
-        if data.weights is not None:
-            # set_weights checks the matrix and commits, taking the new version with it.
-            org.set_weights(session, evaluation_id, data.weights, actor)
-        else:
-            session.commit()
+        if weights is not None:
+            org.replace_weights(session, evaluation_id, weights, actor)
+        matrix = [w.model_dump() for w in org.get_weights(session, evaluation_id)]
+        row = SatisfactionPolicyVersion(
+            evaluation_id=evaluation_id,
+            version=version,
+            created_by=actor.name,
+            note=note,
+            weights=matrix,
+            **dumped,
+        )
+        session.add(row)
+        audit.record(
+            session,
+            actor.name,
+            "satisfaction_policy.set",
+            target_type="evaluation",
+            target_id=evaluation_id,
+            ip=ip,
+            version=version,
+            note=note,
+            policy=dumped,
+            weights=matrix,
+        )
+        session.commit()
     except IntegrityError:
         session.rollback()
         raise Conflict(
@@ -235,7 +275,7 @@ def set_policy(
         session.rollback()
         raise
     session.refresh(row)
-    return policy_public(session, evaluation_id, row)
+    return row
 
 
 def default_levels() -> list[LevelScore]:

@@ -112,6 +112,10 @@ class PolicyVersionSummary(BaseModel):
     created_at: datetime
     created_by: str
     note: str
+    weights: list[WeightPublic] | None = Field(
+        description="The group weights from this version on; null for versions saved before "
+        "the weights were kept with the policy"
+    )
 
 
 class CellResult(BaseModel):

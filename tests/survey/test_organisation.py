@@ -9,6 +9,7 @@ from survey import demo
 from survey import organisation as org
 from survey.errors import Conflict, Invalid, NotFound
 from survey.models import AuditLog, EvaluationStatus, GroupWeight, Unit
+from survey.satisfaction import policy
 from survey.schemas import EvaluationUpdate, UnitCreate, WeightEntry
 from tests.factories import ACTOR, make_category, make_evaluation, make_group
 
@@ -19,7 +20,7 @@ def test_weights_must_sum_to_one_per_category(session: Session) -> None:
     citizens, deputies = make_group(session), make_group(session)
     assert evaluation.id is not None
     with pytest.raises(Invalid) as refused:
-        org.set_weights(
+        policy.set_weights(
             session,
             evaluation.id,
             [
@@ -31,7 +32,7 @@ def test_weights_must_sum_to_one_per_category(session: Session) -> None:
     assert refused.value.params["total"] == 0.9
     assert session.exec(select(GroupWeight)).first() is None
 
-    saved = org.set_weights(
+    saved = policy.set_weights(
         session,
         evaluation.id,
         [
@@ -42,7 +43,7 @@ def test_weights_must_sum_to_one_per_category(session: Session) -> None:
     )
     assert {(w.group, w.weight) for w in saved} == {(citizens.code, 0.7), (deputies.code, 0.3)}
     # Setting a category again replaces its row, not adds to it.
-    org.set_weights(
+    policy.set_weights(
         session,
         evaluation.id,
         [
@@ -61,7 +62,7 @@ def test_weights_name_unknown_codes(session: Session) -> None:
     evaluation = make_evaluation(session)
     assert evaluation.id is not None
     with pytest.raises(NotFound):
-        org.set_weights(
+        policy.set_weights(
             session, evaluation.id, [WeightEntry(category="nope", group="nope", weight=1.0)], ACTOR
         )
 

@@ -113,6 +113,54 @@ def test_weights_change_with_the_policy_in_one_transaction(session: Session) -> 
     assert {w.weight for w in stored} == {0.7, 0.3}
 
 
+def test_a_change_of_weights_alone_is_a_version_that_keeps_the_rules(session: Session) -> None:
+    evaluation = make_evaluation(session)
+    category = make_category(session)
+    a, b = make_group(session), make_group(session)
+    set_weight(session, evaluation, category, a, 1.0)
+    assert evaluation.id is not None
+    policy_service.set_policy(session, evaluation.id, SatisfactionPolicyPut(min_n=12), ACTOR)
+    saved = policy_service.set_weights(
+        session,
+        evaluation.id,
+        [
+            WeightEntry(category=category.code, group=a.code, weight=0.6),
+            WeightEntry(category=category.code, group=b.code, weight=0.4),
+        ],
+        ACTOR,
+        note="public weight lowered",
+    )
+    assert {(w.group, w.weight) for w in saved} == {(a.code, 0.6), (b.code, 0.4)}
+    current = policy_service.get_policy(session, evaluation.id)
+    assert (current.version, current.min_n, current.note) == (2, 12, "public weight lowered")
+
+    # Each version names the weights it left in force; a refused matrix adds no version.
+    with pytest.raises(Invalid):
+        policy_service.set_weights(
+            session,
+            evaluation.id,
+            [WeightEntry(category=category.code, group=a.code, weight=0.9)],
+            ACTOR,
+        )
+    history = policy_service.history(session, evaluation.id)
+    assert [h.version for h in history] == [2, 1]
+    assert {(w.group, w.weight) for w in history[0].weights or []} == {(a.code, 0.6), (b.code, 0.4)}
+    assert [(w.group, w.weight) for w in history[1].weights or []] == [(a.code, 1.0)]
+    actions = session.exec(select(AuditLog.action).order_by(col(AuditLog.id))).all()
+    assert actions[-2:] == ["weights.set", "satisfaction_policy.set"]
+
+
+def test_versions_saved_before_weights_were_kept_say_so(session: Session) -> None:
+    evaluation = make_evaluation(session)
+    assert evaluation.id is not None
+    policy_service.set_policy(session, evaluation.id, SatisfactionPolicyPut(), ACTOR)
+    row = session.exec(select(SatisfactionPolicyVersion)).one()
+    row.weights = None  # as migration 0008 leaves the versions stored before it
+    session.add(row)
+    session.commit()
+    assert policy_service.history(session, evaluation.id)[0].weights is None
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

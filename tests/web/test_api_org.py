@@ -76,10 +76,18 @@ def test_office_can_build_an_evaluation(client: TestClient, session: Session) ->
             "weights": [
                 {"category": category.code, "group": citizens.code, "weight": 0.5},
                 {"category": category.code, "group": deputies.code, "weight": 0.5},
-            ]
+            ],
+            "note": "half and half",
         },
     )
     assert weights.status_code == 200
+    # The weights are part of the satisfaction policy: the change is its next version.
+    policy = client.get(f"/api/v1/evaluations/{evaluation_id}/satisfaction-policy").json()
+    assert (policy["version"], policy["note"]) == (1, "half and half")
+    assert {(w["group"], w["weight"]) for w in policy["weights"]} == {
+        (citizens.code, 0.5),
+        (deputies.code, 0.5),
+    }
     opened = client.patch(
         f"/api/v1/evaluations/{evaluation_id}", headers=office, json={"status": "open"}
     )

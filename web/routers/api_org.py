@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from survey import organisation as org
+from survey.satisfaction import policy as policy_service
 from survey.schemas import (
     CategoryCreate,
     CategoryPublic,
@@ -26,6 +27,7 @@ from survey.schemas import (
     WeightsPut,
 )
 from web.deps import ApiOffice, SessionDep
+from web.safety import client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
 _AUTH: dict[int | str, dict[str, Any]] = {
@@ -86,9 +88,12 @@ def get_weights(evaluation_id: int, session: SessionDep) -> list[WeightPublic]:
     "/evaluations/{evaluation_id}/weights", response_model=list[WeightPublic], responses=_AUTH
 )
 def put_weights(
-    evaluation_id: int, data: WeightsPut, session: SessionDep, actor: ApiOffice
+    evaluation_id: int, data: WeightsPut, session: SessionDep, actor: ApiOffice, request: Request
 ) -> list[WeightPublic]:
-    return org.set_weights(session, evaluation_id, data.weights, actor)
+    """Replace the weights of the categories named; stored as the next policy version."""
+    return policy_service.set_weights(
+        session, evaluation_id, data.weights, actor, note=data.note, ip=client_ip(request)
+    )
 
 
 @router.get("/categories", response_model=list[CategoryPublic])
