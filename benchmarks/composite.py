@@ -274,6 +274,7 @@ def load(url: str) -> int:
                             "question": "overall",
                             "level": level,
                             "value": value,
+                            "counted": True,  # no quality flags in this seed
                         }
                         answers.append(tuple(answer.get(c) for c in ANSWER_COLUMNS))
         insert_rows(session.connection(), responses, answers, [])

@@ -59,6 +59,7 @@ from survey.models import (  # noqa: E402
     Unit,
     UnitCategory,
 )
+from survey.models.responses import is_counted  # noqa: E402
 from survey.satisfaction import policy as policy_service  # noqa: E402
 from survey.satisfaction import rank_draws  # noqa: E402
 from survey.satisfaction.counts import CountFilter, answer_counts  # noqa: E402
@@ -180,8 +181,13 @@ def response_row(
     return tuple(record.get(c) for c in RESPONSE_COLUMNS)
 
 
-def answer_row(response: tuple[Any, ...], seq: int, unit_id: int, k: int) -> tuple[Any, ...]:
-    """Answer ``seq`` of a ``response_row``, level ``LEVELS[k]``, in the writer's column order."""
+def answer_row(
+    response: tuple[Any, ...], seq: int, unit_id: int, k: int, decision: str | None = None
+) -> tuple[Any, ...]:
+    """Answer ``seq`` of a ``response_row``, level ``LEVELS[k]``, in the writer's column order.
+
+    ``decision`` is the office's decision on the response, which decides whether it counts.
+    """
     of = dict(zip(RESPONSE_COLUMNS, response, strict=True))
     answer = {
         "response_id": of["id"],
@@ -194,6 +200,7 @@ def answer_row(response: tuple[Any, ...], seq: int, unit_id: int, k: int) -> tup
         "level": LEVELS[k],
         "value": VALUES[k],
         "cell_key": of["cell_key"],
+        "counted": is_counted(of["quality_flags"], decision),
     }
     return tuple(answer[c] for c in ANSWER_COLUMNS)
 
@@ -222,10 +229,13 @@ def seed(url: str, answers: int) -> int:
             group_id = rng.choice(group_choice)
             roll = rng.random()
             flags = 2 if roll < 0.015 else 0
+            decision = None
             if flags and roll < 0.005:
-                decisions.append({"d": "include", "id": response_id})
+                decision = "include"
             elif not flags and roll > 0.997:
-                decisions.append({"d": "exclude", "id": response_id})
+                decision = "exclude"
+            if decision is not None:
+                decisions.append({"d": decision, "id": response_id})
             submitted = start + timedelta(seconds=rng.randrange(0, 50 * 86400))
             response = response_row(
                 response_id,
@@ -244,10 +254,12 @@ def seed(url: str, answers: int) -> int:
                     q = liked[seq]
                     weights = (q * q, 2 * q * (1 - q), (1 - q) * 0.8, (1 - q) ** 1.5 * 0.6)
                     k = rng.choices(range(4), weights)[0]
-                rows.append(answer_row(response, seq, unit_id, k))
+                rows.append(answer_row(response, seq, unit_id, k, decision))
         with engine.begin() as connection:
             insert_rows(connection, responses, rows, [])
             if decisions:
+                # As the office decides (survey.surveys.service.decide_quality): the answers
+                # were stored with whether their response counts under the decision.
                 connection.execute(
                     text("UPDATE response SET quality_decision = :d WHERE id = :id"), decisions
                 )

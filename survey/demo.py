@@ -29,6 +29,7 @@ from survey.models import (
     Unit,
     UnitCategory,
 )
+from survey.models.responses import is_counted
 from survey.security import new_password
 
 CITY = "云江市"
@@ -399,6 +400,7 @@ def _seed_survey_responses(session: Session, survey_id: int, year: int) -> int:
                     "level": level,
                     "value": value,
                     "cell_key": cell,
+                    "counted": is_counted(flags, None),
                 }
             )
         if rng.random() < 0.06:

@@ -619,6 +619,7 @@ def store_ballot(
             level,
             value,
             None,  # ballots have no weighting cell
+            True,  # nor quality flags
         )
         for seq, (unit_id, level, value) in enumerate(plan.answers)
     ]

@@ -646,6 +646,7 @@ def _seed_satisfaction(session: Session, evaluation: Evaluation, rng: random.Ran
                     "question": "overall",
                     "level": level,
                     "value": value,
+                    "counted": True,  # no quality flags in this seed
                 }
                 answers.append(tuple(answer.get(c) for c in ANSWER_COLUMNS))
     insert_rows(session.connection(), responses, answers, [])

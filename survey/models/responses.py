@@ -38,20 +38,18 @@ class QualityFlag(IntFlag):
     straight_lined = 16
 
 
-# Responses that are flagged or carry an office decision: the only ones that may not count.
-LEFT_OUT_PREDICATE = "quality_flags <> 0 OR quality_decision IS NOT NULL"
+def is_counted(flags: int, decision: str | None) -> bool:
+    """Flagged responses are left out of scoring unless the office included them."""
+    if decision == "include":
+        return True
+    if decision == "exclude":
+        return False
+    return flags == 0
 
 
 class Response(SQLModel, table=True):
     __table_args__ = (
         Index("ix_response_eval_flags", "evaluation_id", "quality_flags"),
-        # The few responses the counts may leave out (see survey.satisfaction.counts).
-        Index(
-            "ix_response_left_out",
-            "evaluation_id",
-            sqlite_where=text(LEFT_OUT_PREDICATE),
-            postgresql_where=text(LEFT_OUT_PREDICATE),
-        ),
         Index("ix_response_eval_ref", "evaluation_id", "external_ref", unique=True),
         Index("ix_response_submission", "survey_id", "submission_key", unique=True),
     )
@@ -103,6 +101,8 @@ class Answer(SQLModel, table=True):
             # Last, so that the raked counts per weighting cell read this index in order,
             # as the plain counts do, instead of sorting every answer.
             "cell_key",
+            # Filtered on, not grouped by: the counts read only this index.
+            "counted",
         ),
         {"sqlite_with_rowid": False},
     )
@@ -123,6 +123,9 @@ class Answer(SQLModel, table=True):
     value: float | None = None
     # The response's weighting cell, copied like the ids above, for the raked counts.
     cell_key: str | None = Field(default=None, max_length=200)
+    # is_counted() of the response's flags and the office's decision, kept here so that the
+    # counts are one GROUP BY of the answers; the office's decision updates it.
+    counted: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
 
 
 class Comment(SQLModel, table=True):

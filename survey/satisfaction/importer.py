@@ -225,6 +225,7 @@ def import_responses(
                 "level": level,
                 "value": value,
                 "cell_key": _cell_key(respondent.cells),
+                "counted": True,  # imported responses carry no quality flags
             }
             answers.append(tuple(row.get(c) for c in ANSWER_COLUMNS))
     try:

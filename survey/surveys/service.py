@@ -8,13 +8,14 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, delete, func, select, update
 
 from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
 from survey.errors import N_, Conflict, Invalid, NotFound
 from survey.models import (
+    Answer,
     EvaluationStatus,
     Period,
     QualityFlag,
@@ -28,6 +29,7 @@ from survey.models import (
     Unit,
     UnitCategory,
 )
+from survey.models.responses import is_counted
 from survey.surveys.definition import load_definition
 from survey.surveys.models import SurveyStatus
 from survey.surveys.schemas import (
@@ -383,15 +385,6 @@ def response_count(session: Session, survey_id: int) -> ResponseCount:
     return ResponseCount(total=total, counted=counted, flagged=flagged, by_flag=dict(by_flag))
 
 
-def is_counted(flags: int, decision: str | None) -> bool:
-    """Flagged responses are left out of scoring unless the office included them."""
-    if decision == "include":
-        return True
-    if decision == "exclude":
-        return False
-    return flags == 0
-
-
 def flagged_responses(session: Session, survey_id: int, limit: int = 200) -> list[Response]:
     return list(
         session.exec(
@@ -413,6 +406,12 @@ def decide_quality(
         raise NotFound(N_("No such response."))
     response.quality_decision = decision
     session.add(response)
+    # The answers carry whether their response counts; they change with it, in this commit.
+    session.exec(
+        update(Answer)
+        .where(col(Answer.response_id) == response_id)
+        .values(counted=is_counted(response.quality_flags, decision))
+    )
     audit.record(
         session,
         actor.name,

@@ -27,6 +27,7 @@ from sqlmodel import SQLModel
 
 from survey.errors import N_, Conflict, Invalid, Unavailable
 from survey.models import Channel, Response, Survey, TimePrecision
+from survey.models.responses import is_counted
 from survey.security import time_ordered_id
 from survey.surveys.models import SurveyStatus
 from survey.surveys.submission import SubmissionPlan
@@ -322,6 +323,7 @@ def write_submissions(
             continue
         response_id = time_ordered_id(submission.received_at)
         fresh[slot] = (response_id, plan.content_hash)
+        counted = is_counted(submission.quality_flags, None)
         responses.append(
             (
                 response_id,
@@ -350,6 +352,7 @@ def write_submissions(
                 row.level,
                 row.value,
                 plan.cell_key,
+                counted,
             )
             for seq, row in enumerate(plan.answers)
         )
@@ -388,6 +391,7 @@ ANSWER_COLUMNS = (
     "level",
     "value",
     "cell_key",
+    "counted",
 )
 COMMENT_COLUMNS = ("response_id", "seq", "evaluation_id", "unit_id", "question", "text")
 _SUBMITTED_AT = RESPONSE_COLUMNS.index("submitted_at")

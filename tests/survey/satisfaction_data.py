@@ -15,8 +15,10 @@ from survey.models import (
     Unit,
     UnitCategory,
 )
+from survey.models.responses import is_counted
 from survey.security import random_id
-from tests.factories import make_category, make_evaluation, make_group, make_unit, set_weight
+from survey.surveys.service import decide_quality
+from tests.factories import ACTOR, make_category, make_evaluation, make_group, make_unit, set_weight
 
 # (unit, question, level); level None stores an answer without a level.
 Rating = tuple[Unit | None, str, str | None]
@@ -46,7 +48,6 @@ def add_response(
             submitted_at=datetime(2026, 11, 1, tzinfo=UTC),
             time_precision="second",
             quality_flags=flags,
-            quality_decision=decision,
             cell_key=cell_key,
         )
     )
@@ -63,9 +64,13 @@ def add_response(
                 question=question,
                 level=level,
                 cell_key=cell_key,
+                counted=is_counted(flags, None),  # as the writer stores it
             )
         )
-    if commit:
+    if decision is not None:
+        # The office's decision through the service, which also updates the answers.
+        decide_quality(session, response_id, decision, ACTOR)
+    elif commit:
         session.commit()
     return response_id
 

@@ -80,18 +80,24 @@ def test_counting_index_covers_the_group_by(empty_database_url: str) -> None:
         "question",
         "level",
         "cell_key",
+        "counted",
     ]
 
 
-def test_weighting_cells_are_copied_onto_the_answers_of_an_earlier_schema(
-    empty_database_url: str,
-) -> None:
-    migrate.upgrade(empty_database_url, "0006")
-    engine = build_engine(empty_database_url)
-    # The tables other than answer are the same at 0006 as now, so the models can fill them.
+def _answers_at_0006(url: str) -> None:
+    """Four responses, two answers each, stored at revision 0006 (before 0007 and 0009)."""
+    migrate.upgrade(url, "0006")
+    engine = build_engine(url)
+    # The response table is the same at 0006 as now, so the models can fill it.
+    responses = {
+        "r1": ("age=old", 0, None),  # counted
+        "r2": (None, 2, None),  # flagged: left out
+        "r3": (None, 2, "include"),  # flagged, included by the office
+        "r4": ("age=young", 0, "exclude"),  # excluded by the office
+    }
     with Session(engine) as session:
         evaluation, group = make_evaluation(session, quarters=False), make_group(session)
-        for response_id, cell in (("r1", "age=old"), ("r2", None)):
+        for response_id, (cell, flags, decision) in responses.items():
             session.add(
                 Response(
                     id=response_id,
@@ -100,13 +106,15 @@ def test_weighting_cells_are_copied_onto_the_answers_of_an_earlier_schema(
                     channel="qr",
                     submitted_at=datetime(2026, 11, 1, tzinfo=UTC),
                     time_precision="second",
+                    quality_flags=flags,
+                    quality_decision=decision,
                     cell_key=cell,
                 )
             )
         session.commit()
         ids = {"e": evaluation.id, "g": group.id}
     with engine.begin() as connection:
-        for response_id in ("r1", "r2"):
+        for response_id in responses:
             for seq in range(2):
                 connection.execute(
                     text(
@@ -116,16 +124,26 @@ def test_weighting_cells_are_copied_onto_the_answers_of_an_earlier_schema(
                     {"id": response_id, "seq": seq, **ids},
                 )
     engine.dispose()
+
+
+def test_answers_of_an_earlier_schema_get_their_cell_and_whether_they_count(
+    empty_database_url: str,
+) -> None:
+    _answers_at_0006(empty_database_url)
     migrate.upgrade(empty_database_url)
     engine = build_engine(empty_database_url)
     with engine.connect() as connection:
         rows = connection.execute(
-            text("SELECT response_id, seq, cell_key FROM answer ORDER BY response_id, seq")
+            text("SELECT response_id, cell_key, counted FROM answer ORDER BY response_id, seq")
         ).all()
     engine.dispose()
-    assert [tuple(r) for r in rows] == [
-        ("r1", 0, "age=old"),
-        ("r1", 1, "age=old"),
-        ("r2", 0, None),
-        ("r2", 1, None),
+    assert [(r, cell, bool(counted)) for r, cell, counted in rows] == [
+        ("r1", "age=old", True),
+        ("r1", "age=old", True),
+        ("r2", None, False),
+        ("r2", None, False),
+        ("r3", None, True),
+        ("r3", None, True),
+        ("r4", "age=young", False),
+        ("r4", "age=young", False),
     ]

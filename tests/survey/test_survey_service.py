@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from survey import demo
 from survey.errors import Conflict, Invalid
-from survey.models import AuditLog, EvaluationStatus, QualityFlag, Response
+from survey.models import Answer, AuditLog, EvaluationStatus, QualityFlag, Response
 from survey.surveys import service
 from survey.surveys.definition import load_definition
 from survey.surveys.schemas import QuestionIn, SurveyCreate, SurveyUpdate
@@ -142,13 +142,24 @@ def test_counts_and_office_decisions_on_flagged_responses(session: Session) -> N
     flagged = service.flagged_responses(session, survey.id)  # type: ignore[arg-type]
     target = flagged[0]
     assert target.quality_flags & (QualityFlag.too_fast | QualityFlag.honeypot)
+
+    def answers_counted() -> set[bool]:
+        rows = session.exec(select(Answer.counted).where(Answer.response_id == target.id))
+        return set(rows.all())
+
+    # The demo stores answers as the writer does: a flagged response's answers do not count.
+    assert answers_counted() == {False}
     service.decide_quality(session, target.id, "include", ACTOR)
     after = service.response_count(session, survey.id)  # type: ignore[arg-type]
     assert after.counted == count.counted + 1
+    assert answers_counted() == {True}
     service.decide_quality(session, target.id, "exclude", ACTOR)
     assert service.response_count(session, survey.id).counted == count.counted  # type: ignore[arg-type]
+    assert answers_counted() == {False}
+    service.decide_quality(session, target.id, None, ACTOR)  # back to what the flags say
+    assert answers_counted() == {False}
     entries = session.exec(
         select(AuditLog).where(AuditLog.action == "response.quality").order_by(AuditLog.id)  # type: ignore[arg-type]
     ).all()
-    assert [e.detail["decision"] for e in entries] == ["include", "exclude"]
-    assert session.get(Response, target.id).quality_decision == "exclude"  # type: ignore[union-attr]
+    assert [e.detail["decision"] for e in entries] == ["include", "exclude", "default"]
+    assert session.get(Response, target.id).quality_decision is None  # type: ignore[union-attr]

@@ -88,28 +88,31 @@ def test_many_different_submissions_share_commits_and_all_land(
         assert result.receipt == receipt_for(result.response_id)
 
 
-def test_answers_carry_their_response_weighting_cell(
+def test_answers_carry_their_response_cell_and_whether_it_counts(
     engine: Engine, session: Session, separate_process: bool
 ) -> None:
     survey, _, _ = make_survey(session, units=3)
     writer = SubmissionWriter(engine, separate_process=separate_process)
     cells = ["age=old;district=A", None, "age=young;district=B"]
+    flags = [0, QualityFlag.too_fast, 0]
     try:
-        for k, cell in enumerate(cells):
+        for k, (cell, flag) in enumerate(zip(cells, flags, strict=True)):
             submission = _submission(session, survey.id, f"c{k}")  # type: ignore[arg-type]
             plan = dataclasses.replace(submission.plan, cell_key=cell)
-            writer.store(dataclasses.replace(submission, plan=plan))
+            writer.store(dataclasses.replace(submission, plan=plan, quality_flags=flag))
     finally:
         writer.close()
     rows = session.exec(
-        select(Response.cell_key, Answer.cell_key).join(
+        select(Response.cell_key, Response.quality_flags, Answer.cell_key, Answer.counted).join(
             Answer,
             Answer.response_id == Response.id,  # type: ignore[arg-type]
         )
     ).all()
     assert len(rows) == 9
-    assert all(answer_cell == response_cell for response_cell, answer_cell in rows)
-    assert {cell for cell, _ in rows} == set(cells)
+    assert all(answer_cell == response_cell for response_cell, _, answer_cell, _ in rows)
+    assert {cell for cell, *_ in rows} == set(cells)
+    # A flagged response's answers do not count (until the office includes it).
+    assert all(counted == (flag == 0) for _, flag, _, counted in rows)
 
 
 def test_a_key_reused_for_other_answers_is_refused(
