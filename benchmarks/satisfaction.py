@@ -8,14 +8,15 @@ memory is its own, times in the same run:
 
 - the bare ``SELECT unit_id, group_id, question, level, count(*) FROM answer
   WHERE evaluation_id = ? GROUP BY ...`` (all rows fetched),
-- the counting statement of ``survey.satisfaction.counts`` (all answers minus those of
-  responses that do not count), and a plain join with ``response`` for comparison,
+- the counting statement of ``survey.satisfaction.counts`` (the answers whose response
+  counts), and the same counts as a join with ``response``, for comparison,
 - the whole ``satisfaction_results`` call (counts, statistics, group combination, ranks with
   2,000 resampling draws per category, the response model) three ways: *first*, with no
   draws kept (as in a process that has just started); *after a new response*, with one more
   citizen's response (an answer for every unit) stored before each call, untimed, as while
   answers arrive; and *warm*, on unchanged answers,
-- the call after a new response with raking to district and age margins.
+- the call after a new response with raking to district and age margins (public responses
+  carry a weighting cell; delegates', as ballots, do not).
 
     python benchmarks/satisfaction.py [--sizes 1000000,10000000] [--databases sqlite,postgresql]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
