@@ -80,8 +80,10 @@ def _counted_answers(where: CountFilter, *, cell: bool) -> Select[Any]:
     keys = [answer.c.unit_id, answer.c.group_id, answer.c.question, answer.c.level]
     if cell:
         keys.append(answer.c.cell_key)
-    return select(*keys, func.count().label("n")).where(*_answer_filters(answer, where)).group_by(
-        *keys
+    return (
+        select(*keys, func.count().label("n"))
+        .where(*_answer_filters(answer, where))
+        .group_by(*keys)
     )
 
 
