@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from survey import demo
-from survey.models import AuditLog, Response, Survey
+from survey.models import Answer, AuditLog, RespondentGroup, Response, Role, Survey, Unit
 from survey.surveys.definition import load_definition
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, bearer, make_token, make_user
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
@@ -108,12 +108,33 @@ def test_include_a_flagged_response(client: TestClient, session: Session) -> Non
     assert flagged is not None
     page = client.get(f"/office/surveys/{survey.id}")
     assert flagged.id in page.text
+    group = session.get(RespondentGroup, flagged.group_id)
+    units = {
+        unit.code
+        for unit in session.exec(
+            select(Unit)
+            .join(Answer, col(Answer.unit_id) == Unit.id)
+            .where(Answer.response_id == flagged.id)
+        )
+    }
+    assert group is not None and units
+    office = bearer(make_token(session, Role.office))
+
+    def answered() -> dict[str, int]:
+        url = f"/api/v1/evaluations/{flagged.evaluation_id}/satisfaction"
+        reply = client.get(url, params={"group": group.code}, headers=office)
+        cells = reply.json()["cells"]
+        return {c["unit"]: c["n_valid"] + c["n_dont_know"] for c in cells if c["unit"] in units}
+
+    before = answered()
     client.post(
         f"/office/surveys/{survey.id}/responses/{flagged.id}/quality",
         data={"csrf_token": token, "decision": "include"},
     )
     session.refresh(flagged)
     assert flagged.quality_decision == "include"
+    # The included response now counts in the satisfaction results: one more answer a unit.
+    assert answered() == {unit: n + 1 for unit, n in before.items()}
 
 
 def test_viewers_read_but_cannot_change(client: TestClient, session: Session) -> None:
