@@ -1,11 +1,74 @@
-"""Pure satisfaction-scoring library for Pingyi (numpy and scipy only).
+"""Pingyi's pure scoring library (numpy and scipy only); this module is its one public API.
 
-Scores are points on the policy's scale (0-100 by default), rates are shares in [0, 1].
-Counts arrays carry the answer levels on their last axis, in the order of
+``scoring.satisfaction`` holds the statistics of the public's answers: cell statistics,
+intervals, design estimates, raking, combining respondent groups, rank uncertainty and
+small-cell suppression. Scores are points on the policy's scale (0-100 by default), rates are
+shares in [0, 1]; counts arrays carry the answer levels on their last axis, in the order of
 ``SatisfactionPolicy.levels``.
+
+``scoring.composite`` merges hard indicators and satisfaction into one score per unit:
+indicator methods, periods, bonuses and deductions, coefficients, the scheme tree, ranks,
+grades, interview lists, awards, early warnings and sensitivity.
+
+Import from ``scoring`` only; the modules behind it are private.
 """
 
-from scoring._combine import (
+from scoring._common import ScoringWarning
+from scoring.composite._adjust import (
+    LANZHOU_TIERS,
+    Adjustments,
+    Coefficients,
+    bound_adjustments,
+    tier_coefficients,
+)
+from scoring.composite._batch import RowAggregates, RowScores, aggregate_rows, score_rows
+from scoring.composite._differentiation import DifferentiationCheck, differentiation_check
+from scoring.composite._methods import (
+    GrowthRate,
+    IndicatorScore,
+    benchmark_score,
+    efficacy_coefficient,
+    growth_rate,
+    min_max_score,
+    rank_points,
+    scale_speed_quality,
+    target_completion,
+    z_score,
+)
+from scoring.composite._periods import (
+    QINGDAO_CUMULATIVE_PERIODS,
+    QINGDAO_CUMULATIVE_WEIGHTS,
+    PeriodAggregate,
+    QuarterlyValues,
+    aggregate_periods,
+    monthly_to_quarterly,
+)
+from scoring.composite._results import (
+    EarlyWarnings,
+    GradeRule,
+    Grades,
+    InterviewList,
+    ProgressAwards,
+    RankChange,
+    Ranking,
+    assign_grades,
+    early_warnings,
+    interview_list,
+    progress_awards,
+    rank_changes,
+    rank_units,
+)
+from scoring.composite._sensitivity import CompositeSensitivity, composite_sensitivity
+from scoring.composite._tree import (
+    SchemeAdjustment,
+    SchemeBlock,
+    SchemeLeaf,
+    SchemeResult,
+    evaluate_scheme,
+    recompute,
+)
+from scoring.satisfaction._cells import CellStatistics, cell_statistics
+from scoring.satisfaction._combine import (
     CombinedScore,
     CombinedScores,
     DroppedGroup,
@@ -13,61 +76,13 @@ from scoring._combine import (
     combine_groups_many,
     unit_score,
 )
-from scoring._common import ScoringWarning
-from scoring._design import DesignEstimate, design_mean, design_total
-from scoring._intervals import proportion_interval
-from scoring._policy import DEFAULT_POLICY, SatisfactionPolicy
-from scoring._raking import CellRakingResult, RakingResult, rake, rake_cells
-from scoring._ranks import AdjacentPair, RankUncertainty, rank_uncertainty
-from scoring._resample import cell_mean_draws
-from scoring._satisfaction import CellStatistics, cell_statistics
-from scoring._suppression import suppression_mask
-from scoring.composite import (
-    LANZHOU_TIERS,
-    QINGDAO_CUMULATIVE_PERIODS,
-    QINGDAO_CUMULATIVE_WEIGHTS,
-    Adjustments,
-    Coefficients,
-    CompositeSensitivity,
-    DifferentiationCheck,
-    EarlyWarnings,
-    GradeRule,
-    Grades,
-    GrowthRate,
-    IndicatorScore,
-    InterviewList,
-    PeriodAggregate,
-    ProgressAwards,
-    QuarterlyValues,
-    RankChange,
-    Ranking,
-    SchemeAdjustment,
-    SchemeBlock,
-    SchemeLeaf,
-    SchemeResult,
-    aggregate_periods,
-    assign_grades,
-    benchmark_score,
-    bound_adjustments,
-    composite_sensitivity,
-    differentiation_check,
-    early_warnings,
-    efficacy_coefficient,
-    evaluate_scheme,
-    growth_rate,
-    interview_list,
-    min_max_score,
-    monthly_to_quarterly,
-    progress_awards,
-    rank_changes,
-    rank_points,
-    rank_units,
-    recompute,
-    scale_speed_quality,
-    target_completion,
-    tier_coefficients,
-    z_score,
-)
+from scoring.satisfaction._design import DesignEstimate, design_mean, design_total
+from scoring.satisfaction._intervals import proportion_interval
+from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
+from scoring.satisfaction._raking import CellRakingResult, RakingResult, rake, rake_cells
+from scoring.satisfaction._ranks import AdjacentPair, RankUncertainty, rank_uncertainty
+from scoring.satisfaction._resample import cell_mean_draws
+from scoring.satisfaction._suppression import suppression_mask
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -98,6 +113,8 @@ __all__ = [
     "RankChange",
     "RankUncertainty",
     "Ranking",
+    "RowAggregates",
+    "RowScores",
     "SatisfactionPolicy",
     "SchemeAdjustment",
     "SchemeBlock",
@@ -105,6 +122,7 @@ __all__ = [
     "SchemeResult",
     "ScoringWarning",
     "aggregate_periods",
+    "aggregate_rows",
     "assign_grades",
     "benchmark_score",
     "bound_adjustments",
@@ -133,6 +151,7 @@ __all__ = [
     "rank_units",
     "recompute",
     "scale_speed_quality",
+    "score_rows",
     "suppression_mask",
     "target_completion",
     "tier_coefficients",

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scoring.composite import LANZHOU_TIERS
+from scoring import LANZHOU_TIERS
 from survey.schemas import CODE_PATTERN
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]

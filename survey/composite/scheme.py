@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from scoring.composite import (
+from scoring import (
     Adjustments,
     GradeRule,
     GrowthRate,

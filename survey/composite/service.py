@@ -30,14 +30,15 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlmodel import Session, col, select
 
-from scoring import ScoringWarning, combine_groups
-from scoring.composite import (
+from scoring import (
     GradeRule,
     SchemeAdjustment,
     SchemeBlock,
     SchemeLeaf,
     SchemeResult,
+    ScoringWarning,
     assign_grades,
+    combine_groups,
     composite_sensitivity,
     differentiation_check,
     early_warnings,

@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 from sqlmodel import Session, select
 
-from scoring.composite import evaluate_scheme, recompute
+from scoring import evaluate_scheme, recompute
 from survey import demo
 from survey.composite import service
 from survey.models import Evaluation

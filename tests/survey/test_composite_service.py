@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from scoring.composite import recompute
+from scoring import recompute
 from survey.composite import indicators, inputs, service
 from survey.composite import scheme as schemes
 from survey.composite.schemas import (

@@ -29,7 +29,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from scoring.composite import recompute
+from scoring import recompute
 from survey.composite import indicators, inputs, service
 from survey.composite import scheme as schemes
 from survey.composite.schemas import AdjustmentCreate, QualitativeScoreIn

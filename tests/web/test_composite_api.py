@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from scoring.composite import recompute
+from scoring import recompute
 from survey.models import AuditLog, EvaluationStatus, Role
 from tests.factories import bearer, make_category, make_evaluation, make_token, make_unit, make_user
 from tests.survey.test_composite_worked_example import CODES, TOTALS, _setup

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scoring.composite import (
+from scoring import (
     IndicatorScore,
     PeriodAggregate,
     aggregate_periods,

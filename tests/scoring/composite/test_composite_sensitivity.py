@@ -13,11 +13,11 @@ from scoring import (
     GradeRule,
     SchemeBlock,
     SchemeLeaf,
+    SchemeResult,
     ScoringWarning,
     composite_sensitivity,
     evaluate_scheme,
 )
-from scoring.composite import SchemeResult
 
 THRESHOLDS_ONLY = GradeRule(max_shares=None)
 

@@ -9,8 +9,12 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
-import scoring._resample as resample
-from scoring._resample import cell_mean_draws, mean_distribution, multinomial_cell_means
+import scoring.satisfaction._resample as resample
+from scoring.satisfaction._resample import (
+    cell_mean_draws,
+    mean_distribution,
+    multinomial_cell_means,
+)
 
 SCORES = np.array([100.0, 80.0, 60.0, 0.0])
 

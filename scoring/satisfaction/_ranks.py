@@ -10,7 +10,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from scoring._combine import combine_means, used_groups
 from scoring._common import (
     BoolArray,
     FloatArray,
@@ -21,8 +20,9 @@ from scoring._common import (
     frozen_array,
     labels_tuple,
 )
-from scoring._policy import DEFAULT_POLICY, SatisfactionPolicy
-from scoring._resample import multinomial_cell_means
+from scoring.satisfaction._combine import combine_means, used_groups
+from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
+from scoring.satisfaction._resample import multinomial_cell_means
 
 ResampleMethod = Literal["multinomial", "dirichlet"]
 
@@ -198,7 +198,7 @@ def rank_uncertainty(
     ties). Units with no usable group are not ranked, with a :class:`ScoringWarning`.
     The multinomial redraw of a group mean is drawn from its exact distribution, tabulated
     once per unit x group by FFT when the level scores are decimals (otherwise by numpy's
-    multinomial); see ``scoring._resample``.
+    multinomial); see ``scoring.satisfaction._resample``.
     """
     if not isinstance(policy, SatisfactionPolicy):
         raise ValueError("policy must be a SatisfactionPolicy")

@@ -22,8 +22,8 @@ from scoring._common import (
     t_critical,
     z_critical,
 )
-from scoring._policy import DEFAULT_POLICY, SatisfactionPolicy
-from scoring._satisfaction import compute_cell_statistics
+from scoring.satisfaction._cells import compute_cell_statistics
+from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
 
 CombineCIMethod = Literal["satterthwaite", "normal"]
 

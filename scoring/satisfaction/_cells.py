@@ -16,8 +16,8 @@ from scoring._common import (
     frozen_array,
     t_critical,
 )
-from scoring._intervals import proportion_interval
-from scoring._policy import DEFAULT_POLICY, RateCIMethod, SatisfactionPolicy
+from scoring.satisfaction._intervals import proportion_interval
+from scoring.satisfaction._policy import DEFAULT_POLICY, RateCIMethod, SatisfactionPolicy
 
 # Reasons recorded per cell. Empty string means the statistic is defined.
 NO_VALID_ANSWERS = "no valid answers"

@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from scoring._common import FloatArray, as_float_array, check_confidence, z_critical
-from scoring._policy import RateCIMethod
+from scoring.satisfaction._policy import RateCIMethod
 
 
 def proportion_interval(
