@@ -14,6 +14,7 @@ Import from ``scoring`` only; the modules behind it are private.
 """
 
 from scoring._common import ScoringWarning
+from scoring._reasons import Reason
 from scoring.composite._adjust import (
     LANZHOU_TIERS,
     Adjustments,
@@ -113,6 +114,7 @@ __all__ = [
     "RankChange",
     "RankUncertainty",
     "Ranking",
+    "Reason",
     "RowAggregates",
     "RowScores",
     "SatisfactionPolicy",
