@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
-from survey.ballots import box, codes
+from survey.ballots import box, codes, secrecy
 from survey.ballots.models import (
     BallotBatch,
     BallotBatchCategory,
@@ -308,7 +308,10 @@ def set_status(
     )
     if status == BatchStatus.closed:
         remix(session.connection(), batch_id)
+        secrecy.forget_paper_times(session.connection(), batch_id)
     session.commit()
+    if status == BatchStatus.closed:
+        secrecy.scrub_storage(secrecy.engine_of(session))
     return batch
 
 
@@ -316,8 +319,10 @@ def remix(connection: Connection, batch_id: int) -> int:
     """Rewrite the batch's ballots in a random order.
 
     While a meeting votes, the database stores ballots in the order their groups arrive.
-    Closing the batch deletes and re-inserts them shuffled (in the same transaction), so that
-    afterwards neither row order, rowid nor physical position says which ballot came when.
+    Closing the batch deletes and re-inserts them shuffled under new ids (in the same
+    transaction), so that afterwards neither row order, rowid, physical position nor an id
+    noted during voting says which ballot came when; ``set_status`` then removes the old row
+    versions (``secrecy.scrub_storage``).
     """
     ids = list(
         connection.execute(
@@ -351,6 +356,7 @@ def remix(connection: Connection, batch_id: int) -> int:
         )
     ]
     connection.execute(sa_delete(Response).where(col(Response.ballot_batch_id) == batch_id))
+    responses, answers, comments = secrecy.fresh_ids(responses, answers, comments)
     shuffle = secrets.SystemRandom().shuffle
     shuffle(responses)
     shuffle(answers)
@@ -483,11 +489,6 @@ def turnout(session: Session, batch: BallotBatch) -> Turnout:
     )
 
 
-def _engine_of(session: Session) -> Engine:
-    bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else bind.engine
-
-
 # Casting ------------------------------------------------------------------------------
 
 
@@ -588,7 +589,7 @@ def cast(
     session.rollback()
     settings = get_settings()
     refusal = box.box_for(
-        _engine_of(session),
+        secrecy.engine_of(session),
         anonymity_set=settings.ballot_anonymity_set,
         mix_wait=settings.ballot_mix_wait_seconds,
     ).cast(codes.code_hash(secret, code), rows)
