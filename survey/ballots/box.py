@@ -49,6 +49,7 @@ log = logging.getLogger("pingyi.ballot_box")
 # More casts than this wait for the next transaction; a meeting's surge (33 a second) never
 # comes near it, and it bounds the size of one transaction.
 MAX_GROUP = 512
+COMMITTERS = 4
 
 
 class BallotNotStored(Unavailable):
@@ -99,6 +100,9 @@ class BallotBox:
         self._waiting: list[_Cast] = []
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+        # Several groups may commit at once (PostgreSQL works on them in parallel; SQLite takes
+        # them one after the other); each is still a group of at least k.
+        self._committers = threading.BoundedSemaphore(COMMITTERS)
 
     def cast(self, code_hash: str, rows: BallotRows) -> Refusal | None:
         """Consume the code and store the ballot within a group; return once committed.
@@ -125,16 +129,31 @@ class BallotBox:
 
     def _run(self) -> None:
         while True:
+            # A free committer first, then the group: while every committer is busy, the
+            # casts arriving meanwhile make the next group larger rather than wait in line.
+            self._committers.acquire()
             with self._changed:
                 while not self._ready():
                     self._changed.wait(timeout=self._time_left())
                 group = self._waiting[:MAX_GROUP]
                 del self._waiting[:MAX_GROUP]
                 last_call = self._overdue(group)
+            threading.Thread(
+                target=self._commit_and_release,
+                args=(group, last_call),
+                name="pingyi-ballot-box-commit",
+                daemon=True,
+            ).start()
+
+    def _commit_and_release(self, group: list[_Cast], last_call: bool) -> None:
+        try:
             kept = self._commit(group, last_call=last_call)
             if kept:  # too few to commit yet: they wait for company, oldest first
                 with self._changed:
                     self._waiting[:0] = kept
+                    self._changed.notify()
+        finally:
+            self._committers.release()
 
     def _ready(self) -> bool:
         return len(self._waiting) >= self.anonymity_set or self._overdue(self._waiting)
@@ -159,7 +178,8 @@ class BallotBox:
                     transaction.rollback()
                     _settle(refused)
                     return accepted
-                _insert_shuffled(connection, [c.rows for c in accepted])
+                if accepted:
+                    _insert_shuffled(connection, [c.rows for c in accepted])
         except Exception:  # the database failed: nobody in the group is acknowledged
             log.exception("storing a group of %d ballots failed", len(group))
             for item in group:
@@ -240,29 +260,26 @@ def _insert_shuffled(connection: Connection, ballots: list[BallotRows]) -> None:
     shuffle = secrets.SystemRandom().shuffle
     shuffle(ballots)
     day = truncate_to_day(utcnow())
-    responses: list[tuple[Any, ...]] = []
+    responses: list[dict[str, Any]] = []
     answers: list[tuple[Any, ...]] = []
     comments: list[tuple[Any, ...]] = []
-    by_batch: dict[int, list[str]] = {}
     for rows in ballots:
         response_id = random_id()
+        # With its batch in the INSERT itself (the shared store's bulk insert has no batch
+        # column): a later UPDATE would leave a second, dead version of every ballot row.
         responses.append(
-            (
-                response_id,
-                rows.evaluation_id,
-                rows.period_id,
-                rows.group_id,
-                Channel.ballot,
-                day,
-                TimePrecision.day.value,
-                0,
-                None,
-                None,
-                None,
-                None,
-            )
+            {
+                "id": response_id,
+                "evaluation_id": rows.evaluation_id,
+                "period_id": rows.period_id,
+                "group_id": rows.group_id,
+                "channel": Channel.ballot.value,
+                "submitted_at": day,
+                "time_precision": TimePrecision.day.value,
+                "quality_flags": 0,
+                "ballot_batch_id": rows.batch_id,
+            }
         )
-        by_batch.setdefault(rows.batch_id, []).append(response_id)
         answers.extend(
             (
                 response_id,
@@ -285,11 +302,8 @@ def _insert_shuffled(connection: Connection, ballots: list[BallotRows]) -> None:
         )
     shuffle(answers)
     shuffle(comments)
-    insert_rows(connection, responses, answers, comments)
-    for batch_id, ids in by_batch.items():  # the shared store has no batch column to insert
-        connection.execute(
-            update(Response).where(col(Response.id).in_(ids)).values(ballot_batch_id=batch_id)
-        )
+    connection.execute(Response.__table__.insert(), responses)  # type: ignore[attr-defined]
+    insert_rows(connection, [], answers, comments)
 
 
 _boxes: dict[int, BallotBox] = {}
