@@ -10,6 +10,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from survey.composite import terms
+from survey.errors import Message
 from survey.labels import label
 from web.context import settings_of
 from web.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_token
@@ -33,6 +35,9 @@ def _context(request: Request) -> dict[str, Any]:
         "gettext": catalog.gettext,
         # A ``survey.errors.Message`` (a rule description, say) in the reader's language.
         "tr": lambda message: translate(language, message),
+        # Words that may be a message or plain text (a code a catalogue does not know).
+        "words": lambda item: translate(language, item) if isinstance(item, Message) else item,
+        "terms": terms,
         "ngettext": catalog.ngettext,
         "csrf_field": CSRF_FIELD,
         "csrf_header": CSRF_HEADER,

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from survey import organisation as org
-from survey.composite import describe, indicators, inputs, service
+from survey.composite import describe, indicators, inputs, naming, service
 from survey.composite import scheme as schemes
 from survey.composite.schemas import AdjustmentCreate
 from survey.errors import N_, DomainError, Invalid, Message
@@ -110,6 +110,8 @@ def results_page(
             "by_category": by_category,
             "by_lead": by_lead,
             "category_names": {c.code: c for c in org.list_categories(session)},
+            "labels": naming.code_labels(session, evaluation_id),
+            "periods": naming.period_labels(session, evaluation_id),
             "rules": _rules(
                 session, evaluation_id, {c.category: c.scheme_version for c in results.categories}
             ),
@@ -145,6 +147,8 @@ def unit_page(
             "result": explanation["result"],
             "recomputed": service.recompute_total(explanation),
             "groups": {g.code: g for g in org.list_groups(session)},
+            "labels": naming.code_labels(session, evaluation_id),
+            "periods": naming.period_labels(session, evaluation_id),
             "rules": _rules(
                 session, evaluation_id, {explanation["category"]: explanation["scheme_version"]}
             )[explanation["category"]],
