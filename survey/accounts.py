@@ -10,12 +10,10 @@ from sqlmodel import Session, col, delete, select
 
 from survey.errors import N_, Conflict, Invalid, NotAuthenticated, NotFound, NotPermitted
 from survey.models import ApiToken, Role, Unit, User, WebSession
+from survey.rules import role_satisfies
 from survey.security import hash_password, new_token, sha256_hex, verify_password
 from survey.timeutil import utcnow
 
-# Each role may do everything of the roles after it in this tuple, except ``unit``,
-# which sees only its own unit and so sits outside the chain.
-_CHAIN = (Role.admin, Role.office, Role.clerk, Role.viewer)
 TOKEN_PREFIX = "pyt_"  # noqa: S105  (a marker, not a secret)
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 MIN_PASSWORD_LENGTH = 10
@@ -32,14 +30,6 @@ class Principal:
 
     def has(self, needed: Role) -> bool:
         return role_satisfies(self.role, needed)
-
-
-def role_satisfies(held: Role, needed: Role) -> bool:
-    if held == needed:
-        return True
-    if held in _CHAIN and needed in _CHAIN:
-        return _CHAIN.index(held) <= _CHAIN.index(needed)
-    return False
 
 
 def require(principal: Principal | None, needed: Role) -> Principal:

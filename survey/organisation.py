@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, delete, select
 
-from survey import audit
+from survey import audit, rules
 from survey.accounts import Principal
 from survey.errors import N_, Conflict, Invalid, NotFound
 from survey.models import (
@@ -19,6 +19,7 @@ from survey.models import (
     Unit,
     UnitCategory,
 )
+from survey.rules import Action
 from survey.schemas import (
     CategoryCreate,
     CategoryPublic,
@@ -395,7 +396,7 @@ def replace_weights(
     ``survey.satisfaction.policy`` calls this, and commits the change as a policy version.
     """
     evaluation = get_evaluation(session, evaluation_id)
-    if evaluation.status == EvaluationStatus.published:
+    if not rules.allowed_in(Action.edit, evaluation.status):
         raise Conflict(N_("A published evaluation cannot be changed."))
     by_category: dict[str, dict[str, float]] = defaultdict(dict)
     for entry in entries:

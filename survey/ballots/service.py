@@ -12,7 +12,7 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from survey import audit
+from survey import audit, rules
 from survey import organisation as org
 from survey.accounts import Principal
 from survey.ballots import codes
@@ -40,6 +40,7 @@ from survey.models import (
     Unit,
     UnitCategory,
 )
+from survey.rules import Action
 from survey.security import random_id
 from survey.surveys.definition import UnitItem
 from survey.surveys.scales import DONT_KNOW, Scale, scale
@@ -148,7 +149,7 @@ def get_batch(session: Session, batch_id: int) -> BallotBatch:
 
 def create_batch(session: Session, data: BatchCreate, actor: Principal) -> BallotBatch:
     evaluation = org.get_evaluation(session, data.evaluation_id)
-    if evaluation.status in (EvaluationStatus.closed, EvaluationStatus.published):
+    if not rules.allowed_in(Action.set_up, evaluation.status):
         raise Conflict(N_("Ballots can only be added to a draft or open evaluation."))
     if data.scale not in BALLOT_SCALES:
         raise Invalid(N_("This scale is not used on ballots."), field="scale")

@@ -37,5 +37,6 @@ def test_survey_imports_no_web_framework_and_not_web() -> None:
 def test_guard_sees_a_violation(tmp_path: Path) -> None:
     # The guard must not pass vacuously: a module with such imports is caught.
     probe = tmp_path / "probe.py"
-    probe.write_text("from fastapi import Depends\nimport web.app\nimport numpy\n", encoding="utf-8")
+    source = "from fastapi import Depends\nimport web.app\nimport numpy\n"
+    probe.write_text(source, encoding="utf-8")
     assert _imported_roots(probe) & FORBIDDEN_ROOTS == {"fastapi", "web"}

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from survey.models import QualityFlag
 from survey.security import new_token
 from survey.surveys.definition import SurveyDefinition
+from survey.surveys.models import SurveyStatus
 from survey.surveys.submission import (
     COMMENT_MAX_LENGTH,
     SubmissionInput,
@@ -113,7 +114,7 @@ def _form_page(
 
 def _closed_page(request: Request, definition: SurveyDefinition, message: str) -> Response:
     language = language_of(request, settings_of(request).default_language)
-    not_yet = definition.status == "draft" or (
+    not_yet = definition.status == SurveyStatus.draft or (
         definition.opens_at is not None and utcnow() < definition.opens_at
     )
     return render(
