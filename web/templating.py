@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from survey import rules
 from survey.composite import terms
 from survey.errors import Message
 from survey.labels import label
@@ -43,6 +44,8 @@ def _context(request: Request) -> dict[str, Any]:
         "csrf_header": CSRF_HEADER,
         "csrf_token": lambda: csrf_token(request),
         "htmx_file": HTMX_FILE,
+        # The permission table (survey.rules): can(principal, "edit", evaluation.status).
+        "can": rules.can,
         # Site-relative links, so the pages work behind any balancer or host name.
         "url_for": lambda name, **params: request.url_for(name, **params).path,
     }
