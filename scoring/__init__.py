@@ -82,6 +82,7 @@ from scoring.satisfaction._intervals import proportion_interval
 from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
 from scoring.satisfaction._raking import CellRakingResult, RakingResult, rake, rake_cells
 from scoring.satisfaction._ranks import AdjacentPair, RankUncertainty, rank_uncertainty
+from scoring.satisfaction._rates import RatePoints, rate_points
 from scoring.satisfaction._resample import cell_mean_draws
 from scoring.satisfaction._suppression import suppression_mask
 
@@ -114,6 +115,7 @@ __all__ = [
     "RankChange",
     "RankUncertainty",
     "Ranking",
+    "RatePoints",
     "Reason",
     "RowAggregates",
     "RowScores",
@@ -151,6 +153,7 @@ __all__ = [
     "rank_points",
     "rank_uncertainty",
     "rank_units",
+    "rate_points",
     "recompute",
     "scale_speed_quality",
     "score_rows",
