@@ -24,6 +24,7 @@ from scoring.composite._adjust import (
 )
 from scoring.composite._batch import RowAggregates, RowScores, aggregate_rows, score_rows
 from scoring.composite._differentiation import DifferentiationCheck, differentiation_check
+from scoring.composite._excellence import ExcellenceScore, excellence_score
 from scoring.composite._methods import (
     GrowthRate,
     IndicatorScore,
@@ -103,6 +104,7 @@ __all__ = [
     "DifferentiationCheck",
     "DroppedGroup",
     "EarlyWarnings",
+    "ExcellenceScore",
     "GradeRule",
     "Grades",
     "GrowthRate",
@@ -141,6 +143,7 @@ __all__ = [
     "early_warnings",
     "efficacy_coefficient",
     "evaluate_scheme",
+    "excellence_score",
     "growth_rate",
     "interview_list",
     "min_max_score",

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlmodel import Session
 
-from scoring import ScoringWarning, combine_groups, rate_points
+from scoring import ScoringWarning, combine_groups, excellence_score, rate_points
 from survey.composite import describe
 from survey.composite import scheme as schemes
 from survey.composite.evaluation_data import Inputs
@@ -153,13 +153,11 @@ class CategoryData:
                     }
                 )
             if entries:
-                scores = np.array([e["score"] for e in entries], dtype=np.float64)
-                factors = np.array([e["difficulty"] for e in entries], dtype=np.float64)
-                score[i] = float(scores.mean())
-                total = float(scores.sum())
-                coefficient[i] = (
-                    float((factors * scores).sum()) / total if total > 0 else float(factors.mean())
+                found = excellence_score(
+                    np.array([e["score"] for e in entries], dtype=np.float64),
+                    np.array([e["difficulty"] for e in entries], dtype=np.float64),
                 )
+                score[i], coefficient[i] = found.score, found.difficulty
             notes.append(
                 {
                     "type": "excellence",
