@@ -119,6 +119,7 @@ def _run_category(
     spec: SchemeSpec,
     previous_ranks: Mapping[str, int | None] | None,
 ) -> CategoryRun | None:
+    """One category whole; library warnings become its notes. None when it has no units."""
     members = inputs.members.get(category.id or -1, [])
     if not members:
         return None
@@ -244,6 +245,10 @@ def compute(
     only: set[str] | None = None,
     with_history: bool = True,
 ) -> Computation:
+    """Every category\'s results (or those in ``only``), from the current schemes.
+
+    ``with_history`` compares ranks with the previous evaluation (its snapshot, or computed).
+    """
     with collector_paused():
         return _compute_paused(session, evaluation, only=only, with_history=with_history)
 

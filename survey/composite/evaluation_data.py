@@ -19,6 +19,8 @@ from survey.satisfaction.scores import UnitScores, unit_scores
 
 @dataclass
 class Penalty:
+    """A lead department's differentiation penalty: points and the checks it failed."""
+
     total: float = 0.0
     details: list[dict[str, Any]] = field(default_factory=list)
 

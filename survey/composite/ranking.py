@@ -30,15 +30,18 @@ NAN = math.nan
 
 
 def interview_rule(spec: SchemeSpec) -> str:
+    """The scheme's interview rule in words."""
     # The words come from ``describe``, which the office pages translate.
     return str(describe.interview_rule(spec))
 
 
 def progress_rule(spec: SchemeSpec) -> str:
+    """The scheme's progress-award rule in words."""
     return str(describe.progress_rule(spec))
 
 
 def grade_rule_of(spec: SchemeSpec) -> GradeRule:
+    """The scheme's grades as the library's rule."""
     g = spec.grades
     return GradeRule(
         grades=tuple(g.names),
@@ -54,6 +57,7 @@ def rank_and_flag(
     codes: list[str],
     previous_ranks: Mapping[str, int | None] | None,
 ) -> tuple[Any, Any, tuple[Float, Float, list[str]], Any, set[str], list[list[WarningFlag]], str]:
+    """Ranks, grades, rank changes, interview list, progress awards and warnings; the rank rule."""
     decimals = spec.ranking.decimals
     rounded = np.round(np.asarray(result.total, dtype=np.float64), decimals)
     keys = [
@@ -118,6 +122,7 @@ def rank_and_flag(
 def warning_flags(
     spec: SchemeSpec, data: CategoryData, codes: list[str]
 ) -> list[list[WarningFlag]]:
+    """Each unit\'s early warnings under the scheme\'s rules (drops and thresholds)."""
     out: list[list[WarningFlag]] = [[] for _ in codes]
     rules = spec.warnings
     if not rules:

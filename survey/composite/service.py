@@ -249,5 +249,6 @@ def recompute_total(explanation: Mapping[str, Any]) -> float:
 
 
 def results_for_publication_check(session: Session, evaluation_id: int) -> datetime | None:
+    """When the evaluation's results were published, or None."""
     snapshot = snapshot_of(session, evaluation_id)
     return snapshot.published_at if snapshot is not None else None
