@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from scoring._common import FloatArray, as_count_array, as_float_array, frozen_array
+from scoring._common import FloatArray
 
 RATE_POINTS_SCALE = 100.0
 
@@ -56,14 +56,21 @@ def rate_points(rates: ArrayLike, n_valid: ArrayLike) -> RatePoints:
         When the shapes differ, a rate lies outside [0, 1] or is infinite, or a count is
         negative or not finite.
     """
-    p = np.atleast_1d(as_float_array(rates, "rates", allow_nan=True))
-    n = np.atleast_1d(as_count_array(n_valid, "n_valid", integer=False))
-    if p.shape != n.shape or p.ndim != 1:
+    # Called once per unit and request on the composite path, so the checks are a few
+    # whole-array comparisons rather than the general helpers' several passes and copies.
+    p = np.asarray(rates, dtype=np.float64)
+    n = np.asarray(n_valid, dtype=np.float64)
+    if p.ndim != 1 or p.shape != n.shape:
         raise ValueError(f"rates and n_valid must be 1-d of one shape, got {p.shape}, {n.shape}")
-    if ((p < 0) | (p > 1)).any():
-        raise ValueError("rates must be shares in [0, 1]")
-    known = ~np.isnan(p) & (n > 0)
-    # Only the known cells are divided, so that no 0/0 warning is raised for empty groups.
-    se = np.full(p.shape, np.nan)
-    se[known] = RATE_POINTS_SCALE * np.sqrt(p[known] * (1 - p[known]) / n[known])
-    return RatePoints(points=frozen_array(RATE_POINTS_SCALE * p), se=frozen_array(se))
+    if not (((p >= 0) & (p <= 1)) | np.isnan(p)).all():
+        raise ValueError("rates must be shares in [0, 1] or NaN")
+    if not ((n >= 0) & (n < np.inf)).all():
+        raise ValueError("n_valid must be finite and non-negative")
+    # Empty groups divide by zero; their error is set to NaN just after.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = RATE_POINTS_SCALE * np.sqrt(p * (1 - p) / n)
+    se[n == 0] = np.nan
+    points = RATE_POINTS_SCALE * p
+    points.setflags(write=False)
+    se.setflags(write=False)
+    return RatePoints(points=points, se=se)
