@@ -24,6 +24,7 @@ from scoring.composite._adjust import (
 )
 from scoring.composite._batch import RowAggregates, RowScores, aggregate_rows, score_rows
 from scoring.composite._differentiation import DifferentiationCheck, differentiation_check
+from scoring.composite._excellence import ExcellenceScore, excellence_score
 from scoring.composite._methods import (
     GrowthRate,
     IndicatorScore,
@@ -82,6 +83,7 @@ from scoring.satisfaction._intervals import proportion_interval
 from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
 from scoring.satisfaction._raking import CellRakingResult, RakingResult, rake, rake_cells
 from scoring.satisfaction._ranks import AdjacentPair, RankUncertainty, rank_uncertainty
+from scoring.satisfaction._rates import RatePoints, rate_points
 from scoring.satisfaction._resample import cell_mean_draws
 from scoring.satisfaction._suppression import suppression_mask
 
@@ -102,6 +104,7 @@ __all__ = [
     "DifferentiationCheck",
     "DroppedGroup",
     "EarlyWarnings",
+    "ExcellenceScore",
     "GradeRule",
     "Grades",
     "GrowthRate",
@@ -114,6 +117,7 @@ __all__ = [
     "RankChange",
     "RankUncertainty",
     "Ranking",
+    "RatePoints",
     "Reason",
     "RowAggregates",
     "RowScores",
@@ -139,6 +143,7 @@ __all__ = [
     "early_warnings",
     "efficacy_coefficient",
     "evaluate_scheme",
+    "excellence_score",
     "growth_rate",
     "interview_list",
     "min_max_score",
@@ -151,6 +156,7 @@ __all__ = [
     "rank_points",
     "rank_uncertainty",
     "rank_units",
+    "rate_points",
     "recompute",
     "scale_speed_quality",
     "score_rows",
