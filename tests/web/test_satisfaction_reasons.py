@@ -22,7 +22,7 @@ from tests.factories import (
     make_user,
     set_weight,
 )
-from tests.survey.satisfaction_data import add_many
+from tests.survey.satisfaction_data import Case, add_many
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 # English that scoring once wrote into the results (rake_cells' error for this case).
@@ -86,3 +86,20 @@ def test_the_api_gives_the_reason_as_a_code_beside_the_text(
         }
     ]
     assert report["problem"] == report["reasons"][0]["text"]
+
+
+def test_dropped_groups_are_worded_in_chinese_not_by_code(
+    client: TestClient, session: Session
+) -> None:
+    case = Case(session)  # U1's group D has 3 answers, below min_n 5
+    make_user(session, Role.viewer, username="reasons-reader2")
+    token = TOKEN.search(client.get("/office/login").text).group(1)  # type: ignore[union-attr]
+    client.post(
+        "/office/login",
+        data={"username": "reasons-reader2", "password": PASSWORD, "csrf_token": token},
+    )
+    client.cookies.set("pingyi_lang", "zh-CN")
+    page = client.get(f"/office/evaluations/{case.evaluation.id}/satisfaction").text
+    assert "n = 3，少于 5" in page
+    codes = ("below_min_n", "zero_weight", "no_usable_group", "no_group", "no_weights")
+    assert not [c for c in codes if c in page]
