@@ -81,11 +81,20 @@ from scoring.satisfaction._combine import (
 from scoring.satisfaction._design import DesignEstimate, design_mean, design_total
 from scoring.satisfaction._intervals import proportion_interval
 from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
-from scoring.satisfaction._raking import CellRakingResult, RakingResult, rake, rake_cells
+from scoring.satisfaction._raking import (
+    CellRakingResult,
+    GroupRaking,
+    RakingError,
+    RakingResult,
+    rake,
+    rake_cells,
+    rake_group,
+)
 from scoring.satisfaction._ranks import AdjacentPair, RankUncertainty, rank_uncertainty
 from scoring.satisfaction._rates import RatePoints, rate_points
 from scoring.satisfaction._resample import cell_mean_draws
 from scoring.satisfaction._suppression import suppression_mask
+from scoring.satisfaction._weights import GroupWeightMatrix, group_weight_matrix
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -107,12 +116,15 @@ __all__ = [
     "ExcellenceScore",
     "GradeRule",
     "Grades",
+    "GroupRaking",
+    "GroupWeightMatrix",
     "GrowthRate",
     "IndicatorScore",
     "InterviewList",
     "PeriodAggregate",
     "ProgressAwards",
     "QuarterlyValues",
+    "RakingError",
     "RakingResult",
     "RankChange",
     "RankUncertainty",
@@ -144,6 +156,7 @@ __all__ = [
     "efficacy_coefficient",
     "evaluate_scheme",
     "excellence_score",
+    "group_weight_matrix",
     "growth_rate",
     "interview_list",
     "min_max_score",
@@ -152,6 +165,7 @@ __all__ = [
     "proportion_interval",
     "rake",
     "rake_cells",
+    "rake_group",
     "rank_changes",
     "rank_points",
     "rank_uncertainty",
