@@ -24,17 +24,19 @@ from scoring.composite._adjust import (
 )
 from scoring.composite._batch import RowAggregates, RowScores, aggregate_rows, score_rows
 from scoring.composite._differentiation import DifferentiationCheck, differentiation_check
-from scoring.composite._methods import (
-    GrowthRate,
-    IndicatorScore,
-    benchmark_score,
-    efficacy_coefficient,
-    growth_rate,
-    min_max_score,
-    rank_points,
-    scale_speed_quality,
-    target_completion,
-    z_score,
+from scoring.composite._indicator import GrowthRate, IndicatorScore, growth_rate
+from scoring.composite._method_range import efficacy_coefficient, min_max_score, z_score
+from scoring.composite._method_rank import rank_points
+from scoring.composite._method_recompute import scale_speed_quality
+from scoring.composite._method_reference import benchmark_score, target_completion
+from scoring.composite._params import (
+    BenchmarkParams,
+    EfficacyParams,
+    MethodParams,
+    MinMaxParams,
+    RankPointsParams,
+    TargetCompletionParams,
+    ZScoreParams,
 )
 from scoring.composite._periods import (
     QINGDAO_CUMULATIVE_PERIODS,
@@ -92,6 +94,7 @@ __all__ = [
     "QINGDAO_CUMULATIVE_WEIGHTS",
     "AdjacentPair",
     "Adjustments",
+    "BenchmarkParams",
     "CellRakingResult",
     "CellStatistics",
     "Coefficients",
@@ -102,16 +105,20 @@ __all__ = [
     "DifferentiationCheck",
     "DroppedGroup",
     "EarlyWarnings",
+    "EfficacyParams",
     "GradeRule",
     "Grades",
     "GrowthRate",
     "IndicatorScore",
     "InterviewList",
+    "MethodParams",
+    "MinMaxParams",
     "PeriodAggregate",
     "ProgressAwards",
     "QuarterlyValues",
     "RakingResult",
     "RankChange",
+    "RankPointsParams",
     "RankUncertainty",
     "Ranking",
     "Reason",
@@ -123,6 +130,8 @@ __all__ = [
     "SchemeLeaf",
     "SchemeResult",
     "ScoringWarning",
+    "TargetCompletionParams",
+    "ZScoreParams",
     "aggregate_periods",
     "aggregate_rows",
     "assign_grades",

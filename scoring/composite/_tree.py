@@ -46,11 +46,8 @@ from scoring.composite._base import (
     unit_index,
     vector,
 )
-from scoring.composite._methods import (
-    IndicatorScore,
-    recompute_growth,
-    recompute_indicator,
-)
+from scoring.composite._indicator import IndicatorScore
+from scoring.composite._method_recompute import recompute_growth, recompute_indicator
 from scoring.composite._periods import PeriodAggregate, recompute_periods
 
 MissingRule = Literal["propagate", "zero", "renormalise"]
