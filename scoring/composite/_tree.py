@@ -19,7 +19,6 @@ range, and a block's ``cap`` intersects the result. No total leaves its bounds.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -28,7 +27,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from scoring._common import FloatArray, ScoringWarning, StrArray, frozen_array
+from scoring._common import BoolArray, FloatArray, StrArray, frozen_array
+from scoring._reasons import Reason, emit
 from scoring.composite._adjust import (
     Adjustments,
     Coefficients,
@@ -283,7 +283,7 @@ def _compile(node: SchemeBlock, path: str, size: int, default_missing: str) -> _
             else:
                 raw = c.score
             score = _leaf_array(raw, c.name, size, c.max_points)
-            reason = np.where(np.isnan(score) & (reason == ""), "score missing", reason)
+            reason = np.where(np.isnan(score) & (reason == ""), "score_missing", reason)
             se = None
             if c.se is not None:
                 se = vector(c.se, f"leaf {c.name!r} se", size=size)
@@ -499,30 +499,63 @@ def _leaves(block: _Block) -> list[_Leaf]:
     return out
 
 
-def _reasons(block: _Block, values: Mapping[str, FloatArray]) -> StrArray:
-    """Why each unit's value of ``block`` is NaN (empty where defined)."""
+def _reasons(block: _Block, values: Mapping[str, FloatArray]) -> tuple[StrArray, StrArray]:
+    """The reason code of each unit's NaN value of ``block`` and the path of the node it
+    arose at (both empty where the value is defined)."""
     size = values[block.path].size
-    child_reason: list[StrArray] = []
-    child_nan: list[Any] = []
+    found: list[tuple[StrArray, StrArray, BoolArray]] = []
     for c in block.regular:
         if isinstance(c, _Leaf):
-            child_reason.append(np.char.add(f"{c.path}: ", c.reason.astype(str)))
-            child_nan.append(np.isnan(c.score))
+            found.append((c.reason.astype(str), np.full(size, c.path), np.isnan(c.score)))
         else:
-            child_reason.append(_reasons(c, values))
-            child_nan.append(np.isnan(values[c.path]))
-    out = np.full(size, "", dtype=object)
-    for r, bad in zip(reversed(child_reason), reversed(child_nan), strict=True):
-        out = np.where(bad, r, out)
+            code, node = _reasons(c, values)
+            found.append((code, node, np.isnan(values[c.path])))
+    code_out = np.full(size, "", dtype=object)
+    node_out = np.full(size, "", dtype=object)
+    for code, node, bad in reversed(found):
+        code_out = np.where(bad, code, code_out)
+        node_out = np.where(bad, node, node_out)
     if block.missing == "renormalise":
-        out = np.where(
-            out != "",
-            np.char.add(f"{block.path}: every child missing, first: ", out.astype(str)),
-            out,
-        )
+        # NaN under renormalise means no child was left: that is the reason, at this block.
+        hit = code_out != ""
+        code_out = np.where(hit, "every_child_missing", code_out)
+        node_out = np.where(hit, block.path, node_out)
     if block.coefficient is not None:
-        out = np.where(np.isnan(block.coefficient), f"{block.path}: coefficient missing", out)
-    return np.where(np.isnan(values[block.path]), out, "").astype(np.str_)
+        no_coefficient = np.isnan(block.coefficient)
+        code_out = np.where(no_coefficient, "coefficient_missing", code_out)
+        node_out = np.where(no_coefficient, block.path, node_out)
+    bad = np.isnan(values[block.path])
+    return (
+        np.where(bad, code_out, "").astype(np.str_),
+        np.where(bad, node_out, "").astype(np.str_),
+    )
+
+
+def _leaf_reasons(block: _Block) -> list[Reason]:
+    """The reasons of the leaves' own results (indicator scores and period combinations),
+    each with the leaf's path as ``indicator``."""
+    out: list[Reason] = []
+    for leaf in _leaves(block):
+        detail = leaf.detail
+        nested: list[tuple[Reason, ...]] = []
+        if isinstance(detail, PeriodAggregate):
+            nested = [d.reasons for d in detail.details] + [detail.reasons]
+        elif isinstance(detail, IndicatorScore):
+            nested = [detail.reasons]
+        out.extend(
+            Reason(r.code, indicator=leaf.path, **dict(r.params)) for rs in nested for r in rs
+        )
+    return out
+
+
+def _total_reasons(
+    unit_labels: tuple[str, ...], code: StrArray, node: StrArray, bad: BoolArray
+) -> list[Reason]:
+    """One reason per unit without a total: its cause (a reason code) and where it arose."""
+    return [
+        Reason("no_total", unit=unit_labels[j], cause=str(code[j]), node=str(node[j]))
+        for j in np.flatnonzero(bad)
+    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -545,6 +578,11 @@ class SchemeResult:
         Per block, ``"upper"`` / ``"lower"`` where the bounds changed the value by more than
         rounding, else ``""``.
     reason : ndarray of str, shape (U,)
+        Reason code of a NaN total (the leaf's code such as ``value_missing``, or
+        ``score_missing``, ``every_child_missing``, ``coefficient_missing``); empty where the
+        total exists.
+    reason_node : ndarray of str, shape (U,)
+        Path of the node where that reason arose (a leaf or a block).
     missing_rule : str
         Default missing-child rule of the evaluation.
     root : SchemeBlock
@@ -552,6 +590,9 @@ class SchemeResult:
     tree, records
         Internal: the validated tree and the recorded intermediate values, used by
         :meth:`explain` and :func:`composite_sensitivity`.
+    reasons : tuple of Reason
+        The reasons of the leaves' results (each with ``indicator`` = the leaf's path), then
+        one ``no_total`` reason per unit without a total.
     """
 
     units: tuple[str, ...]
@@ -565,6 +606,8 @@ class SchemeResult:
     root: SchemeBlock
     tree: _Block = field(repr=False)
     records: Mapping[str, Mapping[str, FloatArray]] = field(repr=False)
+    reason_node: StrArray = field(default_factory=lambda: np.full(0, "", dtype=np.str_))
+    reasons: tuple[Reason, ...] = ()
 
     def explain(self, unit: int | str) -> Explanation:
         """Nested plain-data explanation of one unit's total; :func:`recompute` redoes it.
@@ -649,6 +692,7 @@ def evaluate_scheme(
     *,
     units: ArrayLike | None = None,
     missing: MissingRule = "propagate",
+    warn: bool = True,
 ) -> SchemeResult:
     """Evaluate a category's scheme: every block's value and the total of each unit.
 
@@ -665,6 +709,10 @@ def evaluate_scheme(
         points. ``"renormalise"``: the child is dropped and the weights of the children
         present are rescaled to the block's full points (NaN only if every child is
         missing).
+    warn : bool
+        Raise a :class:`ScoringWarning` for each unit without a total (default). False
+        raises none: the result's ``reasons`` carry them, with the reasons of the leaves'
+        results (which their own functions raised, unless called with ``warn=False``).
 
     Returns
     -------
@@ -698,15 +746,9 @@ def evaluate_scheme(
         tol = _TOL * max(1.0, abs(b_lo), abs(b_hi))
         clip = np.where(raw > b_hi + tol, "upper", np.where(raw < b_lo - tol, "lower", ""))
         clipped[path] = frozen_array(clip, dtype=np.str_)
-    reason = _reasons(tree, subtotals)
-    bad = np.isnan(total[0])
-    if bad.any():
-        shown = ", ".join(f"{unit_labels[j]} ({reason[j]})" for j in np.flatnonzero(bad)[:5])
-        warnings.warn(
-            f"evaluate_scheme: {int(bad.sum())} unit(s) have no total: {shown}",
-            ScoringWarning,
-            stacklevel=2,
-        )
+    reason, node = _reasons(tree, subtotals)
+    own = _total_reasons(unit_labels, reason, node, np.isnan(total[0]))
+    emit(own, warn=warn)
     frozen_records = MappingProxyType(
         {p: MappingProxyType({k: frozen_array(v) for k, v in r.items()}) for p, r in record.items()}
     )
@@ -718,6 +760,8 @@ def evaluate_scheme(
         block_bounds=MappingProxyType(block_bounds),
         clipped=MappingProxyType(clipped),
         reason=frozen_array(reason, dtype=np.str_),
+        reason_node=frozen_array(node, dtype=np.str_),
+        reasons=(*_leaf_reasons(tree), *own),
         missing_rule="zero"
         if missing == "zero"
         else ("renormalise" if missing == "renormalise" else "propagate"),
