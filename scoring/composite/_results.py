@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -16,11 +15,11 @@ from scoring._common import (
     BoolArray,
     FloatArray,
     IntArray,
-    ScoringWarning,
     StrArray,
     as_float_array,
     frozen_array,
 )
+from scoring._reasons import Reason, emit
 from scoring.composite._base import (
     Direction,
     check_choice,
@@ -78,7 +77,9 @@ class Ranking:
     direction : {"higher", "lower"}
     tie_rule : str
     not_ranked : tuple[tuple[str, str], ...]
-        ``(unit, reason)`` for units left out.
+        ``(unit, reason code)`` for units left out (``score_missing``).
+    reasons : tuple of Reason
+        One ``not_ranked`` reason per unit left out.
     """
 
     units: tuple[str, ...]
@@ -90,6 +91,7 @@ class Ranking:
     direction: Direction
     tie_rule: str
     not_ranked: tuple[tuple[str, str], ...]
+    reasons: tuple[Reason, ...] = ()
 
 
 def rank_units(
@@ -98,6 +100,7 @@ def rank_units(
     units: ArrayLike | None = None,
     direction: Direction = "higher",
     tie_break: Sequence[tuple[ArrayLike, Direction]] = (),
+    warn: bool = True,
 ) -> Ranking:
     """Rank the units of one category by their total.
 
@@ -111,6 +114,9 @@ def rank_units(
     tie_break : sequence of (array_like of shape (U,), direction)
         Keys that order units with equal totals, in order of use (e.g. the hard-indicator
         subtotal, higher better). Units equal on all keys share a rank.
+    warn : bool
+        Raise a :class:`ScoringWarning` per unit left out (default); False leaves the
+        reasons on the result only.
 
     Returns
     -------
@@ -130,14 +136,9 @@ def rank_units(
     rank, size = competition_ranks((s if d == "higher" else -s)[None, :], keys)
     r = rank[0]
     missing = np.isnan(s)
-    not_ranked = tuple((names[i], "score missing") for i in np.flatnonzero(missing))
-    if not_ranked:
-        warnings.warn(
-            f"rank_units: {len(not_ranked)} unit(s) without a score are not ranked: "
-            + ", ".join(u for u, _ in not_ranked[:10]),
-            ScoringWarning,
-            stacklevel=2,
-        )
+    not_ranked = tuple((names[i], "score_missing") for i in np.flatnonzero(missing))
+    found = tuple(Reason("not_ranked", unit=u, cause=code) for u, code in not_ranked)
+    emit(found, warn=warn)
     ranked = np.flatnonzero(~missing)
     order = ranked[np.argsort(r[ranked], kind="stable")]
     rule = COMPETITION_RULE + (f"; tie-break: {', '.join(key_text)}" if key_text else "")
@@ -151,6 +152,7 @@ def rank_units(
         direction=d,
         tie_rule=rule,
         not_ranked=not_ranked,
+        reasons=found,
     )
 
 
@@ -278,6 +280,8 @@ class Grades:
     n_graded : int
     rule : GradeRule
     description : str
+    reasons : tuple of Reason
+        One ``not_graded`` reason per unit without a score.
     """
 
     units: tuple[str, ...]
@@ -291,6 +295,7 @@ class Grades:
     n_graded: int
     rule: GradeRule
     description: str
+    reasons: tuple[Reason, ...] = ()
 
 
 def assign_grades(
@@ -299,6 +304,7 @@ def assign_grades(
     *,
     units: ArrayLike | None = None,
     tie_break: Sequence[tuple[ArrayLike, Direction]] = (),
+    warn: bool = True,
 ) -> Grades:
     """Grade the units of one category by threshold, quota or both.
 
@@ -311,6 +317,9 @@ def assign_grades(
     units : array_like, shape (U,), optional
     tie_break : sequence of (array_like, direction)
         Keys ordering equal totals for the quotas (see :func:`rank_units`).
+    warn : bool
+        Raise a :class:`ScoringWarning` per unit without a grade (default); False leaves
+        the reasons on the result only.
 
     Returns
     -------
@@ -327,13 +336,10 @@ def assign_grades(
     idx, dem = grade_kernel(s[None, :], rule, keys)
     rank = competition_ranks(s[None, :], keys)[0][0]
     missing = np.isnan(s)
-    if missing.any():
-        warnings.warn(
-            f"assign_grades: {int(missing.sum())} unit(s) without a score get no grade: "
-            + ", ".join(names[i] for i in np.flatnonzero(missing)[:10]),
-            ScoringWarning,
-            stacklevel=2,
-        )
+    found = tuple(
+        Reason("not_graded", unit=names[i], cause="score_missing") for i in np.flatnonzero(missing)
+    )
+    emit(found, warn=warn)
     grade_names = np.array(("", *rule.grades), dtype=object)
     n = int((~missing).sum())
     caps = rule.caps(n)
@@ -351,6 +357,7 @@ def assign_grades(
         n_graded=n,
         rule=rule,
         description=rule.description,
+        reasons=found,
     )
 
 

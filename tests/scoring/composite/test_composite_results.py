@@ -28,13 +28,13 @@ TEN = [98, 95, 93, 93, 91, 85, 82, 75, 60, 59]
 
 def test_competition_ranking_and_missing() -> None:
     # 92 -> 1; the two 88s share rank 2; 75 -> 4 (rank 3 skipped: "1224"); NaN not ranked.
-    with pytest.warns(ScoringWarning, match="not ranked"):
+    with pytest.warns(ScoringWarning, match="not_ranked"):
         res = rank_units([88, 92, 88, 75, NAN], units=list("abcde"))
     assert_array_equal(res.rank[:4], [2, 1, 2, 4])
     assert math.isnan(res.rank[4])
     assert res.order == ("b", "a", "c", "d")
     assert_array_equal(res.tie_size, [2, 1, 2, 1, 0])
-    assert res.not_ranked == (("e", "score missing"),)
+    assert res.not_ranked == (("e", "score_missing"),)
 
 
 def test_tie_break_keys_and_direction() -> None:
@@ -81,7 +81,7 @@ def test_grades_by_quota_only() -> None:
 
 def test_grades_by_threshold_only_and_missing() -> None:
     rule = GradeRule(max_shares=None)
-    with pytest.warns(ScoringWarning, match="no grade"):
+    with pytest.warns(ScoringWarning, match="not_graded"):
         res = assign_grades([*TEN, NAN], rule)
     # >= 90: 5 units; >= 80: 2; >= 60: 2; rest: 1; NaN: no grade.
     assert dict(res.counts) == {"优秀": 5, "良好": 2, "合格": 2, "不合格": 1}
