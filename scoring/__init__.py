@@ -27,7 +27,7 @@ from scoring.composite._differentiation import DifferentiationCheck, differentia
 from scoring.composite._indicator import GrowthRate, IndicatorScore, growth_rate
 from scoring.composite._method_range import efficacy_coefficient, min_max_score, z_score
 from scoring.composite._method_rank import rank_points
-from scoring.composite._method_recompute import scale_speed_quality
+from scoring.composite._method_recompute import scale_speed_quality, score_indicator
 from scoring.composite._method_reference import benchmark_score, target_completion
 from scoring.composite._params import (
     BenchmarkParams,
@@ -46,6 +46,7 @@ from scoring.composite._periods import (
     aggregate_periods,
     monthly_to_quarterly,
 )
+from scoring.composite._reason_codes import COMPOSITE_REASON_CODES
 from scoring.composite._results import (
     EarlyWarnings,
     GradeRule,
@@ -88,6 +89,7 @@ from scoring.satisfaction._resample import cell_mean_draws
 from scoring.satisfaction._suppression import suppression_mask
 
 __all__ = [
+    "COMPOSITE_REASON_CODES",
     "DEFAULT_POLICY",
     "LANZHOU_TIERS",
     "QINGDAO_CUMULATIVE_PERIODS",
@@ -162,6 +164,7 @@ __all__ = [
     "rank_units",
     "recompute",
     "scale_speed_quality",
+    "score_indicator",
     "score_rows",
     "suppression_mask",
     "target_completion",

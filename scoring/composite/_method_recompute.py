@@ -1,5 +1,5 @@
-"""Scale, speed and quality combined into one indicator, and the recomputation of one unit's
-points from an :meth:`IndicatorScore.explain` dictionary."""
+"""The methods by name: scoring by checked parameters, scale, speed and quality combined into
+one indicator, and the recomputation of one unit's points from an explanation."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from scoring._common import FloatArray, frozen_array
 from scoring.composite._base import (
@@ -17,10 +18,17 @@ from scoring.composite._base import (
     frozen_params,
     vector,
 )
-from scoring.composite._indicator import IndicatorScore, MethodParts, growth_kernel
+from scoring.composite._indicator import (
+    GrowthRate,
+    IndicatorScore,
+    MethodParts,
+    growth_kernel,
+    score_category,
+)
 from scoring.composite._method_range import EFFICACY, MIN_MAX, Z_SCORE
 from scoring.composite._method_rank import RANK
 from scoring.composite._method_reference import BENCHMARK, TARGET
+from scoring.composite._params import MethodParams
 
 # Method name (as IndicatorScore.method gives it) -> its steps.
 METHOD_PARTS: dict[str, MethodParts[Any]] = {
@@ -139,3 +147,36 @@ def recompute_indicator(e: Mapping[str, Any]) -> float:
     names = {f.name for f in fields(method_parts.params_type)} - set(method_parts.row_keys)
     params = method_parts.params_type(**{k: v for k, v in category.items() if k in names})
     return float(method_parts.kernel(inputs, params, category)[1][0])
+
+
+def score_indicator(
+    params: MethodParams,
+    values: ArrayLike | GrowthRate,
+    reference: ArrayLike | None = None,
+    *,
+    warn: bool = True,
+) -> IndicatorScore:
+    """Score one category's values by the method its checked parameters name.
+
+    Parameters
+    ----------
+    params : MethodParams
+        E.g. ``TargetCompletionParams(cap=1.2)``; the method follows from the type.
+    values : array_like, shape (U,), or GrowthRate
+        Indicator values (NaN = missing).
+    reference : float or array_like, shape (U,), optional
+        Targets (target completion) or benchmarks (benchmark); no other method takes one.
+    warn : bool
+        Raise a :class:`ScoringWarning` per reason for NaN points (default); False leaves
+        them on the result's ``reasons`` only.
+
+    Returns
+    -------
+    IndicatorScore
+        What the method's one-category function returns for the same parameters.
+    """
+    parts = METHOD_PARTS[params.method]
+    if (parts.reference is None) != (reference is None):
+        need = "needs a reference" if reference is None else "takes no reference"
+        raise ValueError(f"method {params.method!r} {need} (targets or benchmarks)")
+    return score_category(parts, values, reference, params, warn=warn)

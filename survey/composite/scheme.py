@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+import scoring
 from scoring import (
     Adjustments,
     GradeRule,
@@ -41,19 +42,15 @@ from scoring import (
     SchemeLeaf,
     aggregate_periods,
     aggregate_rows,
-    benchmark_score,
     bound_adjustments,
     differentiation_check,
-    efficacy_coefficient,
     growth_rate,
-    min_max_score,
     monthly_to_quarterly,
-    rank_points,
     scale_speed_quality,
+    score_indicator,
     score_rows,
     target_completion,
     tier_coefficients,
-    z_score,
 )
 from survey import audit
 from survey import organisation as org
@@ -331,6 +328,13 @@ def _check_params(
             problems.add((*loc, "params", *item["loc"]), GENERIC, problem=problem_message(item))
         return
     where = (*loc, "params")
+    if not isinstance(params, SpeedQualityParams):
+        try:
+            scoring_params(params, direction, full)
+        except ValueError as error:
+            problems.add(where, GENERIC, problem=str(error))
+            return
+    # The checks that need values: bounds against each other and against the category's.
     if isinstance(params, TargetParams):
         p = params
         _dry_run(
@@ -1115,74 +1119,68 @@ class BuiltScheme:
     max_points: float
 
 
-def _method_options(
-    params: _Params,
-    direction: Direction,
-    full: float,
-    target: Any = None,
-    benchmark: Any = None,
-) -> tuple[str, Any, dict[str, Any]]:
-    """The library method a scheme's parameters name, its reference values and its options."""
+def scoring_params(params: _Params, direction: Direction, full: float) -> scoring.MethodParams:
+    """The library's checked parameters for a scheme's method parameters; its ValueError
+    names the first impossible one (checked when the scheme is read, see _check_params)."""
+    common: dict[str, Any] = {"full_points": full, "direction": direction}
     if isinstance(params, TargetParams):
-        targets = params.target if params.target is not None else target
-        options: dict[str, Any] = {
-            "cap": params.cap,
-            "nonpositive_target": params.nonpositive_target,
-        }
-        name, reference = "target_completion", targets
-    elif isinstance(params, EfficacyParams):
-        options = {
-            "satisfactory": params.satisfactory,
-            "unsatisfactory": params.unsatisfactory,
-            "base": params.base,
-            "span": params.span,
-            "zero_range": params.zero_range,
-        }
-        name, reference = "efficacy_coefficient", None
-    elif isinstance(params, MinMaxParams):
-        options = {
-            "min_points": params.min_points,
-            "low": params.low,
-            "high": params.high,
-            "zero_range": params.zero_range,
-        }
-        name, reference = "min_max", None
-    elif isinstance(params, ZScoreParams):
-        options = {
-            "center": params.center,
-            "spread": params.spread,
-            "clip_low": params.clip_low,
-            "clip_high": params.clip_high,
-            "scale_max": params.scale_max,
-            "ddof": params.ddof,
-            "zero_spread": params.zero_spread,
-        }
-        name, reference = "z_score", None
-    elif isinstance(params, RankParams):
-        options = {
-            "table": params.table,
-            "min_points": params.min_points,
-            "beyond_table": params.beyond_table,
-            "ties": params.ties,
-        }
-        name, reference = "rank_points", None
-    elif isinstance(params, BenchmarkParams):
-        options = {"mode": params.mode, "zero_at": params.zero_at}
-        name = "benchmark"
-        reference = params.benchmark if params.benchmark is not None else benchmark
-    else:  # pragma: no cover
-        raise ValueError(f"parameters {type(params).__name__} do not score values")
-    return name, reference, {"full_points": full, "direction": direction, **options}
+        return scoring.TargetCompletionParams(
+            cap=params.cap, nonpositive_target=params.nonpositive_target, **common
+        )
+    if isinstance(params, EfficacyParams):
+        return scoring.EfficacyParams(
+            satisfactory=params.satisfactory,
+            unsatisfactory=params.unsatisfactory,
+            base=params.base,
+            span=params.span,
+            zero_range=params.zero_range,
+            **common,
+        )
+    if isinstance(params, MinMaxParams):
+        return scoring.MinMaxParams(
+            min_points=params.min_points,
+            low=params.low,
+            high=params.high,
+            zero_range=params.zero_range,
+            **common,
+        )
+    if isinstance(params, ZScoreParams):
+        return scoring.ZScoreParams(
+            center=params.center,
+            spread=params.spread,
+            clip_low=params.clip_low,
+            clip_high=params.clip_high,
+            scale_max=params.scale_max,
+            ddof=params.ddof,
+            zero_spread=params.zero_spread,
+            **common,
+        )
+    if isinstance(params, RankParams):
+        return scoring.RankPointsParams(
+            table=None if params.table is None else tuple(params.table),
+            min_points=params.min_points,
+            beyond_table=params.beyond_table,
+            ties=params.ties,
+            **common,
+        )
+    if isinstance(params, BenchmarkParams):
+        return scoring.BenchmarkParams(mode=params.mode, zero_at=params.zero_at, **common)
+    raise ValueError(f"parameters {type(params).__name__} do not score values")  # pragma: no cover
 
 
-_SCORERS: dict[str, Callable[..., IndicatorScore]] = {
-    "target_completion": target_completion,
-    "efficacy_coefficient": efficacy_coefficient,
-    "min_max": min_max_score,
-    "z_score": z_score,
-    "rank_points": rank_points,
-    "benchmark": benchmark_score,
-}
+# The methods that score values (scale_speed_quality combines what these give).
+_SCORED_METHODS = frozenset(
+    {"target_completion", "efficacy_coefficient", "min_max", "z_score", "rank_points", "benchmark"}
+)
+
+
+def _reference(params: _Params, target: Any = None, benchmark: Any = None) -> Any:
+    """Targets or benchmarks of the method (a scheme's one value for all wins), else None."""
+    if isinstance(params, TargetParams):
+        return params.target if params.target is not None else target
+    if isinstance(params, BenchmarkParams):
+        return params.benchmark if params.benchmark is not None else benchmark
+    return None
 
 
 def _method_score(
@@ -1195,10 +1193,8 @@ def _method_score(
     target: Float | None = None,
     benchmark: Float | None = None,
 ) -> IndicatorScore:
-    name, reference, options = _method_options(params, direction, full, target, benchmark)
-    if name in ("target_completion", "benchmark"):
-        return _SCORERS[name](values, reference, **options)
-    return _SCORERS[name](values, **options)
+    checked = scoring_params(params, direction, full)
+    return score_indicator(checked, values, _reference(params, target, benchmark))
 
 
 def _efficacy(values: Any, p: EfficacyParams, direction: Direction, full: float) -> IndicatorScore:
@@ -1329,7 +1325,7 @@ class _Builder:
                     not isinstance(source, HardSource)
                     or source.growth
                     or source.monthly is not None
-                    or method not in _SCORERS
+                    or method not in _SCORED_METHODS
                 ):
                     continue
                 plan = period_plan(source, self.spec)
@@ -1347,17 +1343,16 @@ class _Builder:
         walk(self.spec, ROOT)
         for key, members in groups.items():
             params, plan, direction, full = shared[key]
+            checked = scoring_params(params, direction, full)
             rows: list[RowScores] = []
             for q in range(len(plan.codes)):
-                name, reference, options = _method_options(
+                reference = _reference(
                     params,
-                    direction,
-                    full,
                     np.stack([periods[q].target for _, _, periods in members]),
                     np.stack([periods[q].benchmark for _, _, periods in members]),
                 )
                 values = np.stack([periods[q].value for _, _, periods in members])
-                rows.append(score_rows(name, values, reference, **options))
+                rows.append(score_rows(checked.method, values, reference, params=checked))
             combined = None
             if len(rows) > 1 or plan.weights is not None:
                 combined = aggregate_rows(
