@@ -63,14 +63,9 @@ from scoring.composite._results import (
     rank_units,
 )
 from scoring.composite._sensitivity import CompositeSensitivity, composite_sensitivity
-from scoring.composite._tree import (
-    SchemeAdjustment,
-    SchemeBlock,
-    SchemeLeaf,
-    SchemeResult,
-    evaluate_scheme,
-    recompute,
-)
+from scoring.composite._tree import SchemeResult, evaluate_scheme
+from scoring.composite._tree_nodes import SchemeAdjustment, SchemeBlock, SchemeLeaf
+from scoring.composite._tree_recompute import recompute
 from scoring.satisfaction._cells import CellStatistics, cell_statistics
 from scoring.satisfaction._combine import (
     CombinedScore,

@@ -29,7 +29,7 @@ from scoring import (
     tier_coefficients,
     z_score,
 )
-from scoring.composite._tree import explanation_is_plain
+from scoring.composite._tree_recompute import explanation_is_plain
 
 NAN = math.nan
 
