@@ -24,6 +24,7 @@ from scoring.composite._adjust import (
 )
 from scoring.composite._batch import RowAggregates, RowScores, aggregate_rows, score_rows
 from scoring.composite._differentiation import DifferentiationCheck, differentiation_check
+from scoring.composite._early_warnings import EarlyWarnings, early_warnings
 from scoring.composite._indicator import GrowthRate, IndicatorScore, growth_rate
 from scoring.composite._method_range import efficacy_coefficient, min_max_score, z_score
 from scoring.composite._method_rank import rank_points
@@ -46,22 +47,16 @@ from scoring.composite._periods import (
     aggregate_periods,
     monthly_to_quarterly,
 )
-from scoring.composite._reason_codes import COMPOSITE_REASON_CODES
-from scoring.composite._results import (
-    EarlyWarnings,
-    GradeRule,
-    Grades,
+from scoring.composite._rank_change import (
     InterviewList,
     ProgressAwards,
     RankChange,
-    Ranking,
-    assign_grades,
-    early_warnings,
     interview_list,
     progress_awards,
     rank_changes,
-    rank_units,
 )
+from scoring.composite._reason_codes import COMPOSITE_REASON_CODES
+from scoring.composite._results import GradeRule, Grades, Ranking, assign_grades, rank_units
 from scoring.composite._sensitivity import CompositeSensitivity, composite_sensitivity
 from scoring.composite._tree import SchemeResult, evaluate_scheme
 from scoring.composite._tree_nodes import SchemeAdjustment, SchemeBlock, SchemeLeaf

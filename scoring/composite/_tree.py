@@ -1,4 +1,4 @@
-"""A category's scheme evaluated: every block's value, each unit's total, its reasons and explanation.
+"""A category's scheme evaluated: each block's value, each unit's total, reasons, explanation.
 
 A scheme is a tree of :class:`SchemeBlock` nodes whose leaves are :class:`SchemeLeaf`
 (an indicator's points, already computed) and :class:`SchemeAdjustment` (bonus and
