@@ -240,6 +240,95 @@ def _leaf_array(values: ArrayLike, name: str, size: int, max_points: float) -> F
     return np.clip(arr, 0.0, max_points)
 
 
+def _compile_leaf(c: SchemeLeaf, cpath: str, size: int) -> _Leaf:
+    assert c.max_points is not None
+    detail: Explainable | None = None
+    reason = np.full(size, "", dtype=object)
+    if isinstance(c.score, IndicatorScore):
+        raw: ArrayLike = c.score.points
+        detail, reason = c.score, c.score.reason.astype(object)
+    elif isinstance(c.score, PeriodAggregate):
+        raw = c.score.total
+        detail, reason = c.score, c.score.reason.astype(object)
+    else:
+        raw = c.score
+    score = _leaf_array(raw, c.name, size, c.max_points)
+    reason = np.where(np.isnan(score) & (reason == ""), "score_missing", reason)
+    se = None
+    if c.se is not None:
+        se = vector(c.se, f"leaf {c.name!r} se", size=size)
+        if (se < 0).any() or (np.isnan(se) & ~np.isnan(score)).any():
+            raise ValueError(f"leaf {c.name!r}: se must be >= 0 wherever the score exists")
+        se = np.nan_to_num(se)
+    return _Leaf(
+        path=cpath,
+        name=c.name,
+        score=frozen_array(score),
+        max_points=c.max_points,
+        weight=None if c.weight is None else float(c.weight),
+        se=None if se is None else frozen_array(se),
+        detail=detail,
+        reason=frozen_array(np.where(np.isnan(score), reason, "").astype(str), dtype=np.str_),
+    )
+
+
+def _compile_adjustment(c: SchemeAdjustment, cpath: str, size: int) -> _Adj:
+    assert c.bounds is not None
+    adj_detail: Explainable | None = None
+    if isinstance(c.points, Adjustments):
+        raw_pts: ArrayLike = c.points.net
+        adj_detail = c.points
+    else:
+        raw_pts = c.points
+    pts = vector(raw_pts, f"adjustment {c.name!r} points", allow_nan=False, size=size)
+    lo, hi = c.bounds
+    tol = _TOL * max(1.0, abs(lo), abs(hi))
+    if ((pts < lo - tol) | (pts > hi + tol)).any():
+        raise ValueError(f"adjustment {c.name!r}: points outside its bounds {lo:g}..{hi:g}")
+    return _Adj(
+        path=cpath,
+        name=c.name,
+        points=frozen_array(np.clip(pts, lo, hi)),
+        low=lo,
+        high=hi,
+        detail=adj_detail,
+    )
+
+
+def _compile_coefficient(
+    node: SchemeBlock, path: str, size: int
+) -> tuple[FloatArray | None, tuple[float, float] | None, Coefficients | None]:
+    """A block's coefficient per unit, its bounds and the Coefficients it came from."""
+    if node.coefficient is None:
+        if node.coefficient_bounds is not None:
+            raise ValueError(f"block {path!r}: coefficient_bounds given without a coefficient")
+        return None, None, None
+    coef_detail: Coefficients | None = None
+    if isinstance(node.coefficient, Coefficients):
+        coef_detail = node.coefficient
+        coef = vector(node.coefficient.coefficient, f"block {path!r} coefficient", size=size)
+        if node.coefficient_bounds is not None:
+            raise ValueError(f"block {path!r}: coefficient bounds come from its Coefficients")
+        coef_bounds = node.coefficient.bounds
+    else:
+        coef = vector(node.coefficient, f"block {path!r} coefficient", size=size)
+        finite = coef[~np.isnan(coef)]
+        if node.coefficient_bounds is not None:
+            coef_bounds = (
+                check_number(node.coefficient_bounds[0], "coefficient_bounds[0]"),
+                check_number(node.coefficient_bounds[1], "coefficient_bounds[1]"),
+            )
+        elif finite.size:
+            coef_bounds = (float(finite.min()), float(finite.max()))
+        else:
+            coef_bounds = (1.0, 1.0)
+    if (coef <= 0).any() or coef_bounds[0] <= 0 or coef_bounds[0] > coef_bounds[1]:
+        raise ValueError(f"block {path!r}: coefficients and their bounds must be positive")
+    if ((coef < coef_bounds[0] * (1 - _TOL)) | (coef > coef_bounds[1] * (1 + _TOL))).any():
+        raise ValueError(f"block {path!r}: a coefficient lies outside {coef_bounds}")
+    return coef, coef_bounds, coef_detail
+
+
 def _compile(node: SchemeBlock, path: str, size: int, default_missing: str) -> _Block:
     children: list[_Leaf | _Adj | _Block] = []
     for c in node.children:
@@ -247,62 +336,9 @@ def _compile(node: SchemeBlock, path: str, size: int, default_missing: str) -> _
         if isinstance(c, SchemeBlock):
             children.append(_compile(c, cpath, size, default_missing))
         elif isinstance(c, SchemeLeaf):
-            assert c.max_points is not None
-            detail: Explainable | None = None
-            reason = np.full(size, "", dtype=object)
-            if isinstance(c.score, IndicatorScore):
-                raw: ArrayLike = c.score.points
-                detail, reason = c.score, c.score.reason.astype(object)
-            elif isinstance(c.score, PeriodAggregate):
-                raw = c.score.total
-                detail, reason = c.score, c.score.reason.astype(object)
-            else:
-                raw = c.score
-            score = _leaf_array(raw, c.name, size, c.max_points)
-            reason = np.where(np.isnan(score) & (reason == ""), "score_missing", reason)
-            se = None
-            if c.se is not None:
-                se = vector(c.se, f"leaf {c.name!r} se", size=size)
-                if (se < 0).any() or (np.isnan(se) & ~np.isnan(score)).any():
-                    raise ValueError(f"leaf {c.name!r}: se must be >= 0 wherever the score exists")
-                se = np.nan_to_num(se)
-            children.append(
-                _Leaf(
-                    path=cpath,
-                    name=c.name,
-                    score=frozen_array(score),
-                    max_points=c.max_points,
-                    weight=None if c.weight is None else float(c.weight),
-                    se=None if se is None else frozen_array(se),
-                    detail=detail,
-                    reason=frozen_array(
-                        np.where(np.isnan(score), reason, "").astype(str), dtype=np.str_
-                    ),
-                )
-            )
+            children.append(_compile_leaf(c, cpath, size))
         else:
-            assert c.bounds is not None
-            adj_detail: Explainable | None = None
-            if isinstance(c.points, Adjustments):
-                raw_pts: ArrayLike = c.points.net
-                adj_detail = c.points
-            else:
-                raw_pts = c.points
-            pts = vector(raw_pts, f"adjustment {c.name!r} points", allow_nan=False, size=size)
-            lo, hi = c.bounds
-            tol = _TOL * max(1.0, abs(lo), abs(hi))
-            if ((pts < lo - tol) | (pts > hi + tol)).any():
-                raise ValueError(f"adjustment {c.name!r}: points outside its bounds {lo:g}..{hi:g}")
-            children.append(
-                _Adj(
-                    path=cpath,
-                    name=c.name,
-                    points=frozen_array(np.clip(pts, lo, hi)),
-                    low=lo,
-                    high=hi,
-                    detail=adj_detail,
-                )
-            )
+            children.append(_compile_adjustment(c, cpath, size))
     regular = tuple(c for c in children if not isinstance(c, _Adj))
     adjustments = tuple(c for c in children if isinstance(c, _Adj))
     weights_given = [c.weight is not None for c in regular]
@@ -322,34 +358,7 @@ def _compile(node: SchemeBlock, path: str, size: int, default_missing: str) -> _
             f"block {path!r}: either every indicator child has a weight (weights mode) or none "
             "(points mode)"
         )
-    coef: FloatArray | None = None
-    coef_bounds: tuple[float, float] | None = None
-    coef_detail: Coefficients | None = None
-    if node.coefficient is not None:
-        if isinstance(node.coefficient, Coefficients):
-            coef_detail = node.coefficient
-            coef = vector(node.coefficient.coefficient, f"block {path!r} coefficient", size=size)
-            if node.coefficient_bounds is not None:
-                raise ValueError(f"block {path!r}: coefficient bounds come from its Coefficients")
-            coef_bounds = node.coefficient.bounds
-        else:
-            coef = vector(node.coefficient, f"block {path!r} coefficient", size=size)
-            finite = coef[~np.isnan(coef)]
-            if node.coefficient_bounds is not None:
-                coef_bounds = (
-                    check_number(node.coefficient_bounds[0], "coefficient_bounds[0]"),
-                    check_number(node.coefficient_bounds[1], "coefficient_bounds[1]"),
-                )
-            elif finite.size:
-                coef_bounds = (float(finite.min()), float(finite.max()))
-            else:
-                coef_bounds = (1.0, 1.0)
-        if (coef <= 0).any() or coef_bounds[0] <= 0 or coef_bounds[0] > coef_bounds[1]:
-            raise ValueError(f"block {path!r}: coefficients and their bounds must be positive")
-        if ((coef < coef_bounds[0] * (1 - _TOL)) | (coef > coef_bounds[1] * (1 + _TOL))).any():
-            raise ValueError(f"block {path!r}: a coefficient lies outside {coef_bounds}")
-    elif node.coefficient_bounds is not None:
-        raise ValueError(f"block {path!r}: coefficient_bounds given without a coefficient")
+    coef, coef_bounds, coef_detail = _compile_coefficient(node, path, size)
     return _Block(
         path=path,
         name=node.name,
