@@ -142,6 +142,11 @@ def _reasons(block: _Block, values: Mapping[str, FloatArray]) -> tuple[StrArray,
     """The reason code of each unit's NaN value of ``block`` and the path of the node it
     arose at (both empty where the value is defined)."""
     size = values[block.path].size
+    bad = np.isnan(values[block.path])
+    if not bad.any():
+        # The usual case: every unit has a value, and nothing below needs looking at.
+        empty = np.full(size, "", dtype=np.str_)
+        return empty, empty
     found: list[tuple[StrArray, StrArray, BoolArray]] = []
     for c in block.regular:
         if isinstance(c, _Leaf):
@@ -163,7 +168,6 @@ def _reasons(block: _Block, values: Mapping[str, FloatArray]) -> tuple[StrArray,
         no_coefficient = np.isnan(block.coefficient)
         code_out = np.where(no_coefficient, "coefficient_missing", code_out)
         node_out = np.where(no_coefficient, block.path, node_out)
-    bad = np.isnan(values[block.path])
     return (
         np.where(bad, code_out, "").astype(np.str_),
         np.where(bad, node_out, "").astype(np.str_),
