@@ -14,6 +14,7 @@ from scoring._common import (
     as_float_array,
     frozen_array,
 )
+from scoring._reasons import Reason
 from scoring.composite._base import (
     Direction,
     check_direction,
@@ -45,6 +46,12 @@ class EarlyWarnings:
     notes : tuple[tuple[str, str, str], ...]
         ``(unit, indicator, text)`` where a rule could not be checked (missing value,
         previous value 0).
+    reasons : tuple of Reason
+        The warnings and notes as data, for the reader's language: ``indicator_worsened``
+        (``unit``, ``indicator``, ``direction``, ``change``, ``limit``),
+        ``beyond_warning_level`` (``unit``, ``indicator``, ``direction``, ``value``,
+        ``level``), ``drop_rule_not_checked`` and ``threshold_rule_not_checked`` (``unit``,
+        ``indicator``, ``cause``: ``previous_zero`` or ``value_missing``).
     max_drop, thresholds, directions
         The rules as applied.
     """
@@ -60,6 +67,7 @@ class EarlyWarnings:
     max_drop: FloatArray
     thresholds: FloatArray
     directions: tuple[Direction, ...]
+    reasons: tuple[Reason, ...] = ()
 
 
 def early_warnings(
@@ -138,6 +146,7 @@ def early_warnings(
         dropped = ~np.isnan(drop) & (worsening > drop)
         breached = ~np.isnan(thr) & (sign * (cur - thr) < 0)
     warned = dropped | breached
+    found: list[Reason] = []
     messages: list[tuple[str, str, str]] = []
     notes: list[tuple[str, str, str]] = []
     for u in range(n_u):
@@ -146,16 +155,48 @@ def early_warnings(
             if dropped[u, i]:
                 word = "fell" if dirs[i] == "higher" else "rose"
                 why.append(f"{word} {abs(change[u, i]):.1%} vs last period (limit {drop[i]:.1%})")
+                found.append(
+                    Reason(
+                        "indicator_worsened",
+                        unit=names[u],
+                        indicator=inds[i],
+                        direction=dirs[i],
+                        change=float(change[u, i]),
+                        limit=float(drop[i]),
+                    )
+                )
             if breached[u, i]:
                 side = "below" if dirs[i] == "higher" else "above"
                 why.append(f"{cur[u, i]:g} {side} the warning level {thr[i]:g}")
+                found.append(
+                    Reason(
+                        "beyond_warning_level",
+                        unit=names[u],
+                        indicator=inds[i],
+                        direction=dirs[i],
+                        value=float(cur[u, i]),
+                        level=float(thr[i]),
+                    )
+                )
             if why:
                 messages.append((names[u], inds[i], "; ".join(why)))
             if not np.isnan(drop[i]) and np.isnan(change[u, i]):
                 what = "previous value 0" if prev[u, i] == 0 else "value missing"
                 notes.append((names[u], inds[i], f"drop rule not checked: {what}"))
+                cause = "previous_zero" if prev[u, i] == 0 else "value_missing"
+                found.append(
+                    Reason("drop_rule_not_checked", unit=names[u], indicator=inds[i], cause=cause)
+                )
             if not np.isnan(thr[i]) and np.isnan(cur[u, i]):
                 notes.append((names[u], inds[i], "threshold rule not checked: value missing"))
+                found.append(
+                    Reason(
+                        "threshold_rule_not_checked",
+                        unit=names[u],
+                        indicator=inds[i],
+                        cause="value_missing",
+                    )
+                )
     return EarlyWarnings(
         units=names,
         indicators=inds,
@@ -168,6 +209,7 @@ def early_warnings(
         max_drop=frozen_array(drop),
         thresholds=frozen_array(thr),
         directions=dirs,
+        reasons=tuple(found),
     )
 
 

@@ -50,4 +50,9 @@ COMPOSITE_REASON_CODES: dict[str, tuple[str, ...]] = {
     "no_total": ("unit", "cause", "node"),
     "not_ranked": ("unit", "cause"),
     "not_graded": ("unit", "cause"),
+    # early warnings (EarlyWarnings.reasons, one per warning or note)
+    "indicator_worsened": ("unit", "indicator", "direction", "change", "limit"),
+    "beyond_warning_level": ("unit", "indicator", "direction", "value", "level"),
+    "drop_rule_not_checked": ("unit", "indicator", "cause"),
+    "threshold_rule_not_checked": ("unit", "indicator", "cause"),
 }

@@ -9,7 +9,9 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from scoring import (
+    COMPOSITE_REASON_CODES,
     GradeRule,
+    Reason,
     ScoringWarning,
     assign_grades,
     early_warnings,
@@ -207,6 +209,36 @@ def test_early_warnings_drop_and_threshold() -> None:
     assert texts[("u0", "GDP")] == "fell 15.0% vs last period (limit 10.0%)"
     assert "45 below the warning level 50" in texts[("u2", "GDP")]
     assert len(res.messages) == 4
+    # The same as data, for the reader's language.
+    assert (
+        Reason(
+            "indicator_worsened",
+            unit="u0",
+            indicator="GDP",
+            direction="higher",
+            change=float(res.change[0, 0]),
+            limit=0.1,
+        )
+        in res.reasons
+    )
+    assert (
+        Reason(
+            "beyond_warning_level",
+            unit="u2",
+            indicator="GDP",
+            direction="higher",
+            value=45.0,
+            level=50.0,
+        )
+        in res.reasons
+    )
+    assert (
+        Reason("drop_rule_not_checked", unit="u2", indicator="能耗", cause="previous_zero")
+        in res.reasons
+    )
+    assert len(res.reasons) == 6  # five warnings (u2 GDP both fell and breached), one note
+    for reason in res.reasons:
+        assert set(reason.params) == set(COMPOSITE_REASON_CODES[reason.code])
 
 
 def test_early_warning_boundary_is_strict() -> None:
