@@ -13,6 +13,7 @@ from scoring._common import (
     StrArray,
     frozen_array,
 )
+from scoring._reasons import Reason
 from scoring.composite._base import (
     check_choice,
     check_count,
@@ -136,8 +137,13 @@ class InterviewList:
     bottom, fell : ndarray of bool, shape (U,)
         Why: among the bottom ``bottom_k``; fell ``fall_places`` places or more.
     reason : ndarray of str, shape (U,)
+        Reason code of a listed unit: ``interview_bottom`` (also when it fell, see
+        ``fell``), ``interview_fell``; empty when not listed.
     bottom_k, fall_places : int or None
     boundary_ties : {"include", "exclude"}
+    reasons : tuple of Reason
+        Per listed unit, ``interview_bottom`` (``unit``, ``rank``, ``n_ranked``,
+        ``bottom_k``) and ``interview_fell`` (``unit``, ``places``, ``fall_places``).
     """
 
     units: tuple[str, ...]
@@ -148,6 +154,7 @@ class InterviewList:
     bottom_k: int | None
     fall_places: int | None
     boundary_ties: BoundaryTies
+    reasons: tuple[Reason, ...] = ()
 
 
 def interview_list(
@@ -215,14 +222,19 @@ def interview_list(
         drop = -change if change is not None else np.full(r.size, np.nan)
         fell = drop >= m if m is not None else np.zeros(r.size, dtype=bool)
     bottom &= ~np.isnan(r)
-    reason = []
-    for i in range(r.size):
-        why = []
+    reason = np.where(bottom, "interview_bottom", np.where(fell, "interview_fell", ""))
+    found: list[Reason] = []
+    for i in np.flatnonzero(bottom | fell):
         if bottom[i]:
-            why.append(f"rank {int(r[i])} of {n}: bottom {k}")
+            assert k is not None  # bottom is all False without a bottom_k
+            found.append(
+                Reason("interview_bottom", unit=names[i], rank=int(r[i]), n_ranked=n, bottom_k=k)
+            )
         if fell[i]:
-            why.append(f"fell {int(drop[i])} places (>= {m})")
-        reason.append("; ".join(why))
+            assert m is not None
+            found.append(
+                Reason("interview_fell", unit=names[i], places=int(drop[i]), fall_places=m)
+            )
     listed_idx = np.flatnonzero(bottom | fell)
     listed_idx = listed_idx[np.argsort(-np.nan_to_num(r[listed_idx], nan=np.inf), kind="stable")]
     return InterviewList(
@@ -230,10 +242,11 @@ def interview_list(
         listed=tuple(names[i] for i in listed_idx),
         bottom=frozen_array(bottom, dtype=np.bool_),
         fell=frozen_array(fell, dtype=np.bool_),
-        reason=frozen_array(np.array(reason, dtype=str), dtype=np.str_),
+        reason=frozen_array(reason.astype(np.str_), dtype=np.str_),
         bottom_k=k,
         fall_places=m,
         boundary_ties="exclude" if boundary_ties == "exclude" else "include",
+        reasons=tuple(found),
     )
 
 

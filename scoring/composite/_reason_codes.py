@@ -50,6 +50,9 @@ COMPOSITE_REASON_CODES: dict[str, tuple[str, ...]] = {
     "no_total": ("unit", "cause", "node"),
     "not_ranked": ("unit", "cause"),
     "not_graded": ("unit", "cause"),
+    # interview list (InterviewList.reason; one Reason per listed unit and cause)
+    "interview_bottom": ("unit", "rank", "n_ranked", "bottom_k"),
+    "interview_fell": ("unit", "places", "fall_places"),
     # early warnings (EarlyWarnings.reasons, one per warning or note)
     "indicator_worsened": ("unit", "indicator", "direction", "change", "limit"),
     "beyond_warning_level": ("unit", "indicator", "direction", "value", "level"),

@@ -156,9 +156,9 @@ def _reasons(block: _Block, values: Mapping[str, FloatArray]) -> tuple[StrArray,
             found.append((code, node, np.isnan(values[c.path])))
     code_out = np.full(size, "", dtype=object)
     node_out = np.full(size, "", dtype=object)
-    for code, node, bad in reversed(found):
-        code_out = np.where(bad, code, code_out)
-        node_out = np.where(bad, node, node_out)
+    for code, node, child_nan in reversed(found):
+        code_out = np.where(child_nan, code, code_out)
+        node_out = np.where(child_nan, node, node_out)
     if block.missing == "renormalise":
         # NaN under renormalise means no child was left: that is the reason, at this block.
         hit = code_out != ""

@@ -136,8 +136,10 @@ def test_interview_bottom_and_fall() -> None:
     assert res.listed == ("u14", "u13", "u12", "u11")
     assert res.fell[10] and not res.bottom[10]
     assert not res.fell[9]
-    assert res.reason[10] == "fell 10 places (>= 10)"
-    assert res.reason[13] == "rank 14 of 14: bottom 3"
+    assert res.reason[10] == "interview_fell"
+    assert res.reason[13] == "interview_bottom"
+    assert Reason("interview_fell", unit="u11", places=10, fall_places=10) in res.reasons
+    assert Reason("interview_bottom", unit="u14", rank=14, n_ranked=14, bottom_k=3) in res.reasons
 
 
 def test_interview_ties_at_the_bottom_boundary() -> None:
