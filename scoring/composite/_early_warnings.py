@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -146,7 +147,6 @@ def early_warnings(
         dropped = ~np.isnan(drop) & (worsening > drop)
         breached = ~np.isnan(thr) & (sign * (cur - thr) < 0)
     warned = dropped | breached
-    found: list[Reason] = []
     messages: list[tuple[str, str, str]] = []
     notes: list[tuple[str, str, str]] = []
     for u in range(n_u):
@@ -155,48 +155,16 @@ def early_warnings(
             if dropped[u, i]:
                 word = "fell" if dirs[i] == "higher" else "rose"
                 why.append(f"{word} {abs(change[u, i]):.1%} vs last period (limit {drop[i]:.1%})")
-                found.append(
-                    Reason(
-                        "indicator_worsened",
-                        unit=names[u],
-                        indicator=inds[i],
-                        direction=dirs[i],
-                        change=float(change[u, i]),
-                        limit=float(drop[i]),
-                    )
-                )
             if breached[u, i]:
                 side = "below" if dirs[i] == "higher" else "above"
                 why.append(f"{cur[u, i]:g} {side} the warning level {thr[i]:g}")
-                found.append(
-                    Reason(
-                        "beyond_warning_level",
-                        unit=names[u],
-                        indicator=inds[i],
-                        direction=dirs[i],
-                        value=float(cur[u, i]),
-                        level=float(thr[i]),
-                    )
-                )
             if why:
                 messages.append((names[u], inds[i], "; ".join(why)))
             if not np.isnan(drop[i]) and np.isnan(change[u, i]):
                 what = "previous value 0" if prev[u, i] == 0 else "value missing"
                 notes.append((names[u], inds[i], f"drop rule not checked: {what}"))
-                cause = "previous_zero" if prev[u, i] == 0 else "value_missing"
-                found.append(
-                    Reason("drop_rule_not_checked", unit=names[u], indicator=inds[i], cause=cause)
-                )
             if not np.isnan(thr[i]) and np.isnan(cur[u, i]):
                 notes.append((names[u], inds[i], "threshold rule not checked: value missing"))
-                found.append(
-                    Reason(
-                        "threshold_rule_not_checked",
-                        unit=names[u],
-                        indicator=inds[i],
-                        cause="value_missing",
-                    )
-                )
     return EarlyWarnings(
         units=names,
         indicators=inds,
@@ -209,8 +177,53 @@ def early_warnings(
         max_drop=frozen_array(drop),
         thresholds=frozen_array(thr),
         directions=dirs,
-        reasons=tuple(found),
+        reasons=_warning_reasons(
+            names, inds, dirs, (cur, prev, change), (drop, thr), (dropped, breached)
+        ),
     )
+
+
+def _warning_reasons(
+    names: tuple[str, ...],
+    inds: tuple[str, ...],
+    dirs: tuple[Direction, ...],
+    values: tuple[FloatArray, FloatArray, FloatArray],
+    limits: tuple[FloatArray, FloatArray],
+    flags: tuple[BoolArray, BoolArray],
+) -> tuple[Reason, ...]:
+    """The warnings and notes of :func:`early_warnings` as reasons, in the same order."""
+    cur, prev, change = values
+    drop, thr = limits
+    dropped, breached = flags
+    found: list[Reason] = []
+    for u, i in itertools.product(range(len(names)), range(len(inds))):
+        where = {"unit": names[u], "indicator": inds[i]}
+        if dropped[u, i]:
+            found.append(
+                Reason(
+                    "indicator_worsened",
+                    **where,
+                    direction=dirs[i],
+                    change=float(change[u, i]),
+                    limit=float(drop[i]),
+                )
+            )
+        if breached[u, i]:
+            found.append(
+                Reason(
+                    "beyond_warning_level",
+                    **where,
+                    direction=dirs[i],
+                    value=float(cur[u, i]),
+                    level=float(thr[i]),
+                )
+            )
+        if not np.isnan(drop[i]) and np.isnan(change[u, i]):
+            cause = "previous_zero" if prev[u, i] == 0 else "value_missing"
+            found.append(Reason("drop_rule_not_checked", **where, cause=cause))
+        if not np.isnan(thr[i]) and np.isnan(cur[u, i]):
+            found.append(Reason("threshold_rule_not_checked", **where, cause="value_missing"))
+    return tuple(found)
 
 
 def _per_indicator(values: ArrayLike, name: str, n: int) -> FloatArray:
