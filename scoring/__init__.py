@@ -24,18 +24,21 @@ from scoring.composite._adjust import (
 )
 from scoring.composite._batch import RowAggregates, RowScores, aggregate_rows, score_rows
 from scoring.composite._differentiation import DifferentiationCheck, differentiation_check
+from scoring.composite._early_warnings import EarlyWarnings, early_warnings
 from scoring.composite._excellence import ExcellenceScore, excellence_score
-from scoring.composite._methods import (
-    GrowthRate,
-    IndicatorScore,
-    benchmark_score,
-    efficacy_coefficient,
-    growth_rate,
-    min_max_score,
-    rank_points,
-    scale_speed_quality,
-    target_completion,
-    z_score,
+from scoring.composite._indicator import GrowthRate, IndicatorScore, growth_rate
+from scoring.composite._method_range import efficacy_coefficient, min_max_score, z_score
+from scoring.composite._method_rank import rank_points
+from scoring.composite._method_recompute import scale_speed_quality, score_indicator
+from scoring.composite._method_reference import benchmark_score, target_completion
+from scoring.composite._params import (
+    BenchmarkParams,
+    EfficacyParams,
+    MethodParams,
+    MinMaxParams,
+    RankPointsParams,
+    TargetCompletionParams,
+    ZScoreParams,
 )
 from scoring.composite._periods import (
     QINGDAO_CUMULATIVE_PERIODS,
@@ -45,30 +48,20 @@ from scoring.composite._periods import (
     aggregate_periods,
     monthly_to_quarterly,
 )
-from scoring.composite._results import (
-    EarlyWarnings,
-    GradeRule,
-    Grades,
+from scoring.composite._rank_change import (
     InterviewList,
     ProgressAwards,
     RankChange,
-    Ranking,
-    assign_grades,
-    early_warnings,
     interview_list,
     progress_awards,
     rank_changes,
-    rank_units,
 )
+from scoring.composite._reason_codes import COMPOSITE_REASON_CODES
+from scoring.composite._results import GradeRule, Grades, Ranking, assign_grades, rank_units
 from scoring.composite._sensitivity import CompositeSensitivity, composite_sensitivity
-from scoring.composite._tree import (
-    SchemeAdjustment,
-    SchemeBlock,
-    SchemeLeaf,
-    SchemeResult,
-    evaluate_scheme,
-    recompute,
-)
+from scoring.composite._tree import SchemeResult, evaluate_scheme
+from scoring.composite._tree_nodes import SchemeAdjustment, SchemeBlock, SchemeLeaf
+from scoring.composite._tree_recompute import recompute
 from scoring.satisfaction._cells import CellStatistics, cell_statistics
 from scoring.satisfaction._combine import (
     CombinedScore,
@@ -97,12 +90,14 @@ from scoring.satisfaction._suppression import suppression_mask
 from scoring.satisfaction._weights import GroupWeightMatrix, group_weight_matrix
 
 __all__ = [
+    "COMPOSITE_REASON_CODES",
     "DEFAULT_POLICY",
     "LANZHOU_TIERS",
     "QINGDAO_CUMULATIVE_PERIODS",
     "QINGDAO_CUMULATIVE_WEIGHTS",
     "AdjacentPair",
     "Adjustments",
+    "BenchmarkParams",
     "CellRakingResult",
     "CellStatistics",
     "Coefficients",
@@ -113,6 +108,7 @@ __all__ = [
     "DifferentiationCheck",
     "DroppedGroup",
     "EarlyWarnings",
+    "EfficacyParams",
     "ExcellenceScore",
     "GradeRule",
     "Grades",
@@ -121,12 +117,15 @@ __all__ = [
     "GrowthRate",
     "IndicatorScore",
     "InterviewList",
+    "MethodParams",
+    "MinMaxParams",
     "PeriodAggregate",
     "ProgressAwards",
     "QuarterlyValues",
     "RakingError",
     "RakingResult",
     "RankChange",
+    "RankPointsParams",
     "RankUncertainty",
     "Ranking",
     "RatePoints",
@@ -139,6 +138,8 @@ __all__ = [
     "SchemeLeaf",
     "SchemeResult",
     "ScoringWarning",
+    "TargetCompletionParams",
+    "ZScoreParams",
     "aggregate_periods",
     "aggregate_rows",
     "assign_grades",
@@ -173,6 +174,7 @@ __all__ = [
     "rate_points",
     "recompute",
     "scale_speed_quality",
+    "score_indicator",
     "score_rows",
     "suppression_mask",
     "target_completion",
