@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlmodel import Session
 
-from scoring import ScoringWarning, combine_groups, excellence_score, rate_points
+from scoring import Reason, combine_groups, excellence_score, rate_points
 from survey.composite import describe
 from survey.composite import scheme as schemes
 from survey.composite.evaluation_data import Inputs
@@ -34,7 +33,7 @@ class CategoryData:
         inputs: Inputs,
         category: UnitCategory,
         members: list[Unit],
-        notes: list[str],
+        notes: list[Reason],
     ) -> None:
         self.session = session
         self.inputs = inputs
@@ -140,8 +139,14 @@ class CategoryData:
                 difficulty = min(max(goal.difficulty, low), high)
                 if difficulty != goal.difficulty:
                     self.notes.append(
-                        f"{unit.code}: difficulty {goal.difficulty:g} of excellence goal "
-                        f"{goal.code} clipped to the scheme's bounds {low:g}..{high:g}"
+                        Reason(
+                            "difficulty_clipped",
+                            unit=unit.code,
+                            goal=goal.code,
+                            difficulty=goal.difficulty,
+                            low=low,
+                            high=high,
+                        )
                     )
                 entries.append(
                     {
@@ -179,8 +184,12 @@ class CategoryData:
                 k = column.get(entry.item)
                 if k is None:
                     self.notes.append(
-                        f"{unit.code}: adjustment {entry.id} has item {entry.item!r}, which the "
-                        "scheme does not list; ignored"
+                        Reason(
+                            "item_not_in_scheme",
+                            unit=unit.code,
+                            entry=entry.id or 0,
+                            item=entry.item,
+                        )
                     )
                     continue
                 values[i, k] += entry.points
@@ -229,16 +238,15 @@ def _recombine(
             [_or_nan(None if cell is None else cell.satisfied_rate) for cell in found], n
         )
         mean, se = np.array(rates.points), np.array(rates.se)
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always", ScoringWarning)
-        combined = combine_groups(
-            mean,
-            np.nan_to_num(se),
-            n,
-            np.array([weights[g] for g in groups]),
-            group_labels=groups,
-            min_n=min_n,
-        )
+    combined = combine_groups(
+        mean,
+        np.nan_to_num(se),
+        n,
+        np.array([weights[g] for g in groups]),
+        group_labels=groups,
+        min_n=min_n,
+        warn=False,
+    )
     used = [
         {"group": g, "weight": float(w)}
         for g, w in zip(combined.groups_used, combined.weights_used, strict=True)

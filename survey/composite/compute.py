@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,8 +11,8 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
-from scoring import GradeRule, SchemeResult, evaluate_scheme
-from survey.composite import ranking, snapshots
+from scoring import GradeRule, Reason, SchemeResult, evaluate_scheme
+from survey.composite import ranking, reasons, snapshots
 from survey.composite import scheme as schemes
 from survey.composite.category_data import CategoryData
 from survey.composite.collector import collector_paused
@@ -44,7 +43,7 @@ class CategoryRun:
     members: list[Unit]
     built: schemes.BuiltScheme
     result: SchemeResult
-    notes: list[str]
+    notes: list[Reason]
     units: list[UnitComposite]
     rank_rule: str
     grade_rule: GradeRule
@@ -69,7 +68,7 @@ class CategoryRun:
             grade_caps=self.grade_caps,
             interview_rule=self.interview_rule,
             progress_rule=self.progress_rule,
-            notes=dedupe(self.notes),
+            notes=[reasons.reason_public(r) for r in dedupe(self.notes)],
         )
 
     def explanation(self, index: int, evaluation_id: int) -> dict[str, Any]:
@@ -119,26 +118,24 @@ def _run_category(
     spec: SchemeSpec,
     previous_ranks: Mapping[str, int | None] | None,
 ) -> CategoryRun | None:
-    """One category whole; library warnings become its notes. None when it has no units."""
+    """One category whole; the library's reasons become its notes. None when it has no units."""
     members = inputs.members.get(category.id or -1, [])
     if not members:
         return None
-    notes: list[str] = []
+    notes: list[Reason] = []
     data = CategoryData(session, inputs, category, members, notes)
     codes = [u.code for u in members]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        built = _library_call(category.code, lambda: schemes.build_tree(spec, data))
-        result: SchemeResult = _library_call(
-            category.code,
-            lambda: evaluate_scheme(built.root, units=codes, missing=spec.missing),
-        )
-        outcome = _library_call(
-            category.code,
-            lambda: ranking.rank_and_flag(spec, data, result, codes, previous_ranks),
-        )
-    notes.extend(str(w.message) for w in caught if issubclass(w.category, Warning))
+    built = _library_call(category.code, lambda: schemes.build_tree(spec, data))
+    result: SchemeResult = _library_call(
+        category.code,
+        lambda: evaluate_scheme(built.root, units=codes, missing=spec.missing, warn=False),
+    )
+    outcome = _library_call(
+        category.code,
+        lambda: ranking.rank_and_flag(spec, data, result, codes, previous_ranks),
+    )
     ranks, grades, change, listed, awards, flags, rule = outcome
+    notes.extend([*result.reasons, *ranks.reasons, *grades.reasons])
     units = _unit_results(
         category, row, members, built, result, (ranks, grades, change, listed, awards, flags)
     )
@@ -220,7 +217,7 @@ def _unit_results(
                     },
                     "not_scored": None
                     if total is not None
-                    else (str(result.reason[i]) or "no total"),
+                    else (str(result.reason[i]) or "no_total"),
                     "sensitivity": None,
                 }
             )
@@ -235,7 +232,7 @@ class Computation:
     evaluation: Evaluation
     runs: list[CategoryRun]
     differentiation: list[DifferentiationReport]
-    notes: list[str]
+    notes: list[Reason]
 
 
 def compute(
@@ -283,7 +280,7 @@ def _compute_paused(
         None if only is None else [cid for cid, c in categories.items() if c.code in only],
     )
     reports = check_differentiation(inputs, specs, categories)
-    notes: list[str] = []
+    notes: list[Reason] = []
     wanted = [
         c for cid, c in categories.items() if cid in current and (only is None or c.code in only)
     ]
@@ -303,7 +300,7 @@ def _compute_paused(
             runs.append(run)
     missing = [c.code for cid, c in categories.items() if cid not in current]
     if missing and only is None:
-        notes.append("no scheme for the categories " + ", ".join(missing))
+        notes.append(Reason("no_scheme", categories=", ".join(missing)))
     return Computation(evaluation=evaluation, runs=runs, differentiation=reports, notes=notes)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +9,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from scoring import ScoringWarning
 from survey.composite.hard_values import HardStore
 from survey.composite.models import CompositeAdjustment, ExcellenceGoal, QualitativeScore
 from survey.models import Evaluation, Unit
@@ -88,9 +86,7 @@ def _satisfaction_index(
     units: list[Unit],
 ) -> UnitScores:
     # Scores and standard errors only: no intervals, ranks or response models are needed.
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always", ScoringWarning)
-        return unit_scores(session, evaluation_id, period=period, question=question, units=units)
+    return unit_scores(session, evaluation_id, period=period, question=question, units=units)
 
 
 def _other_inputs(

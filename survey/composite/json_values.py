@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
+
+T = TypeVar("T", bound=Hashable)
 
 
 def json_safe(value: Any) -> Any:
@@ -42,6 +44,6 @@ def int_or_none(value: object) -> int | None:
     return None if number is None else int(number)
 
 
-def dedupe(items: Iterable[str]) -> list[str]:
+def dedupe(items: Iterable[T]) -> list[T]:
     """The items in their first order, each once."""
     return list(dict.fromkeys(items))

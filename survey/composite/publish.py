@@ -7,6 +7,7 @@ from sqlmodel import Session
 from survey.composite.compute import Computation
 from survey.composite.json_values import json_safe
 from survey.composite.models import CompositeSnapshot, CompositeSnapshotUnit
+from survey.composite.reasons import reason_public
 
 
 def store_snapshot(
@@ -22,7 +23,7 @@ def store_snapshot(
             {
                 "categories": [run.summary().model_dump(mode="json") for run in computed.runs],
                 "differentiation": [r.model_dump(mode="json") for r in computed.differentiation],
-                "notes": computed.notes,
+                "notes": [reason_public(r).model_dump(mode="json") for r in computed.notes],
             }
         ),
     )

@@ -70,9 +70,9 @@ def rank_and_flag(
         )
         for t in spec.ranking.tie_break
     ]
-    ranking = rank_units(rounded, units=codes, tie_break=keys)
+    ranking = rank_units(rounded, units=codes, tie_break=keys, warn=False)
     rule = str(describe.rank_rule(spec))
-    grades = assign_grades(rounded, grade_rule_of(spec), units=codes, tie_break=keys)
+    grades = assign_grades(rounded, grade_rule_of(spec), units=codes, tie_break=keys, warn=False)
     size = len(codes)
     previous = np.full(size, NAN)
     change = np.full(size, NAN)

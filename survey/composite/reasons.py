@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from scoring import Reason
 from survey.composite import terms
 from survey.errors import N_, Message
+from survey.satisfaction.schemas import ReasonPublic
 
 NameOf = Callable[[str], str]
 
@@ -25,13 +26,22 @@ _PER_UNIT: dict[str, str] = {
 # Notes the composite service writes itself, beside the library's reasons.
 SERVICE_NOTES: dict[str, str] = {
     "no_scheme": N_("No scheme for the categories %(categories)s."),
+    "difficulty_clipped": N_(
+        "%(unit)s: the difficulty %(difficulty)s of the excellence goal %(goal)s is held to "
+        "the scheme's bounds %(low)s to %(high)s."
+    ),
+    "item_not_in_scheme": N_(
+        "%(unit)s: the bonus or deduction entry %(entry)s has the item %(item)s, which the "
+        "scheme does not list; it is left out."
+    ),
     "note": N_("%(text)s"),
 }
 
 
-def plain(reason: Reason) -> dict[str, str | int | float]:
-    """The reason as stored in results and snapshots: its code and its parameters."""
-    return {"code": reason.code, **dict(reason.params)}
+def reason_public(reason: Reason) -> ReasonPublic:
+    """The reason as results, the API and snapshots keep it: code, parameters, English text."""
+    params = dict(reason.params)
+    return ReasonPublic(code=reason.code, params=params, text=english(reason.code, params))
 
 
 def _node(path: object, name_of: NameOf) -> str:

@@ -228,7 +228,7 @@ def _method_score(
     benchmark: Float | None = None,
 ) -> IndicatorScore:
     checked = scoring_params(params, direction, full)
-    return score_indicator(checked, values, _reference(params, target, benchmark))
+    return score_indicator(checked, values, _reference(params, target, benchmark), warn=False)
 
 
 def _efficacy(values: Any, p: EfficacyParams, direction: Direction, full: float) -> IndicatorScore:

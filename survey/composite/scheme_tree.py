@@ -138,7 +138,9 @@ def _period_values(data: SchemeData, source: HardSource, plan: PeriodPlan) -> li
     columns = [data.hard(ind, month) for month in m.months]
 
     def quarters(stacked: Float) -> Float:
-        q = monthly_to_quarterly(stacked, how=m.how, cumulative=m.cumulative, missing=m.missing)
+        q = monthly_to_quarterly(
+            stacked, how=m.how, cumulative=m.cumulative, missing=m.missing, warn=False
+        )
         return np.asarray(q.values, dtype=np.float64)
 
     value = quarters(np.stack([c[0] for c in columns], axis=1))
@@ -243,7 +245,9 @@ class _Builder:
                     np.stack([periods[q].benchmark for _, _, periods in members]),
                 )
                 values = np.stack([periods[q].value for _, _, periods in members])
-                rows.append(score_rows(checked.method, values, reference, params=checked))
+                rows.append(
+                    score_rows(checked.method, values, reference, params=checked, warn=False)
+                )
             combined = None
             if len(rows) > 1 or plan.weights is not None:
                 combined = aggregate_rows(
@@ -289,7 +293,7 @@ class _Builder:
     ) -> IndicatorScore:
         values: Float | GrowthRate = p.value
         if source.growth:
-            values = growth_rate(p.value, p.previous, rule=source.growth_rule)
+            values = growth_rate(p.value, p.previous, rule=source.growth_rule, warn=False)
         return _method_score(
             method,
             params,
@@ -311,6 +315,7 @@ class _Builder:
             plan.weights,
             missing=plan.missing,
             periods=plan.codes,
+            warn=False,
         )
 
     def indicator(
@@ -447,6 +452,7 @@ class _Builder:
             rule=coef.rule,
             direction=coef.direction,
             base=base,
+            warn=False,
         )
         self.annotations[path + "#coefficient"] = lambda i: {
             "type": "hard",

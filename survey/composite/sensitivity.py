@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,18 +27,16 @@ def apply_sensitivity(items: Sequence[SensitivityItem], draws: int, seed: int) -
     for category, spec, result, units in items:
         assert category.id is not None
         rule = grade_rule_of(spec)
-        with warnings.catch_warnings(record=True):
-            warnings.simplefilter("always")
-            found = composite_sensitivity(
-                result,
-                categories=[category.code],
-                n_draws=draws,
-                weight_band=spec.sensitivity.weight_band,
-                sampling_error=True,
-                grade_rule=rule,
-                robust_level=spec.sensitivity.robust_level,
-                seed=np.random.default_rng([seed, category.id]),
-            )
+        found = composite_sensitivity(
+            result,
+            categories=[category.code],
+            n_draws=draws,
+            weight_band=spec.sensitivity.weight_band,
+            sampling_error=True,
+            grade_rule=rule,
+            robust_level=spec.sensitivity.robust_level,
+            seed=np.random.default_rng([seed, category.id]),
+        )
         methods.append(f"{category.code}: {found.method}")
         for i, unit in enumerate(units):
             probabilities = found.grade_probabilities[i]
@@ -81,12 +78,11 @@ def published_items(
             schemes.get_scheme(session, evaluation_id, cat.category, cat.scheme_version)
         )
         tree = tree_from_explanations([explanations[u.unit]["tree"] for u in members])
-        with warnings.catch_warnings(record=True):
-            warnings.simplefilter("always")
-            result = evaluate_scheme(
-                tree,
-                units=[u.unit for u in members],
-                missing=explanations[members[0].unit]["tree"]["missing_rule"],
-            )
+        result = evaluate_scheme(
+            tree,
+            units=[u.unit for u in members],
+            missing=explanations[members[0].unit]["tree"]["missing_rule"],
+            warn=False,
+        )
         items.append((category_row, spec, result, members))
     return items

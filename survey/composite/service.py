@@ -3,9 +3,9 @@
 Each category is computed whole (ranks and category-relative methods need every unit) by
 ``survey.composite.compute``, from the newest scheme version, the hard-indicator values, the
 satisfaction results (through ``survey.satisfaction``'s service), the qualitative scores,
-excellence goals and bonus and deduction entries; ``scoring`` does all arithmetic. Library
-warnings (a missing value, an undefined growth rate) become the category's notes rather than
-errors.
+excellence goals and bonus and deduction entries; ``scoring`` does all arithmetic. The
+library's reasons (a missing value, an undefined growth rate) become the category's notes, as
+codes with parameters that pages word in the reader's language, rather than errors.
 
 Publishing stores a snapshot: every unit's result and its full explanation, with the scheme
 versions. A published evaluation is read back from it, so later changes of data or schemes
@@ -26,6 +26,7 @@ from scoring import recompute
 from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
+from survey.composite import reasons
 from survey.composite.compute import Computation, compute
 from survey.composite.models import CompositeSnapshot, CompositeSnapshotUnit
 from survey.composite.publish import store_snapshot
@@ -164,7 +165,7 @@ def _live_results(
         categories=[run.summary() for run in computed.runs],
         units=units,
         differentiation=computed.differentiation,
-        notes=computed.notes,
+        notes=[reasons.reason_public(r) for r in computed.notes],
         sensitivity_method=method,
     )
 
