@@ -217,44 +217,7 @@ def _check_indicator(
             N_("Line %(line)s, %(field)s: an indicator in a block without weights needs points."),
         )
     if method == "scale_speed_quality":
-        if ind.source is not None:
-            problems.add(
-                (*loc, "source"),
-                N_(
-                    "Line %(line)s, %(field)s: a scale/speed/quality indicator takes its sources "
-                    "from its parts."
-                ),
-            )
-        parts = ind.parts or {}
-        missing = [p for p in ("scale", "speed", "quality") if p not in parts]
-        if missing:
-            problems.add(
-                (*loc, "parts"),
-                N_("Line %(line)s, %(field)s: the parts %(parts)s are missing."),
-                parts=", ".join(missing),
-            )
-        plans: set[str] = set()
-        for name, part in parts.items():
-            part_loc = (*loc, "parts", name)
-            _check_plan(problems, (*part_loc, "source"), part.source, spec)
-            plans.add(repr(_plan_key(period_plan(part.source, spec))))
-            _check_params(
-                problems,
-                part_loc,
-                part.method,
-                part.params,
-                part.source,
-                direction=part.direction or ind.direction,
-                full=100.0,
-            )
-        if len(plans) > 1:
-            problems.add(
-                (*loc, "parts"),
-                N_(
-                    "Line %(line)s, %(field)s: scale, speed and quality must be scored on the "
-                    "same periods."
-                ),
-            )
+        _check_parts(problems, loc, ind, spec)
         _check_params(problems, loc, method, ind.params, None, direction=ind.direction, full=full)
         return
     if ind.parts is not None:
@@ -283,6 +246,48 @@ def _check_indicator(
                 N_("Line %(line)s, %(field)s: the difficulty bounds must satisfy 0 < low <= high."),
             )
     _check_params(problems, loc, method, ind.params, ind.source, direction=ind.direction, full=full)
+
+
+def _check_parts(problems: _Problems, loc: Loc, ind: IndicatorSpec, spec: SchemeSpec) -> None:
+    """A scale/speed/quality indicator: its three parts, scored on the same periods."""
+    if ind.source is not None:
+        problems.add(
+            (*loc, "source"),
+            N_(
+                "Line %(line)s, %(field)s: a scale/speed/quality indicator takes its sources "
+                "from its parts."
+            ),
+        )
+    parts = ind.parts or {}
+    missing = [p for p in ("scale", "speed", "quality") if p not in parts]
+    if missing:
+        problems.add(
+            (*loc, "parts"),
+            N_("Line %(line)s, %(field)s: the parts %(parts)s are missing."),
+            parts=", ".join(missing),
+        )
+    plans: set[str] = set()
+    for name, part in parts.items():
+        part_loc = (*loc, "parts", name)
+        _check_plan(problems, (*part_loc, "source"), part.source, spec)
+        plans.add(repr(_plan_key(period_plan(part.source, spec))))
+        _check_params(
+            problems,
+            part_loc,
+            part.method,
+            part.params,
+            part.source,
+            direction=part.direction or ind.direction,
+            full=100.0,
+        )
+    if len(plans) > 1:
+        problems.add(
+            (*loc, "parts"),
+            N_(
+                "Line %(line)s, %(field)s: scale, speed and quality must be scored on the "
+                "same periods."
+            ),
+        )
 
 
 def _check_coefficient(
