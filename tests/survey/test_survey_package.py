@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import survey
+from tests.import_roots import imported_roots
 
 PACKAGE_DIR = Path(survey.__file__).resolve().parent
 # The web framework and the web package sit above survey/; importing them would turn the
@@ -13,23 +13,13 @@ PACKAGE_DIR = Path(survey.__file__).resolve().parent
 FORBIDDEN_ROOTS = {"fastapi", "starlette", "uvicorn", "web"}
 
 
-def _imported_roots(path: Path) -> set[str]:
-    roots: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
-    return roots
-
-
 def test_survey_imports_no_web_framework_and_not_web() -> None:
     files = sorted(PACKAGE_DIR.rglob("*.py"))
     assert files
     offenders = {
-        str(path.relative_to(PACKAGE_DIR)): sorted(_imported_roots(path) & FORBIDDEN_ROOTS)
+        str(path.relative_to(PACKAGE_DIR)): sorted(imported_roots(path) & FORBIDDEN_ROOTS)
         for path in files
-        if _imported_roots(path) & FORBIDDEN_ROOTS
+        if imported_roots(path) & FORBIDDEN_ROOTS
     }
     assert not offenders, f"survey/ modules import the web layer: {offenders}"
 
@@ -39,4 +29,4 @@ def test_guard_sees_a_violation(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     source = "from fastapi import Depends\nimport web.app\nimport numpy\n"
     probe.write_text(source, encoding="utf-8")
-    assert _imported_roots(probe) & FORBIDDEN_ROOTS == {"fastapi", "web"}
+    assert imported_roots(probe) & FORBIDDEN_ROOTS == {"fastapi", "web"}
