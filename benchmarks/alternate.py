@@ -38,6 +38,9 @@ def _run(side: str, folder: Path, command: list[str]) -> float:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH", "")]))
     # The benchmark scripts add their own checkout to sys.path; name it by the side's folder.
     argv = [str(folder / a) if a.startswith("benchmarks/") else a for a in command]
+    # The interpreter given as a relative path (.venv/bin/python) is this checkout's.
+    if "/" in argv[0] and not os.path.isabs(argv[0]):
+        argv[0] = os.path.abspath(argv[0])
     print(f"\n### {side} ({folder}), {_load()}: {shlex.join(command)}", flush=True)
     start = time.perf_counter()
     subprocess.run(argv, cwd=folder, env=env, check=True)

@@ -24,17 +24,21 @@ from scoring.composite._adjust import (
 )
 from scoring.composite._batch import RowAggregates, RowScores, aggregate_rows, score_rows
 from scoring.composite._differentiation import DifferentiationCheck, differentiation_check
-from scoring.composite._methods import (
-    GrowthRate,
-    IndicatorScore,
-    benchmark_score,
-    efficacy_coefficient,
-    growth_rate,
-    min_max_score,
-    rank_points,
-    scale_speed_quality,
-    target_completion,
-    z_score,
+from scoring.composite._early_warnings import EarlyWarnings, early_warnings
+from scoring.composite._excellence import ExcellenceScore, excellence_score
+from scoring.composite._indicator import GrowthRate, IndicatorScore, growth_rate
+from scoring.composite._method_range import efficacy_coefficient, min_max_score, z_score
+from scoring.composite._method_rank import rank_points
+from scoring.composite._method_recompute import scale_speed_quality, score_indicator
+from scoring.composite._method_reference import benchmark_score, target_completion
+from scoring.composite._params import (
+    BenchmarkParams,
+    EfficacyParams,
+    MethodParams,
+    MinMaxParams,
+    RankPointsParams,
+    TargetCompletionParams,
+    ZScoreParams,
 )
 from scoring.composite._periods import (
     QINGDAO_CUMULATIVE_PERIODS,
@@ -44,30 +48,20 @@ from scoring.composite._periods import (
     aggregate_periods,
     monthly_to_quarterly,
 )
-from scoring.composite._results import (
-    EarlyWarnings,
-    GradeRule,
-    Grades,
+from scoring.composite._rank_change import (
     InterviewList,
     ProgressAwards,
     RankChange,
-    Ranking,
-    assign_grades,
-    early_warnings,
     interview_list,
     progress_awards,
     rank_changes,
-    rank_units,
 )
+from scoring.composite._reason_codes import COMPOSITE_REASON_CODES
+from scoring.composite._results import GradeRule, Grades, Ranking, assign_grades, rank_units
 from scoring.composite._sensitivity import CompositeSensitivity, composite_sensitivity
-from scoring.composite._tree import (
-    SchemeAdjustment,
-    SchemeBlock,
-    SchemeLeaf,
-    SchemeResult,
-    evaluate_scheme,
-    recompute,
-)
+from scoring.composite._tree import SchemeResult, evaluate_scheme
+from scoring.composite._tree_nodes import SchemeAdjustment, SchemeBlock, SchemeLeaf
+from scoring.composite._tree_recompute import recompute
 from scoring.satisfaction._cells import CellStatistics, cell_statistics
 from scoring.satisfaction._combine import (
     CombinedScore,
@@ -80,18 +74,30 @@ from scoring.satisfaction._combine import (
 from scoring.satisfaction._design import DesignEstimate, design_mean, design_total
 from scoring.satisfaction._intervals import proportion_interval
 from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
-from scoring.satisfaction._raking import CellRakingResult, RakingResult, rake, rake_cells
+from scoring.satisfaction._raking import (
+    CellRakingResult,
+    GroupRaking,
+    RakingError,
+    RakingResult,
+    rake,
+    rake_cells,
+    rake_group,
+)
 from scoring.satisfaction._ranks import AdjacentPair, RankUncertainty, rank_uncertainty
+from scoring.satisfaction._rates import RatePoints, rate_points
 from scoring.satisfaction._resample import cell_mean_draws
 from scoring.satisfaction._suppression import suppression_mask
+from scoring.satisfaction._weights import GroupWeightMatrix, group_weight_matrix
 
 __all__ = [
+    "COMPOSITE_REASON_CODES",
     "DEFAULT_POLICY",
     "LANZHOU_TIERS",
     "QINGDAO_CUMULATIVE_PERIODS",
     "QINGDAO_CUMULATIVE_WEIGHTS",
     "AdjacentPair",
     "Adjustments",
+    "BenchmarkParams",
     "CellRakingResult",
     "CellStatistics",
     "Coefficients",
@@ -102,18 +108,27 @@ __all__ = [
     "DifferentiationCheck",
     "DroppedGroup",
     "EarlyWarnings",
+    "EfficacyParams",
+    "ExcellenceScore",
     "GradeRule",
     "Grades",
+    "GroupRaking",
+    "GroupWeightMatrix",
     "GrowthRate",
     "IndicatorScore",
     "InterviewList",
+    "MethodParams",
+    "MinMaxParams",
     "PeriodAggregate",
     "ProgressAwards",
     "QuarterlyValues",
+    "RakingError",
     "RakingResult",
     "RankChange",
+    "RankPointsParams",
     "RankUncertainty",
     "Ranking",
+    "RatePoints",
     "Reason",
     "RowAggregates",
     "RowScores",
@@ -123,6 +138,8 @@ __all__ = [
     "SchemeLeaf",
     "SchemeResult",
     "ScoringWarning",
+    "TargetCompletionParams",
+    "ZScoreParams",
     "aggregate_periods",
     "aggregate_rows",
     "assign_grades",
@@ -139,6 +156,8 @@ __all__ = [
     "early_warnings",
     "efficacy_coefficient",
     "evaluate_scheme",
+    "excellence_score",
+    "group_weight_matrix",
     "growth_rate",
     "interview_list",
     "min_max_score",
@@ -147,12 +166,15 @@ __all__ = [
     "proportion_interval",
     "rake",
     "rake_cells",
+    "rake_group",
     "rank_changes",
     "rank_points",
     "rank_uncertainty",
     "rank_units",
+    "rate_points",
     "recompute",
     "scale_speed_quality",
+    "score_indicator",
     "score_rows",
     "suppression_mask",
     "target_completion",

@@ -31,6 +31,24 @@ class Message:
         return self.id % params if params else self.id
 
 
+@dataclass(frozen=True)
+class Named:
+    """A name the office entered, in Chinese and optionally English, used as a parameter.
+
+    The reader's language picks one when the message is translated; ``str()`` is English
+    where there is an English name (the API's default) and the Chinese name otherwise.
+    """
+
+    name: str
+    name_en: str = ""
+
+    def in_language(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+    def __str__(self) -> str:
+        return self.name_en or self.name
+
+
 # Joins a list of messages given as one parameter (tie-break keys, say).
 LIST_SEPARATOR = N_("; ")
 
@@ -44,6 +62,8 @@ def is_message_list(value: object) -> bool:
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, Named):
+        return str(value)
     if isinstance(value, Message):
         return str(value)
     if is_message_list(value):

@@ -18,10 +18,9 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import segno
-
 from survey.ballots import codes
 from survey.ballots.schemas import IssuedCode
+from survey.surveys.qr import qr_card_images
 from web.i18n import translations
 from web.templating import templates
 
@@ -52,11 +51,7 @@ def card_url(base_url: str, code: str) -> str:
 
 def _images(url: str) -> tuple[bytes, bytes]:
     """The card's QR code as SVG (for the sheet) and PNG (for other print work)."""
-    qr = segno.make(url, error="m", micro=False, mask=CARD_MASK)
-    svg, png = io.BytesIO(), io.BytesIO()
-    qr.save(svg, kind="svg", scale=4, border=2)
-    qr.save(png, kind="png", scale=6, border=4)
-    return svg.getvalue(), png.getvalue()
+    return qr_card_images(url, mask_pattern=CARD_MASK)
 
 
 def issued_files(

@@ -16,7 +16,7 @@ from babel.support import NullTranslations, Translations
 from starlette.requests import HTTPConnection
 
 from survey.config import SUPPORTED_LANGUAGES
-from survey.errors import LIST_SEPARATOR, Message, is_message_list
+from survey.errors import LIST_SEPARATOR, Message, Named, is_message_list
 
 LOCALE_DIR = Path(__file__).parent / "locales"
 LANGUAGE_COOKIE = "pingyi_lang"
@@ -53,6 +53,8 @@ def gettext(language: str, message: str, **params: object) -> str:
 
 
 def _filled(language: str, value: object) -> object:
+    if isinstance(value, Named):
+        return value.in_language(language)
     if isinstance(value, Message):
         return translate(language, value)
     if is_message_list(value):

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import time
 
-from survey.security import keyed_hash
+from itsdangerous import BadSignature, Signer
 
 DEVICE_COOKIE_PREFIX = "pyd"
 
 
+def _signer(secret: str, purpose: str) -> Signer:
+    # The salt binds a signature to one purpose and one survey, so a mark minted for one
+    # survey (or a start stamp for one slug) is no good for another.
+    return Signer(secret, salt=f"pingyi.{purpose}", digest_method=hashlib.sha256)
+
+
 def started_token(secret: str, slug: str, now: float | None = None) -> str:
     stamp = str(int(now if now is not None else time.time()))
-    return f"{stamp}.{keyed_hash(secret, 'started', f'{slug}:{stamp}')[:20]}"
+    return _signer(secret, f"started:{slug}").sign(stamp).decode()
 
 
 def seconds_since_start(
     secret: str, slug: str, token: str, now: float | None = None
 ) -> float | None:
     """Seconds since the form was shown, or None when the token is missing or forged."""
-    stamp, _, mac = token.partition(".")
-    if not stamp.isdigit():
+    try:
+        stamp = _signer(secret, f"started:{slug}").unsign(token).decode()
+    except BadSignature:
         return None
-    expected = keyed_hash(secret, "started", f"{slug}:{stamp}")[:20]
-    if not hmac.compare_digest(expected, mac):
+    if not stamp.isdigit():
         return None
     return (now if now is not None else time.time()) - int(stamp)
 
@@ -33,13 +39,15 @@ def device_cookie_name(survey_id: int) -> str:
 
 
 def device_mark(secret: str, survey_id: int, receipt: str) -> str:
-    return f"{receipt}.{keyed_hash(secret, 'device', f'{survey_id}:{receipt}')[:20]}"
+    return _signer(secret, f"device:{survey_id}").sign(receipt).decode()
 
 
 def device_receipt(secret: str, survey_id: int, mark: str | None) -> str | None:
     """The receipt this device got for the survey, if its mark is genuine."""
     if not mark:
         return None
-    receipt, _, mac = mark.rpartition(".")
-    expected = keyed_hash(secret, "device", f"{survey_id}:{receipt}")[:20]
-    return receipt if receipt and hmac.compare_digest(expected, mac) else None
+    try:
+        receipt = _signer(secret, f"device:{survey_id}").unsign(mark).decode()
+    except BadSignature:
+        return None
+    return receipt or None

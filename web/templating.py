@@ -10,6 +10,9 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from survey import rules
+from survey.composite import reasons, terms
+from survey.errors import Message
 from survey.labels import label
 from web.context import settings_of
 from web.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_token
@@ -33,11 +36,18 @@ def _context(request: Request) -> dict[str, Any]:
         "gettext": catalog.gettext,
         # A ``survey.errors.Message`` (a rule description, say) in the reader's language.
         "tr": lambda message: translate(language, message),
+        # Words that may be a message or plain text (a code a catalogue does not know).
+        "words": lambda item: translate(language, item) if isinstance(item, Message) else item,
+        "terms": terms,
+        # A stored reason (code and parameters) worded, with scheme codes by their names.
+        "note": lambda item, labels=None: _note(language, item, labels or {}),
         "ngettext": catalog.ngettext,
         "csrf_field": CSRF_FIELD,
         "csrf_header": CSRF_HEADER,
         "csrf_token": lambda: csrf_token(request),
         "htmx_file": HTMX_FILE,
+        # The permission table (survey.rules): can(principal, "edit", evaluation.status).
+        "can": rules.can,
         # Site-relative links, so the pages work behind any balancer or host name.
         "url_for": lambda name, **params: request.url_for(name, **params).path,
     }
@@ -48,6 +58,14 @@ _environment = jinja2.Environment(
     autoescape=True,
     extensions=["jinja2.ext.i18n"],
 )
+
+
+def _note(language: str, item: Any, labels: dict[str, Any]) -> str:
+    def name_of(code: str) -> str:
+        found = labels.get(code)
+        return _name_in(found, language, "name") if found is not None else code
+
+    return translate(language, reasons.note_message(item.code, item.params, name_of))
 
 
 def _name_in(item: Any, language: str, attr: str) -> str:

@@ -14,4 +14,20 @@ explanation :func:`recompute` redoes. Results: :func:`rank_units`, :func:`assign
 
 Every function works on the units of one category; arrays run over units in input order.
 Points are on the scale each function states; growth rates and shares are fractions.
+
+Each method's parameters are a frozen dataclass checked when built
+(:class:`TargetCompletionParams`, :class:`EfficacyParams`, :class:`MinMaxParams`,
+:class:`ZScoreParams`, :class:`RankPointsParams`, :class:`BenchmarkParams`), which
+:func:`score_indicator` and :func:`score_rows` take. Why a number is missing travels as data:
+per-unit arrays of reason codes and ``reasons`` tuples of :class:`Reason` on the results
+(the codes and their parameters are listed in ``_reason_codes.py``); ``warn=False`` keeps
+them off the warnings machinery.
+
+Modules: ``_params`` (method parameters), ``_indicator`` (result type, growth rates, the
+shared method steps), ``_method_reference`` (target completion, benchmark),
+``_method_range`` (efficacy, min-max, z-score), ``_method_rank`` (rank points),
+``_method_recompute`` (methods by name, scale-speed-quality, recompute), ``_batch`` (many
+rows at once), ``_periods``, ``_adjust``, ``_tree_nodes`` / ``_tree`` / ``_tree_recompute``
+(the scheme tree), ``_results`` (ranks, grades), ``_rank_change`` (rank changes, interview
+list, awards), ``_early_warnings``, ``_differentiation``, ``_sensitivity``.
 """

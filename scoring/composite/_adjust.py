@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from scoring._common import BoolArray, FloatArray, IntArray, StrArray, as_float_array, frozen_array
+from scoring._reasons import Reason
 from scoring.composite._base import (
     Direction,
     Explanation,
@@ -314,7 +315,11 @@ class Coefficients:
     bounds : tuple[float, float]
         Lowest and highest coefficient these rules can give.
     reason : ndarray of str, shape (U,)
+        Reason code of a NaN coefficient: ``value_missing`` or
+        ``category_total_not_positive``.
     formula : str
+    reasons : tuple of Reason
+        One :class:`Reason` per code with its count.
     """
 
     coefficient: FloatArray
@@ -330,6 +335,7 @@ class Coefficients:
     bounds: tuple[float, float]
     reason: StrArray
     formula: str
+    reasons: tuple[Reason, ...] = ()
 
     def explain(self, unit: int) -> Explanation:
         return {
@@ -384,6 +390,7 @@ def tier_coefficients(
     rule: CoefficientRule = "value",
     direction: Direction = "higher",
     base: ArrayLike | None = None,
+    warn: bool = True,
 ) -> Coefficients:
     """Choose each unit's coefficient tier by a rule on an indicator value.
 
@@ -412,6 +419,9 @@ def tier_coefficients(
         Which values are better.
     base : float or array_like, shape (U,), optional
         Base coefficient (基准系数) per unit, > 0; default ``tiers[0]``.
+    warn : bool
+        Raise a :class:`ScoringWarning` per reason (default); False leaves them on
+        ``reasons`` only.
 
     Returns
     -------
@@ -431,7 +441,7 @@ def tier_coefficients(
     b = broadcast_vector(t[0] if base is None else base, "base", v.size)
     if (b <= 0).any():
         raise ValueError("base coefficients must be positive")
-    extra: list[tuple[Any, str]] = [(np.isnan(v), "value missing")]
+    extra: list[tuple[Any, str]] = [(np.isnan(v), "value_missing")]
     if rule == "value":
         measure = v
         lower_better = direction == "lower"
@@ -441,7 +451,7 @@ def tier_coefficients(
             measure = v / total
         else:
             measure = np.full(v.size, np.nan)
-            extra.append((np.ones(v.size, dtype=bool), "category total <= 0: shares undefined"))
+            extra.append((np.ones(v.size, dtype=bool), "category_total_not_positive"))
         lower_better = direction == "lower"
     else:
         if any(x < 1 or x != math.floor(x) for x in th):
@@ -452,7 +462,7 @@ def tier_coefficients(
     tier, coef = _k_tier(measure, b, np.array(th), np.array(t), lower_better)
     reason = reasons(v.size, extra)
     reason = np.where(np.isnan(coef), reason, "").astype(np.str_)
-    warn_nan("tier_coefficients", reason, np.isnan(coef))
+    found = warn_nan("tier_coefficients", reason, np.isnan(coef), warn=warn)
     contribution = coef - b
     what = {"value": "value", "share": "value / category total", "rank": "competition rank"}[rule]
     return Coefficients(
@@ -470,6 +480,7 @@ def tier_coefficients(
         tiers=t,
         bounds=(float(b.min()), t[-1] if b.max() == t[0] else float(b.max()) + (t[-1] - t[0])),
         reason=frozen_array(reason, dtype=np.str_),
+        reasons=found,
         formula=(
             f"tier from thresholds on {what} ({'lower' if lower_better else 'higher'} is better, "
             "a measure at a cut point takes the better tier); coefficient = base + tiers[tier] "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from types import MappingProxyType
@@ -16,11 +15,11 @@ from scoring._common import (
     BoolArray,
     FloatArray,
     IntArray,
-    ScoringWarning,
     StrArray,
     as_float_array,
     frozen_array,
 )
+from scoring._reasons import Reason, emit
 
 Direction = Literal["higher", "lower"]
 Param: TypeAlias = float | int | str | bool | tuple[float, ...] | None
@@ -150,7 +149,7 @@ def labels(values: ArrayLike | None, size: int, name: str) -> tuple[str, ...]:
 
 
 def reasons(size: int, rules: Sequence[tuple[BoolArray, str]]) -> StrArray:
-    """Per-unit reason text: the first rule whose mask is true, empty string otherwise."""
+    """Per-unit reason code: the first rule whose mask is true, empty string otherwise."""
     out = np.full(size, "", dtype=object)
     todo = np.ones(size, dtype=bool)
     for mask, text in rules:
@@ -160,19 +159,25 @@ def reasons(size: int, rules: Sequence[tuple[BoolArray, str]]) -> StrArray:
     return np.asarray(out.astype(str), dtype=np.str_)
 
 
-def warn_nan(what: str, reason: StrArray, new: BoolArray, stacklevel: int = 3) -> None:
-    """One :class:`ScoringWarning` summarising the NaN results a function introduced."""
+def nan_reasons(what: str, reason: StrArray, new: BoolArray) -> tuple[Reason, ...]:
+    """One :class:`Reason` per reason code of the NaN results a function introduced, with the
+    function's name and how many units the code explains."""
     if not new.any():
-        return
+        return ()
     counts: dict[str, int] = {}
-    for text in reason[new].tolist():
-        counts[text or "undefined"] = counts.get(text or "undefined", 0) + 1
-    detail = "; ".join(f"{k}: {v}" for k, v in counts.items())
-    warnings.warn(
-        f"{what}: {int(new.sum())} unit(s) get NaN ({detail})",
-        ScoringWarning,
-        stacklevel=stacklevel,
-    )
+    for code in reason[new].tolist():
+        counts[code or "undefined"] = counts.get(code or "undefined", 0) + 1
+    return tuple(Reason(code, function=what, count=n) for code, n in counts.items())
+
+
+def warn_nan(
+    what: str, reason: StrArray, new: BoolArray, stacklevel: int = 3, *, warn: bool = True
+) -> tuple[Reason, ...]:
+    """The reasons of the NaN results a function introduced, each also raised as a
+    :class:`ScoringWarning` unless ``warn`` is False."""
+    found = nan_reasons(what, reason, new)
+    emit(found, warn=warn, stacklevel=stacklevel + 1)
+    return found
 
 
 def competition_ranks(

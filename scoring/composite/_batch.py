@@ -21,26 +21,20 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from scoring._common import FloatArray, StrArray
-from scoring.composite._base import warn_nan
-from scoring.composite._methods import (
-    BENCHMARK,
-    EFFICACY,
-    MIN_MAX,
-    RANK,
-    TARGET,
-    Z_SCORE,
+from scoring._reasons import Reason, emit
+from scoring.composite._base import Param, nan_reasons, warn_nan
+from scoring.composite._indicator import (
     IndicatorScore,
     MethodParts,
     MethodSetup,
-    _reason,
-    _result,
-    benchmark_score,
-    efficacy_coefficient,
-    min_max_score,
-    rank_points,
-    target_completion,
-    z_score,
+    indicator_result,
+    point_reason,
 )
+from scoring.composite._method_range import efficacy_coefficient, min_max_score, z_score
+from scoring.composite._method_rank import rank_points
+from scoring.composite._method_recompute import METHOD_PARTS
+from scoring.composite._method_reference import benchmark_score, target_completion
+from scoring.composite._params import MethodParams, params_dict
 from scoring.composite._periods import (
     PeriodAggregate,
     PeriodMissing,
@@ -51,16 +45,16 @@ from scoring.composite._periods import (
     period_setup,
 )
 
-# Method name (as IndicatorScore.method gives it) -> its steps and its one-row function.
-METHODS: dict[str, tuple[MethodParts, Callable[..., IndicatorScore]]] = {
-    "target_completion": (TARGET, target_completion),
-    "efficacy_coefficient": (EFFICACY, efficacy_coefficient),
-    "min_max": (MIN_MAX, min_max_score),
-    "z_score": (Z_SCORE, z_score),
-    "rank_points": (RANK, rank_points),
-    "benchmark": (BENCHMARK, benchmark_score),
+# Method name (as IndicatorScore.method gives it) -> its one-row function.
+SINGLE: dict[str, Callable[..., IndicatorScore]] = {
+    "target_completion": target_completion,
+    "efficacy_coefficient": efficacy_coefficient,
+    "min_max": min_max_score,
+    "z_score": z_score,
+    "rank_points": rank_points,
+    "benchmark": benchmark_score,
 }
-_SIGNATURES = {name: inspect.signature(single) for name, (_, single) in METHODS.items()}
+_SIGNATURES = {name: inspect.signature(single) for name, single in SINGLE.items()}
 
 
 class RowScores:
@@ -72,26 +66,31 @@ class RowScores:
         values: FloatArray,
         reference: FloatArray | None,
         options: dict[str, Any],
+        params: MethodParams | None = None,
+        *,
+        warn: bool = True,
     ) -> None:
         self.method = method
         self.rows = values.shape[0]
+        self.warn = warn
         self._values = values
         self._reference = reference
         self._options = options
-        self._parts, self._single = METHODS[method]
-        self._setup: MethodSetup | None = None
-        self._params: list[dict[str, Any] | None] = [None] * self.rows
+        self._checked = params
+        self._parts: MethodParts[Any] = METHOD_PARTS[method]
+        self._single = SINGLE[method]
+        self._setup: MethodSetup[Any] | None = None
+        self._params: list[dict[str, Param] | None] = [None] * self.rows
         self._inputs: dict[str, FloatArray] = {}
         self.points = np.full(values.shape, np.nan)
         self._raw = np.full(values.shape, np.nan)
         self._no_reason: StrArray = np.full(0, "", dtype=np.str_)
 
     def _compute(self) -> None:
-        parts, v, ref = self._parts, self._values, self._reference
-        try:
-            setup = parts.setup(**self._options)
-        except ValueError:
+        parts, v, ref, checked = self._parts, self._values, self._reference, self._checked
+        if checked is None:
             return  # every row goes to the one-row function, which raises the error
+        setup = parts.setup(checked)
         for k in range(self.rows):
             try:
                 self._params[k] = parts.parameters(setup, v[k], None if ref is None else ref[k])
@@ -100,16 +99,16 @@ class RowScores:
         self._setup = setup
         self._inputs = parts.inputs(setup, v, ref)
         good = [k for k in range(self.rows) if self._params[k] is not None]
-        rows: list[dict[str, Any]] = [p for p in self._params if p is not None]
-        if rows and parts.whole(setup):
-            # One kernel call: shared parameters as numbers, the others as columns.
+        rows = [p for p in self._params if p is not None]
+        if rows and parts.whole(checked):
+            # One kernel call: shared quantities as numbers, the others as columns.
             columns = {key: np.array([p[key] for p in rows])[:, None] for key in parts.row_keys}
             inputs = {name: array[good] for name, array in self._inputs.items()}
-            raw, pts = parts.kernel({"value": v[good], **inputs}, {**rows[0], **columns})
+            raw, pts = parts.kernel({"value": v[good], **inputs}, checked, columns)
             self._raw[good], self.points[good] = raw, pts
         else:
-            for k, params in zip(good, rows, strict=True):
-                raw, pts = parts.kernel({"value": v[k], **self._row_inputs(k)}, params)
+            for k, category in zip(good, rows, strict=True):
+                raw, pts = parts.kernel({"value": v[k], **self._row_inputs(k)}, checked, category)
                 self._raw[k], self.points[k] = raw, pts
         # Read-only from here: each row's result takes views instead of copies.
         for array in (v, self.points, self._raw, *self._inputs.values()):
@@ -125,30 +124,35 @@ class RowScores:
         return self._setup is not None and self._params[k] is not None
 
     def score(self, k: int) -> IndicatorScore:
-        """Row ``k``'s result, as the one-row function gives it (warning included)."""
-        setup, params = self._setup, self._params[k]
+        """Row ``k``'s result, as the one-row function gives it (warning included unless
+        :func:`score_rows` was called with ``warn=False``)."""
+        setup, category = self._setup, self._params[k]
         v = self._values[k]
-        if setup is None or params is None:
+        if setup is None or category is None:
             if self._reference is None:
-                return self._single(v, **self._options)
-            return self._single(v, self._reference[k], **self._options)
+                return self._single(v, **self._options, warn=self.warn)
+            return self._single(v, self._reference[k], **self._options, warn=self.warn)
         inputs = self._row_inputs(k)
         points = self.points[k]
         nan = np.isnan(points)
         reason: StrArray = self._no_reason
+        found: tuple[Reason, ...] = ()
         if nan.any():
-            reason = _reason(v, None, points, self._parts.extra_reasons(v, inputs, params))
+            rules = self._parts.extra_reasons(v, inputs, setup.params, category)
+            reason = point_reason(v, None, points, rules)
             reason.setflags(write=False)
-            warn_nan(setup.method, reason, nan, stacklevel=3)
-        return _result(
+            found = nan_reasons(setup.method, reason, nan)
+            emit(found, warn=self.warn)
+        return indicator_result(
             setup,
             values=v,
             growth=None,
             inputs=inputs,
-            params=params,
+            params=category,
             raw=self._raw[k],
             points=points,
             reason=reason,
+            found=found,
             copy=False,
         )
 
@@ -166,8 +170,39 @@ def _rows(values: ArrayLike, name: str, shape: tuple[int, ...] | None = None) ->
     return arr
 
 
+def _checked(
+    method: str, params: MethodParams | None, options: dict[str, Any]
+) -> tuple[MethodParams | None, dict[str, Any]]:
+    """The method's checked parameters (None when the one-row function would refuse them:
+    it raises the error when a row is asked for) and the same as keyword options."""
+    if params is not None:
+        if options:
+            raise TypeError("score_rows takes params or keyword options, not both")
+        if params.method != method:
+            raise ValueError(f"{type(params).__name__} are not parameters of {method!r}")
+        return params, params_dict(params)
+    # The one-row function's defaults for what is not given (and its TypeError for a typo).
+    bound = _SIGNATURES[method].bind_partial(**options)
+    bound.apply_defaults()
+    options = {
+        k: a
+        for k, a in bound.arguments.items()
+        if (k in options or k not in _POSITIONAL) and k != "warn"
+    }
+    try:
+        return METHOD_PARTS[method].params_type(**options), options
+    except ValueError:
+        return None, options
+
+
 def score_rows(
-    method: str, values: ArrayLike, reference: ArrayLike | None = None, **options: Any
+    method: str,
+    values: ArrayLike,
+    reference: ArrayLike | None = None,
+    *,
+    params: MethodParams | None = None,
+    warn: bool = True,
+    **options: Any,
 ) -> RowScores:
     """Score each row of ``values`` as the one-row method would score it alone.
 
@@ -182,8 +217,14 @@ def score_rows(
     reference : float or array_like, shape (K, U), optional
         Targets (target completion) or benchmarks (benchmark), per row and unit, or one
         value for all.
+    params : MethodParams, optional
+        The method's checked parameters (e.g. :class:`TargetCompletionParams`), as a scheme
+        builds them when it is read; or else:
     **options
         The keyword arguments of the one-row function, e.g. ``full_points``, ``cap``.
+    warn : bool
+        Raise each row's :class:`ScoringWarning` when ``score(k)`` is called (default);
+        False leaves the reasons on the row's result only.
 
     Returns
     -------
@@ -192,21 +233,18 @@ def score_rows(
         ``target_completion(values[k], reference[k], **options)`` (and so on) returns; its
         :class:`ScoringWarning`, if any, is issued when ``score(k)`` is called.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {sorted(METHODS)}")
+    if method not in METHOD_PARTS:
+        raise ValueError(f"unknown method {method!r}; expected one of {sorted(METHOD_PARTS)}")
     v = _rows(values, "values")
     ref = None
-    if METHODS[method][0].reference is not None:
+    if METHOD_PARTS[method].reference is not None:
         if reference is None:
             raise ValueError(f"method {method!r} needs a reference (targets or benchmarks)")
         ref = _rows(reference, "reference", v.shape)
     elif reference is not None:
         raise ValueError(f"method {method!r} takes no reference")
-    # The one-row function's defaults for what is not given (and its TypeError for a typo).
-    bound = _SIGNATURES[method].bind_partial(**options)
-    bound.apply_defaults()
-    options = {k: a for k, a in bound.arguments.items() if k in options or k not in _POSITIONAL}
-    out = RowScores(method, v, ref, options)
+    params, options = _checked(method, params, options)
+    out = RowScores(method, v, ref, options, params, warn=warn)
     # Infinite values and empty rows are refused by the one-row function: leave them to it.
     finite = not np.isinf(v).any() and (ref is None or not np.isinf(ref).any())
     if finite and v.shape[1] > 0:
@@ -230,6 +268,8 @@ class RowAggregates:
         self._labels = labels
         first = self._periods[0]
         self.rows = first.rows
+        # The periods' rows warn or not as score_rows was told; their combination follows.
+        self._warn = first.warn
         self._exact = [all(p.exact(k) for p in self._periods) for k in range(self.rows)]
         self._setup = None
         if any(self._exact):
@@ -254,14 +294,19 @@ class RowAggregates:
         setup = self._setup
         if setup is None or not self._exact[k]:
             return aggregate_periods(
-                list(details), self._weights, missing=self._missing, periods=self._labels
+                list(details),
+                self._weights,
+                missing=self._missing,
+                periods=self._labels,
+                warn=self._warn,
             )
         total = self._total[k]
         reason = self._no_reason
+        found: tuple[Reason, ...] = ()
         if np.isnan(total).any():
             reason = _period_reason(self._n_missing[k], total, len(details))
             reason.setflags(write=False)
-            warn_nan("aggregate_periods", reason, np.isnan(total), stacklevel=3)
+            found = warn_nan("aggregate_periods", reason, np.isnan(total), warn=self._warn)
         return period_result(
             setup,
             total,
@@ -272,6 +317,7 @@ class RowAggregates:
             details[0].max_points,
             details,
             copy=False,
+            found=found,
         )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from scoring._common import FloatArray, IntArray, StrArray, as_float_array, frozen_array
+from scoring._reasons import Reason
 from scoring.composite._base import (
     Explanation,
     check_choice,
@@ -18,7 +19,8 @@ from scoring.composite._base import (
     reasons,
     warn_nan,
 )
-from scoring.composite._methods import IndicatorScore, recompute_indicator
+from scoring.composite._indicator import IndicatorScore
+from scoring.composite._method_recompute import recompute_indicator
 
 PeriodMissing = Literal["renormalise", "zero"]
 MonthMissing = Literal["nan", "ignore"]
@@ -28,7 +30,7 @@ MonthHow = Literal["sum", "mean"]
 QINGDAO_CUMULATIVE_PERIODS: tuple[str, ...] = ("Q1", "H1", "Q1-Q3", "year")
 QINGDAO_CUMULATIVE_WEIGHTS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4)
 
-ALL_PERIODS_MISSING = "every period missing"
+ALL_PERIODS_MISSING = "every_period_missing"
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +59,8 @@ class PeriodAggregate:
         Scale of the period scores when they came from :class:`IndicatorScore` results.
     details : tuple[IndicatorScore, ...]
         The period results when given as :class:`IndicatorScore` (else empty).
+    reasons : tuple of Reason
+        The NaN totals this combination introduced (``every_period_missing``), with counts.
     """
 
     total: FloatArray
@@ -70,6 +74,7 @@ class PeriodAggregate:
     formula: str
     max_points: float | None
     details: tuple[IndicatorScore, ...] = ()
+    reasons: tuple[Reason, ...] = ()
 
     def explain(self, unit: int) -> Explanation:
         out: Explanation = {
@@ -109,6 +114,7 @@ def aggregate_periods(
     *,
     missing: PeriodMissing = "renormalise",
     periods: Sequence[str] | None = None,
+    warn: bool = True,
 ) -> PeriodAggregate:
     """Combine period results into the year's result.
 
@@ -130,6 +136,9 @@ def aggregate_periods(
     periods : sequence of str, optional
         Period labels; default ``"P1"``, ``"P2"``, ... (or Qingdao's labels for 4 periods
         with the Qingdao weights).
+    warn : bool
+        Raise a :class:`ScoringWarning` per reason (default); False leaves them on
+        ``reasons`` only.
 
     Returns
     -------
@@ -157,8 +166,8 @@ def aggregate_periods(
     total, used = _k_periods(s, setup.weights, setup.missing_rule)
     n_missing = np.isnan(s).sum(axis=1)
     reason = _period_reason(n_missing, total, s.shape[1])
-    warn_nan("aggregate_periods", reason, np.isnan(total))
-    return period_result(setup, total, s, used, n_missing, reason, max_points, details)
+    found = warn_nan("aggregate_periods", reason, np.isnan(total), warn=warn)
+    return period_result(setup, total, s, used, n_missing, reason, max_points, details, found=found)
 
 
 @dataclass(frozen=True)
@@ -223,6 +232,7 @@ def period_result(
     max_points: float | None,
     details: tuple[IndicatorScore, ...],
     copy: bool = True,
+    found: tuple[Reason, ...] = (),
 ) -> PeriodAggregate:
     """The result object; ``copy`` False takes arrays that are read-only already (views of
     read-only arrays), as :func:`scoring.composite.aggregate_rows` hands them over."""
@@ -239,6 +249,7 @@ def period_result(
             formula=setup.formula,
             max_points=max_points,
             details=details,
+            reasons=found,
         )
     return PeriodAggregate(
         total=frozen_array(total),
@@ -252,6 +263,7 @@ def period_result(
         formula=setup.formula,
         max_points=max_points,
         details=details,
+        reasons=found,
     )
 
 
@@ -281,6 +293,9 @@ class QuarterlyValues:
     cumulative : bool
     missing_rule : {"nan", "ignore"}
     reason : ndarray of str, shape (U, Q)
+        Reason code of a NaN value: ``no_month_present`` or ``month_missing``.
+    reasons : tuple of Reason
+        One :class:`Reason` per code with its count.
     """
 
     values: FloatArray
@@ -290,6 +305,7 @@ class QuarterlyValues:
     cumulative: bool
     missing_rule: MonthMissing
     reason: StrArray
+    reasons: tuple[Reason, ...] = ()
 
 
 def monthly_to_quarterly(
@@ -298,6 +314,7 @@ def monthly_to_quarterly(
     how: MonthHow = "sum",
     cumulative: bool = False,
     missing: MonthMissing = "nan",
+    warn: bool = True,
 ) -> QuarterlyValues:
     """Monthly values of each unit into quarterly values.
 
@@ -315,6 +332,9 @@ def monthly_to_quarterly(
         A window with a missing month: ``"nan"`` (default) makes it NaN with a
         :class:`ScoringWarning`; ``"ignore"`` sums or averages the months present (a sum then
         treats the missing month as 0). A window with no month present is NaN either way.
+    warn : bool
+        Raise a :class:`ScoringWarning` per reason (default); False leaves them on
+        ``reasons`` only.
 
     Returns
     -------
@@ -344,9 +364,9 @@ def monthly_to_quarterly(
     empty = counts == 0
     out = np.where(empty | (incomplete & (missing == "nan")), np.nan, out)
     reason = np.where(
-        empty, "no month present", np.where(incomplete & (missing == "nan"), "month missing", "")
+        empty, "no_month_present", np.where(incomplete & (missing == "nan"), "month_missing", "")
     ).astype(np.str_)
-    warn_nan("monthly_to_quarterly", reason.ravel(), np.isnan(out).ravel())
+    found = warn_nan("monthly_to_quarterly", reason.ravel(), np.isnan(out).ravel(), warn=warn)
     if cumulative and n_q == 4:
         names: tuple[str, ...] = QINGDAO_CUMULATIVE_PERIODS
     elif cumulative:
@@ -361,4 +381,5 @@ def monthly_to_quarterly(
         cumulative=cumulative,
         missing_rule="ignore" if missing == "ignore" else "nan",
         reason=frozen_array(reason, dtype=np.str_),
+        reasons=found,
     )

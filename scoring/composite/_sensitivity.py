@@ -10,7 +10,8 @@ import numpy as np
 from scoring._common import BoolArray, FloatArray, StrArray, frozen_array
 from scoring.composite._base import check_count, check_number, competition_ranks, labels
 from scoring.composite._results import GradeRule, grade_kernel
-from scoring.composite._tree import SchemeResult, _Block, _Context, _evaluate, _Leaf, _leaves, _walk
+from scoring.composite._tree import SchemeResult, _Context, _evaluate
+from scoring.composite._tree_nodes import _Block, _Leaf, _leaves, _walk
 
 _INTERVAL = (0.05, 0.95)
 

@@ -1,3 +1,4 @@
-"""Satisfaction statistics: cell statistics, intervals, raking, design estimates, combining
-respondent groups, rank uncertainty and small-cell suppression. The public names are
-exported by :mod:`scoring`."""
+"""Satisfaction statistics: cell statistics, intervals, raking (of respondents, cells and a
+respondent group's cells), design estimates, group weight matrices, combining respondent
+groups, rank uncertainty and small-cell suppression. The public names are exported by
+:mod:`scoring`."""

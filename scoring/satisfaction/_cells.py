@@ -16,15 +16,21 @@ from scoring._common import (
     frozen_array,
     t_critical,
 )
+from scoring._reasons import Reason
 from scoring.satisfaction._intervals import proportion_interval
 from scoring.satisfaction._policy import DEFAULT_POLICY, RateCIMethod, SatisfactionPolicy
 
-# Reasons recorded per cell. Empty string means the statistic is defined.
-NO_VALID_ANSWERS = "no valid answers"
-ONE_VALID_ANSWER = "one valid answer: spread undefined"
-EFFECTIVE_N_TOO_SMALL = "Kish effective n <= 1: spread undefined"
-CONSTANT_ANSWERS = "all valid answers identical: sd 0, t interval degenerate"
-TOO_FEW_TO_TRIM = "n_valid <= 2k: nothing left after trimming"
+# Reason codes recorded per cell; an empty string means the statistic is defined.
+# no_valid_answers: nothing to average; one_valid_answer and effective_n_too_small (Kish
+# n_eff <= 1): spread undefined; identical_answers: sd 0, so the t interval is degenerate;
+# too_few_to_trim: n_valid <= 2k leaves nothing after trimming.
+NO_VALID_ANSWERS = "no_valid_answers"
+ONE_VALID_ANSWER = "one_valid_answer"
+EFFECTIVE_N_TOO_SMALL = "effective_n_too_small"
+CONSTANT_ANSWERS = "identical_answers"
+TOO_FEW_TO_TRIM = "too_few_to_trim"
+# On the result when no cell at all has a valid answer (usually a wrong level axis).
+NO_CELL_ANSWERED = "no_cell_answered"
 
 UNWEIGHTED_FORMULA = (
     "unweighted: mean = sum(c*x)/n; sd^2 = sum(c*(x-mean)^2)/(n-1); se = sd/sqrt(n); "
@@ -69,9 +75,15 @@ class CellStatistics:
     trimmed_mean : ndarray of float
         Mean after dropping exactly ``trim_k`` lowest and ``trim_k`` highest ratings, points.
     reason : ndarray of str
-        Why ``mean``/``sd``/``se``/CI are NaN in that cell; empty string when all are defined.
+        Code of why ``mean``/``sd``/``se``/CI are NaN in that cell (``no_valid_answers``,
+        ``one_valid_answer``, ``effective_n_too_small``, ``identical_answers``); empty string
+        when all are defined.
     trimmed_reason : ndarray of str
-        Why ``trimmed_mean`` is NaN; empty string when defined.
+        Code of why ``trimmed_mean`` is NaN (``no_valid_answers``, ``too_few_to_trim``);
+        empty string when defined.
+    reasons : tuple[Reason, ...]
+        Whole-input reasons: ``Reason("no_cell_answered", cells=n)`` when no cell has a valid
+        answer; empty otherwise.
     confidence, rate_ci_method, trim_k, weighted, formula
         How the numbers were obtained.
     """
@@ -96,6 +108,7 @@ class CellStatistics:
     trim_k: int
     weighted: bool
     formula: str
+    reasons: tuple[Reason, ...] = ()
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -139,6 +152,7 @@ def cell_statistics(
     *,
     weight_sums: ArrayLike | None = None,
     weight_sq_sums: ArrayLike | None = None,
+    warn: bool = True,
 ) -> CellStatistics:
     """Summarise answer counts for many cells at once.
 
@@ -157,6 +171,9 @@ def cell_statistics(
     weight_sq_sums : array_like, shape (..., L), optional
         Sum of squared case weights per cell and level; required with ``weight_sums`` for the
         Kish effective sample size.
+    warn : bool
+        Issue a :class:`ScoringWarning` when no cell has a valid answer (default). Services
+        pass False and read ``reasons`` from the result.
 
     Returns
     -------
@@ -180,22 +197,9 @@ def cell_statistics(
     get NaN with the reason in ``reason``/``trimmed_reason``. Cells whose answers are all
     identical keep ``sd = se = 0`` but get a NaN interval, since a zero-width interval would
     claim a certainty that a handful of answers cannot give. Only when no cell at all has a
-    valid answer does the function warn, because that usually means a wrong level axis.
+    valid answer does the function warn (and put ``no_cell_answered`` in ``reasons``),
+    because that usually means a wrong level axis.
     """
-    return compute_cell_statistics(
-        counts, policy, weight_sums=weight_sums, weight_sq_sums=weight_sq_sums, warn_if_empty=True
-    )
-
-
-def compute_cell_statistics(
-    counts: ArrayLike,
-    policy: SatisfactionPolicy,
-    *,
-    weight_sums: ArrayLike | None,
-    weight_sq_sums: ArrayLike | None,
-    warn_if_empty: bool,
-) -> CellStatistics:
-    """:func:`cell_statistics` for callers that report emptiness themselves."""
     if not isinstance(policy, SatisfactionPolicy):
         raise ValueError("policy must be a SatisfactionPolicy")
     c = as_count_array(counts, "counts", integer=True)
@@ -284,13 +288,17 @@ def compute_cell_statistics(
         ~has_any, NO_VALID_ANSWERS, np.where(n_valid <= 2 * policy.trim_k, TOO_FEW_TO_TRIM, "")
     )
 
-    if warn_if_empty and n_valid.size > 0 and not has_any.any():
-        warnings.warn(
-            f"none of the {n_valid.size} cells has a valid answer (all empty or don't-know); "
-            f"check that the last axis follows policy.levels {policy.levels}",
-            ScoringWarning,
-            stacklevel=3,
-        )
+    reasons: tuple[Reason, ...] = ()
+    if n_valid.size > 0 and not has_any.any():
+        reasons = (Reason(NO_CELL_ANSWERED, cells=int(n_valid.size)),)
+        if warn:
+            warnings.warn(
+                f"none of the {n_valid.size} cells has a valid answer (all empty or "
+                f"don't-know); check that the last axis follows policy.levels {policy.levels} "
+                f"[{reasons[0]}]",
+                ScoringWarning,
+                stacklevel=2,
+            )
 
     return CellStatistics(
         n_valid=frozen_array(n_valid),
@@ -313,4 +321,5 @@ def compute_cell_statistics(
         trim_k=policy.trim_k,
         weighted=weighted,
         formula=WEIGHTED_FORMULA if weighted else UNWEIGHTED_FORMULA,
+        reasons=reasons,
     )

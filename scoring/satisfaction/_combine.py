@@ -14,6 +14,7 @@ from scoring._common import (
     BoolArray,
     FloatArray,
     ScoringWarning,
+    StrArray,
     as_float_array,
     check_confidence,
     check_int,
@@ -22,20 +23,27 @@ from scoring._common import (
     t_critical,
     z_critical,
 )
-from scoring.satisfaction._cells import compute_cell_statistics
+from scoring._reasons import Reason
+from scoring.satisfaction._cells import cell_statistics
 from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
 
 CombineCIMethod = Literal["satterthwaite", "normal"]
 
-ZERO_WEIGHT = "group weight is 0"
-NO_GROUP_LEFT = "no group with weight > 0 and n_valid >= min_n"
-SE_UNDEFINED = "standard error undefined in a used group (fewer than 2 answers)"
-ZERO_VARIANCE = "every used group has zero spread: interval degenerate"
+# Reason codes. A group is dropped for zero_weight or below_min_n (fewer than min_n valid
+# answers). A unit's score is NaN for no_usable_group (no group with weight > 0 and
+# n_valid >= min_n); its interval for se_undefined (a used group has fewer than 2 answers)
+# or zero_spread (every used group has zero spread, so the interval is degenerate).
+ZERO_WEIGHT = "zero_weight"
+BELOW_MIN_N = "below_min_n"
+NO_GROUP_LEFT = "no_usable_group"
+SE_UNDEFINED = "se_undefined"
+ZERO_VARIANCE = "zero_spread"
 
 
 @dataclass(frozen=True)
 class DroppedGroup:
-    """A respondent group left out of a unit's combined score."""
+    """A respondent group left out of a unit's combined score; ``reason`` is its code,
+    ``zero_weight`` or ``below_min_n``."""
 
     group: str
     n_valid: float
@@ -65,11 +73,14 @@ class CombinedScore:
     weights_used : tuple[float, ...]
         Renormalised weights ``W'_h`` of ``groups_used``; they sum to 1.
     groups_dropped : tuple[DroppedGroup, ...]
-        Groups left out, with the reason (zero weight or fewer than ``min_n`` answers).
+        Groups left out, with the reason code (``zero_weight``, ``below_min_n``).
     min_n : int
         Threshold applied.
     reason : str
-        Why ``score``/``se``/interval are NaN; empty when all are defined.
+        Code of why ``score``/``se``/interval are NaN (``no_usable_group``, ``se_undefined``,
+        ``zero_spread``); empty when all are defined.
+    reasons : tuple[Reason, ...]
+        The same as data with its parameters, e.g. ``Reason("no_usable_group", min_n=5)``.
     """
 
     score: float
@@ -84,6 +95,7 @@ class CombinedScore:
     groups_dropped: tuple[DroppedGroup, ...]
     min_n: int
     reason: str
+    reasons: tuple[Reason, ...] = ()
 
 
 def used_groups(n_valid: FloatArray, group_weights: FloatArray, min_n: int) -> BoolArray:
@@ -114,6 +126,7 @@ def combine_groups(
     min_n: int = 5,
     confidence: float = 0.95,
     ci_method: CombineCIMethod = "satterthwaite",
+    warn: bool = True,
 ) -> CombinedScore:
     """Combine one unit's per-group means into a single score.
 
@@ -141,6 +154,9 @@ def combine_groups(
         ``"satterthwaite"`` (default): ``score +- t(nu) * se`` with Welch-Satterthwaite
         ``nu = (sum a_h)^2 / sum(a_h^2 / df_h)``, ``a_h = W'_h^2 se_h^2``; it widens the
         interval when one small group carries the variance. ``"normal"``: ``z`` quantile.
+    warn : bool
+        Issue a :class:`ScoringWarning` when no group is left (default); services pass False
+        and read ``reasons``.
 
     Returns
     -------
@@ -150,7 +166,7 @@ def combine_groups(
     -----
     The score is computed from the used groups alone, in input order, so adding or removing
     a group that is dropped leaves it bit-for-bit unchanged. When no group is left the score
-    is NaN and a :class:`ScoringWarning` is issued.
+    is NaN with ``Reason("no_usable_group", min_n=...)`` (and a :class:`ScoringWarning`).
     """
     m = as_float_array(mean, "mean", allow_nan=True)
     s = as_float_array(se, "se", allow_nan=True)
@@ -191,7 +207,7 @@ def combine_groups(
         DroppedGroup(
             group=labels[i],
             n_valid=float(n[i]),
-            reason=ZERO_WEIGHT if w[i] <= 0 else f"n_valid {n[i]:g} < min_n {min_n}",
+            reason=ZERO_WEIGHT if w[i] <= 0 else BELOW_MIN_N,
         )
         for i in range(size)
         if not used[i]
@@ -202,12 +218,14 @@ def combine_groups(
         else f"normal interval, level {confidence:g}"
     )
     if not used.any():
-        warnings.warn(
-            f"no respondent group can be scored ({NO_GROUP_LEFT}, min_n = {min_n}); "
-            "the unit's score is NaN",
-            ScoringWarning,
-            stacklevel=2,
-        )
+        none_left = Reason(NO_GROUP_LEFT, min_n=min_n)
+        if warn:
+            warnings.warn(
+                "no respondent group can be scored (no group with weight > 0 and n_valid >= "
+                f"min_n, min_n = {min_n}); the unit's score is NaN [{none_left}]",
+                ScoringWarning,
+                stacklevel=2,
+            )
         return CombinedScore(
             score=math.nan,
             se=math.nan,
@@ -221,6 +239,7 @@ def combine_groups(
             groups_dropped=dropped,
             min_n=min_n,
             reason=NO_GROUP_LEFT,
+            reasons=(none_left,),
         )
 
     # Work on the compressed arrays so that dropped groups cannot touch the arithmetic.
@@ -270,6 +289,7 @@ def combine_groups(
         groups_dropped=dropped,
         min_n=min_n,
         reason=reason,
+        reasons=(Reason(reason),) if reason else (),
     )
 
 
@@ -286,7 +306,13 @@ class CombinedScores:
     weights : ndarray of float, shape (U, G)
         Renormalised weights ``W'_h`` of the used groups, 0 elsewhere.
     reason : tuple[str, ...]
-        Per unit, why its score, standard error or interval is NaN; empty when defined.
+        Per unit, the code of why its score, standard error or interval is NaN (as in
+        :class:`CombinedScore`); empty when defined.
+    drop_reason : ndarray of str, shape (U, G)
+        Code of why a group that has a positive weight or answers is not in the unit's score
+        (``zero_weight``, ``below_min_n``); empty for used groups and for groups with neither.
+    reasons : tuple[Reason, ...]
+        ``Reason("no_usable_group", units=k, min_n=...)`` when ``k`` units have no score.
     """
 
     score: FloatArray
@@ -297,6 +323,8 @@ class CombinedScores:
     used: BoolArray
     weights: FloatArray
     reason: tuple[str, ...]
+    drop_reason: StrArray
+    reasons: tuple[Reason, ...] = ()
 
 
 def combine_groups_many(
@@ -375,6 +403,11 @@ def combine_groups_many(
         q = t_critical(confidence, np.where(defined, nu, np.nan))
     low = np.where(defined, score - q * se_total, np.nan)
     high = np.where(defined, score + q * se_total, np.nan)
+    # Reported as dropped: groups that could count (positive weight) or that answered.
+    drop_reason = np.where(
+        ((w > 0) | (n > 0)) & ~used, np.where(w > 0, BELOW_MIN_N, ZERO_WEIGHT), ""
+    )
+    unscored = sum(1 for r in reason if r == NO_GROUP_LEFT)
     return CombinedScores(
         score=frozen_array(score),
         se=frozen_array(se_total),
@@ -384,6 +417,8 @@ def combine_groups_many(
         used=frozen_array(used, dtype=np.bool_),
         weights=frozen_array(weights),
         reason=tuple(reason),
+        drop_reason=frozen_array(drop_reason, dtype=np.str_),
+        reasons=(Reason(NO_GROUP_LEFT, units=unscored, min_n=min_n),) if unscored else (),
     )
 
 
@@ -413,6 +448,7 @@ def unit_score(
     weight_sums: ArrayLike | None = None,
     weight_sq_sums: ArrayLike | None = None,
     ci_method: CombineCIMethod = "satterthwaite",
+    warn: bool = True,
 ) -> CombinedScore:
     """Score one unit from its answer counts per respondent group.
 
@@ -430,6 +466,8 @@ def unit_score(
         Case-weight sums for weighted scoring, as in :func:`cell_statistics`.
     ci_method : {"satterthwaite", "normal"}
         Interval for the combined score, see :func:`combine_groups`.
+    warn : bool
+        As in :func:`combine_groups`.
 
     Returns
     -------
@@ -439,8 +477,8 @@ def unit_score(
     if c.ndim != 2:
         raise ValueError(f"counts must have shape (groups, levels), got {c.shape}")
     # An all-empty unit is reported once, by combine_groups, not twice.
-    stats = compute_cell_statistics(
-        c, policy, weight_sums=weight_sums, weight_sq_sums=weight_sq_sums, warn_if_empty=False
+    stats = cell_statistics(
+        c, policy, weight_sums=weight_sums, weight_sq_sums=weight_sq_sums, warn=False
     )
     return combine_groups(
         stats.mean,
@@ -452,4 +490,5 @@ def unit_score(
         min_n=policy.min_n,
         confidence=policy.confidence,
         ci_method=ci_method,
+        warn=warn,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from scoring._common import (
+    BoolArray,
     FloatArray,
     IntArray,
     ScoringWarning,
@@ -20,10 +21,34 @@ from scoring._common import (
     check_int,
     frozen_array,
 )
+from scoring._reasons import Reason
 
 # Any, not Hashable: Mapping is invariant in its key type, so Mapping[Hashable, float] would
 # reject the plain dict[str, float] every caller writes.
 Targets = Mapping[str, Mapping[Any, float]]
+
+# Reason codes. raking_not_converged: IPF stopped at max_iter; margin_label_without_target:
+# a respondent's label has no population total; margin_category_empty: a category with a
+# population total has no respondents; margin_totals_differ: the margins disagree on the
+# population; no_cell_covered: no respondent's cell is covered by every margin.
+NOT_CONVERGED = "raking_not_converged"
+LABEL_WITHOUT_TARGET = "margin_label_without_target"
+CATEGORY_EMPTY = "margin_category_empty"
+TOTALS_DIFFER = "margin_totals_differ"
+NO_CELL_COVERED = "no_cell_covered"
+RAKING_IMPOSSIBLE = "raking_impossible"
+
+
+class RakingError(ValueError):
+    """Margins that the respondents cannot be raked to, for a reason in the data.
+
+    A ``ValueError`` whose :attr:`reason` says why as a code with parameters, so that a
+    caller can show it in the reader's language.
+    """
+
+    def __init__(self, message: str, reason: Reason) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +73,9 @@ class RakingResult:
         Kish design effect of weighting ``n * sum w^2 / (sum w)^2 = n / n_eff``.
     margins : tuple[str, ...]
         Margin variables, in the order they were raked.
+    reasons : tuple[Reason, ...]
+        ``Reason("raking_not_converged", sweeps=..., error=..., tolerance=...)`` when the
+        sweeps ran out; empty otherwise.
     """
 
     weights: FloatArray
@@ -58,6 +86,7 @@ class RakingResult:
     n_eff: float
     design_effect: float
     margins: tuple[str, ...]
+    reasons: tuple[Reason, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +100,7 @@ class CellRakingResult:
         weight a respondent there would receive (the product of its category factors).
     cell_totals : ndarray of float, shape (C,)
         ``counts * weights``: population represented by each cell.
-    iterations, converged, max_margin_error, total, n_eff, design_effect, margins
+    iterations, converged, max_margin_error, total, n_eff, design_effect, margins, reasons
         As in :class:`RakingResult`, with ``n = sum(counts)`` respondents.
     """
 
@@ -84,6 +113,7 @@ class CellRakingResult:
     n_eff: float
     design_effect: float
     margins: tuple[str, ...]
+    reasons: tuple[Reason, ...] = ()
 
 
 def encode_labels(labels: ArrayLike, categories: list[Hashable], name: str) -> IntArray:
@@ -107,9 +137,10 @@ def encode_labels(labels: ArrayLike, categories: list[Hashable], name: str) -> I
         else:
             unknown.append(value)
     if unknown:
-        raise ValueError(
+        raise RakingError(
             f"margin {name!r} has labels without a target: {unknown[:10]!r}; targets cover "
-            f"{categories[:10]!r}"
+            f"{categories[:10]!r}",
+            Reason(LABEL_WITHOUT_TARGET, margin=name, labels=_listed(unknown)),
         )
     return np.asarray(mapped[np.asarray(inverse).reshape(-1)], dtype=np.intp)
 
@@ -138,9 +169,11 @@ def _check_targets(
         totals.append(values)
     grand = [float(t.sum()) for t in totals]
     if any(not math.isclose(g, grand[0], rel_tol=1e-6) for g in grand):
-        raise ValueError(
+        named = list(zip(names, grand, strict=True))
+        raise RakingError(
             "the margins' targets must add up to the same population total, got "
-            + ", ".join(f"{n}: {g:g}" for n, g in zip(names, grand, strict=True))
+            + ", ".join(f"{n}: {g:g}" for n, g in named),
+            Reason(TOTALS_DIFFER, totals=", ".join(f"{n}={g:g}" for n, g in named)),
         )
     return names, categories, totals
 
@@ -153,15 +186,18 @@ def _ipf(
     categories: list[list[Hashable]],
     tol: float,
     max_iter: int,
-) -> tuple[FloatArray, int, bool, float]:
+    warn: bool,
+) -> tuple[FloatArray, int, bool, float, tuple[Reason, ...]]:
     """Rake ``start`` (totals per cell) and return the multiplicative factor per cell."""
     for code, target, name, cats in zip(codes, targets, names, categories, strict=True):
         present = np.bincount(code, weights=start, minlength=target.size)
         empty = np.flatnonzero(present <= 0)
         if empty.size:
-            raise ValueError(
-                f"margin {name!r}: categories {[cats[i] for i in empty[:10]]!r} have a positive "
-                "target but no weighted respondents, so no weights can reach it"
+            missing = [cats[i] for i in empty[:10]]
+            raise RakingError(
+                f"margin {name!r}: categories {missing!r} have a positive "
+                "target but no weighted respondents, so no weights can reach it",
+                Reason(CATEGORY_EMPTY, margin=name, categories=_listed(missing)),
             )
     # Keeping one factor per category (rather than rescaling cell totals in place) gives a
     # weight for every cell, including cells no respondent fell into.
@@ -190,14 +226,23 @@ def _ipf(
         if error <= tol * grand:
             converged = True
             break
+    reasons: tuple[Reason, ...] = ()
     if not converged:
-        warnings.warn(
-            f"raking did not converge in {max_iter} sweeps: largest margin error {error:.6g} "
-            f"(tolerance {tol * grand:.6g}); margins may be incompatible with the sample",
-            ScoringWarning,
-            stacklevel=3,
-        )
-    return cell_factor(), iterations, converged, error
+        reasons = (Reason(NOT_CONVERGED, sweeps=max_iter, error=error, tolerance=tol * grand),)
+        if warn:
+            warnings.warn(
+                f"raking did not converge in {max_iter} sweeps: largest margin error "
+                f"{error:.6g} (tolerance {tol * grand:.6g}); margins may be incompatible with "
+                f"the sample [{NOT_CONVERGED}]",
+                ScoringWarning,
+                stacklevel=3,
+            )
+    return cell_factor(), iterations, converged, error, reasons
+
+
+def _listed(labels: Sequence[object]) -> str:
+    """Labels as one reason parameter (reason parameters are scalars)."""
+    return ", ".join(str(v) for v in labels)
 
 
 def _check_controls(tol: float, max_iter: int) -> tuple[float, int]:
@@ -213,6 +258,7 @@ def rake(
     *,
     tol: float = 1e-10,
     max_iter: int = 1000,
+    warn: bool = True,
 ) -> RakingResult:
     """Rake respondents' weights so that weighted margins match population totals.
 
@@ -230,6 +276,9 @@ def rake(
         (default 1e-10, i.e. relative to the population total).
     max_iter : int
         Maximum number of full sweeps (default 1000).
+    warn : bool
+        Issue a :class:`ScoringWarning` when the sweeps run out (default); services pass
+        False and read ``reasons``.
 
     Returns
     -------
@@ -241,7 +290,8 @@ def rake(
     by the same factor, so the work is done on cell totals (see :func:`rake_cells`) and the
     result is the classical IPF of Deming and Stephan, as in R ``survey::rake`` run to
     convergence. Non-convergence (e.g. structural zeros that make margins incompatible)
-    issues a :class:`ScoringWarning` and is reported in ``converged``.
+    issues a :class:`ScoringWarning` and is reported in ``converged`` and ``reasons``.
+    Margins the data cannot reach raise :class:`RakingError` (a ``ValueError``) with a reason.
     """
     tol, max_iter = _check_controls(tol, max_iter)
     names, categories, totals = _check_targets(margins, targets)
@@ -265,8 +315,8 @@ def rake(
     _, first, cell_of = np.unique(flat, return_index=True, return_inverse=True)
     cell_of = np.asarray(cell_of).reshape(-1)
     start = np.asarray(np.bincount(cell_of, weights=base), dtype=np.float64)
-    factor, iterations, converged, error = _ipf(
-        [c[first] for c in codes], start, totals, names, categories, tol, max_iter
+    factor, iterations, converged, error, reasons = _ipf(
+        [c[first] for c in codes], start, totals, names, categories, tol, max_iter, warn
     )
     weights = base * factor[cell_of]
     sw, sw2 = float(weights.sum()), float(np.sum(weights**2))
@@ -280,6 +330,7 @@ def rake(
         n_eff=n_eff,
         design_effect=n / n_eff,
         margins=tuple(names),
+        reasons=reasons,
     )
 
 
@@ -291,6 +342,7 @@ def rake_cells(
     *,
     tol: float = 1e-10,
     max_iter: int = 1000,
+    warn: bool = True,
 ) -> CellRakingResult:
     """Rake weighting cells delivered as counts (e.g. ``GROUP BY`` the margin variables).
 
@@ -304,7 +356,7 @@ def rake_cells(
         Population total per category of each margin; one common total.
     base_weights : array_like, shape (C,), optional
         Starting weight of each respondent of the cell (positive); default 1.
-    tol, max_iter
+    tol, max_iter, warn
         As in :func:`rake`.
 
     Returns
@@ -331,8 +383,8 @@ def rake_cells(
             raise ValueError("base_weights must be positive")
     if cnt.sum() <= 0:
         raise ValueError("counts are all zero: there is nobody to weight")
-    factor, iterations, converged, error = _ipf(
-        codes, cnt * base, totals, names, categories, tol, max_iter
+    factor, iterations, converged, error, reasons = _ipf(
+        codes, cnt * base, totals, names, categories, tol, max_iter, warn
     )
     weights = base * factor
     cell_totals = cnt * weights
@@ -348,4 +400,145 @@ def rake_cells(
         n_eff=n_eff,
         design_effect=float(cnt.sum()) / n_eff,
         margins=tuple(names),
+        reasons=reasons,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class GroupRaking:
+    """One respondent group's weighting cells raked to population margins, as relative weights.
+
+    Attributes
+    ----------
+    weights : ndarray of float, shape (C,)
+        Weight of each respondent of a cell relative to the group's raked respondents (their
+        mean weight is 1); 1 for cells the margins do not cover, and 1 everywhere when the
+        group could not be raked.
+    covered : ndarray of bool, shape (C,)
+        Cells that have a label with a target on every margin.
+    raked : bool
+        Whether the weights come from raking (False: every weight is 1, see ``reasons``).
+    respondents : int
+        Respondents of the group, ``sum(counts)``.
+    respondents_unweighted : int
+        Respondents who keep weight 1: those outside the covered cells, or all when not raked.
+    converged, iterations
+        As in :class:`CellRakingResult` (False and 0 when not raked).
+    n_eff : float
+        Kish effective sample size over all the group's respondents; NaN without respondents.
+    design_effect : float
+        ``respondents / n_eff``; NaN without respondents.
+    reasons : tuple[Reason, ...]
+        Why the group was not raked (``no_cell_covered``, ``margin_category_empty``,
+        ``margin_label_without_target``, ``margin_totals_differ``, ``raking_impossible``) or
+        did not converge (``raking_not_converged``).
+    """
+
+    weights: FloatArray
+    covered: BoolArray
+    raked: bool
+    respondents: int
+    respondents_unweighted: int
+    converged: bool
+    iterations: int
+    n_eff: float
+    design_effect: float
+    reasons: tuple[Reason, ...]
+
+
+def rake_group(
+    cells: Sequence[Mapping[str, str]],
+    counts: ArrayLike,
+    targets: Targets,
+    *,
+    warn: bool = True,
+) -> GroupRaking:
+    """Rake one respondent group's weighting cells and give each cell a relative weight.
+
+    Parameters
+    ----------
+    cells : sequence of length C of Mapping[str, str]
+        Each cell's label on the margin variables (a cell may lack a variable).
+    counts : array_like, shape (C,)
+        Respondents in each cell (whole numbers, >= 0).
+    targets : Mapping[str, Mapping[label, float]]
+        Population total per category of each margin, as in :func:`rake_cells`.
+    warn : bool
+        Issue a :class:`ScoringWarning` when the group cannot be raked or the raking does
+        not converge (default); services pass False and read ``reasons``.
+
+    Returns
+    -------
+    GroupRaking
+
+    Notes
+    -----
+    Cells with a targeted label on every margin are raked by :func:`rake_cells`; the weights
+    are then divided by their mean over those respondents, since means are ratios and the
+    scale is free. Respondents of the other cells keep weight 1, the mean, and so count as
+    average ones. ``n_eff = (sum n w)^2 / sum n w^2`` over every cell. Margins the covered
+    cells cannot reach leave the whole group at weight 1, with the reason.
+    """
+    cnt = as_count_array(counts, "counts", integer=True)
+    if cnt.shape != (len(cells),):
+        raise ValueError(f"counts must have shape ({len(cells)},), got {cnt.shape}")
+    covered = np.array(
+        [all(cell.get(v) in targets[v] for v in targets) for cell in cells], dtype=np.bool_
+    )
+    respondents = int(cnt.sum())
+    if not covered.any():
+        return _not_raked(covered, respondents, Reason(NO_CELL_COVERED), warn)
+    usable = np.flatnonzero(covered)
+    usable_cells = [cells[i] for i in usable.tolist()]
+    try:
+        result = rake_cells(
+            {v: [cell[v] for cell in usable_cells] for v in targets},
+            cnt[usable],
+            targets,
+            warn=warn,
+        )
+    except RakingError as error:
+        return _not_raked(covered, respondents, error.reason, warn)
+    except ValueError:
+        return _not_raked(covered, respondents, Reason(RAKING_IMPOSSIBLE), warn)
+    sizes = cnt[usable]
+    raw = np.asarray(result.weights, dtype=np.float64)
+    relative = raw / (float(np.sum(sizes * raw)) / float(sizes.sum()))
+    weights = np.ones(len(cells))
+    weights[usable] = relative
+    unusable = float(cnt[~covered].sum())
+    # Covered cells first, then the uncovered ones as one cell of weight 1: the order of the
+    # sums that the results have always been computed with.
+    all_n = np.append(sizes, unusable) if unusable else sizes
+    all_w = np.append(relative, 1.0) if unusable else relative
+    total, sq = float(np.sum(all_n * all_w)), float(np.sum(all_n * all_w**2))
+    n_eff = total * total / sq
+    return GroupRaking(
+        weights=frozen_array(weights),
+        covered=frozen_array(covered, dtype=np.bool_),
+        raked=True,
+        respondents=respondents,
+        respondents_unweighted=int(unusable),
+        converged=result.converged,
+        iterations=result.iterations,
+        n_eff=n_eff,
+        design_effect=respondents / n_eff,
+        reasons=result.reasons,
+    )
+
+
+def _not_raked(covered: BoolArray, respondents: int, reason: Reason, warn: bool) -> GroupRaking:
+    if warn:
+        warnings.warn(f"the group is left unweighted [{reason}]", ScoringWarning, stacklevel=3)
+    return GroupRaking(
+        weights=frozen_array(np.ones(covered.size)),
+        covered=frozen_array(covered, dtype=np.bool_),
+        raked=False,
+        respondents=respondents,
+        respondents_unweighted=respondents,
+        converged=False,
+        iterations=0,
+        n_eff=float(respondents) if respondents else math.nan,
+        design_effect=1.0 if respondents else math.nan,
+        reasons=(reason,),
     )

@@ -20,6 +20,7 @@ from scoring._common import (
     frozen_array,
     labels_tuple,
 )
+from scoring._reasons import Reason
 from scoring.satisfaction._combine import combine_means, used_groups
 from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
 from scoring.satisfaction._resample import multinomial_cell_means
@@ -35,7 +36,9 @@ _BLOCK_ELEMENTS = 4_000_000
 # Categories up to this many units are ranked by pairwise comparison in every draw.
 _PAIRWISE_UNITS = 32
 
-NOT_RANKED = "no group with weight > 0 and n_valid >= min_n: not ranked"
+# Reason code of a unit left out of the ranking: no group with weight > 0 and
+# n_valid >= min_n, the same code as the combined score's.
+NOT_RANKED = "no_usable_group"
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class RankUncertainty:
     adjacent_pairs : tuple[AdjacentPair, ...]
         Consecutive pairs of the point ranking, best first.
     not_ranked : tuple[tuple[str, str], ...]
-        ``(unit, reason)`` for units left out of the ranking.
+        ``(unit, reason code)`` for units left out of the ranking (``no_usable_group``).
     n_draws : int
     method : str
         Resampling scheme.
@@ -89,6 +92,8 @@ class RankUncertainty:
         Coverage of ``rank_low``-``rank_high`` (0.90: 5th to 95th percentile).
     tie_rule : str
         The rule behind ``AdjacentPair.tied``.
+    reasons : tuple[Reason, ...]
+        ``Reason("units_not_ranked", units=k, min_n=...)`` when ``k`` units are left out.
     """
 
     units: tuple[str, ...]
@@ -104,6 +109,7 @@ class RankUncertainty:
     method: str
     interval_level: float
     tie_rule: str
+    reasons: tuple[Reason, ...] = ()
 
 
 def _competition_ranks(scores: FloatArray) -> NDArray[np.intp]:
@@ -155,6 +161,7 @@ def rank_uncertainty(
     method: ResampleMethod = "multinomial",
     tie_alpha: float = 0.05,
     cell_draws: ArrayLike | None = None,
+    warn: bool = True,
 ) -> RankUncertainty:
     """Rank distribution of units from their answer counts, by parametric resampling.
 
@@ -186,6 +193,9 @@ def rank_uncertainty(
         by :func:`cell_mean_draws` with a random stream per cell, so that the draws of cells
         whose counts did not change can be kept between calls. Only the cells a unit's score
         uses are read. ``seed`` is then not used, and ``method`` must be ``"multinomial"``.
+    warn : bool
+        Issue a :class:`ScoringWarning` when units are left out (default); services pass
+        False and read ``reasons``.
 
     Returns
     -------
@@ -195,7 +205,8 @@ def rank_uncertainty(
     -----
     Don't-know answers are ignored. Each draw recomputes every unit's combined score
     ``sum_h W'_h mean_h`` and ranks the units (1 = highest score, competition ranking for
-    ties). Units with no usable group are not ranked, with a :class:`ScoringWarning`.
+    ties). Units with no usable group are not ranked, with a reason (and a
+    :class:`ScoringWarning`).
     The multinomial redraw of a group mean is drawn from its exact distribution, tabulated
     once per unit x group by FFT when the level scores are decimals (otherwise by numpy's
     multinomial); see ``scoring.satisfaction._resample``.
@@ -245,13 +256,17 @@ def rank_uncertainty(
     ranked = ~np.isnan(point)
     idx = np.flatnonzero(ranked)
     not_ranked = tuple((labels[i], NOT_RANKED) for i in np.flatnonzero(~ranked))
+    reasons: tuple[Reason, ...] = ()
     if not_ranked:
-        warnings.warn(
-            f"{len(not_ranked)} unit(s) cannot be scored and are left out of the ranking: "
-            + ", ".join(u for u, _ in not_ranked[:10]),
-            ScoringWarning,
-            stacklevel=2,
-        )
+        reasons = (Reason("units_not_ranked", units=len(not_ranked), min_n=policy.min_n),)
+        if warn:
+            warnings.warn(
+                f"{len(not_ranked)} unit(s) cannot be scored and are left out of the ranking: "
+                + ", ".join(u for u, _ in not_ranked[:10])
+                + f" [{reasons[0]}]",
+                ScoringWarning,
+                stacklevel=2,
+            )
     n_ranked = idx.size
     point_rank = np.full(n_units, np.nan)
     probs = np.full((n_units, n_ranked), np.nan)
@@ -326,4 +341,5 @@ def rank_uncertainty(
         method=method_text,
         interval_level=0.90,
         tie_rule=tie_rule,
+        reasons=reasons,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete as sa_delete
@@ -12,10 +11,22 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from survey import audit
+from survey import audit, rules
 from survey import organisation as org
 from survey.accounts import Principal
 from survey.ballots import box, codes, secrecy
+from survey.ballots.definition import BallotDefinition, BallotPlan, load_ballot
+from survey.ballots.errors import (
+    BallotInvalid,
+    BatchClosed,
+    BatchNotOpen,
+    CodeMistyped,
+    CodeUnknown,
+    CodeUsed,
+    CodeVoid,
+    UniformNeedsConfirmation,
+    UniformRefused,
+)
 from survey.ballots.models import (
     BallotBatch,
     BallotBatchCategory,
@@ -38,11 +49,10 @@ from survey.models import (
     Response,
     TimePrecision,
     Unit,
-    UnitCategory,
 )
+from survey.rules import Action
 from survey.security import random_id
-from survey.surveys.definition import UnitItem
-from survey.surveys.scales import DONT_KNOW, Scale, scale
+from survey.surveys.scales import DONT_KNOW
 from survey.surveys.submission import COMMENT_MAX_LENGTH, FieldError, clean_text
 from survey.surveys.writer import (
     ANSWER_COLUMNS,
@@ -52,96 +62,48 @@ from survey.surveys.writer import (
 )
 from survey.timeutil import truncate_to_day, utcnow
 
+# The refusals and the ballot definition live in their own modules; callers (routes, the CLI,
+# benchmarks) reach them through this service as before.
+__all__ = [
+    "MAX_CODES_PER_ISSUE",
+    "UNIFORM_MINIMUM_UNITS",
+    "BallotDefinition",
+    "BallotInvalid",
+    "BallotPlan",
+    "BatchClosed",
+    "BatchNotOpen",
+    "CodeMistyped",
+    "CodeUnknown",
+    "CodeUsed",
+    "CodeVoid",
+    "UniformNeedsConfirmation",
+    "UniformRefused",
+    "batch_public",
+    "cast",
+    "check_ballot",
+    "create_batch",
+    "find_code",
+    "get_batch",
+    "issue_codes",
+    "list_batches",
+    "load_ballot",
+    "remix",
+    "set_status",
+    "store_ballot",
+    "turnout",
+    "void_codes",
+]
+
 MAX_CODES_PER_ISSUE = 20_000
 UNIFORM_MINIMUM_UNITS = 3
 
-
-# Distinct, clear refusals for a code: each has its own message and API error code.
-class CodeMistyped(DomainError):
-    message = N_("This ballot code is not complete or has a typing mistake. Please check it.")
-
-
-class CodeUnknown(NotFound):
-    message = N_("No ballot has this code. Please check the card.")
-
-
-class CodeVoid(Conflict):
-    message = N_("This ballot code has been cancelled. Please ask the staff for a new card.")
-
-
-class CodeUsed(Conflict):
-    message = N_("This ballot code has already been used. Each code casts one ballot.")
-
-
-class BatchNotOpen(Conflict):
-    message = N_("Voting for this ballot has not started yet.")
-
-
-class BatchClosed(Conflict):
-    message = N_("Voting for this ballot has closed.")
-
-
+# The ballot box says why it refused a cast; each reason is a domain error with its message.
 _REFUSALS: dict[box.Refusal, type[DomainError]] = {
     box.Refusal.code_used: CodeUsed,
     box.Refusal.code_void: CodeVoid,
     box.Refusal.batch_closed: BatchClosed,
     box.Refusal.batch_not_open: BatchNotOpen,
 }
-
-
-class BallotInvalid(Invalid):
-    message = N_("Some rows of the ballot need your attention.")
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        self.errors = errors
-        super().__init__(None, field=errors[0].field if errors else None)
-
-
-class UniformNeedsConfirmation(Invalid):
-    message = N_("You gave every unit the same rating. Please confirm that this is intended.")
-
-
-class UniformRefused(Invalid):
-    message = N_(
-        "A ballot that gives every unit the same rating is not valid here. Please rate each unit."
-    )
-
-
-@dataclass(frozen=True)
-class BallotDefinition:
-    batch_id: int
-    evaluation_id: int
-    period_id: int | None
-    group_id: int
-    title: str
-    title_en: str
-    status: str
-    scale: Scale
-    question: str
-    unit_comments: bool
-    uniform_rule: str
-    units: tuple[UnitItem, ...]
-
-    def unit(self, code: str) -> UnitItem | None:
-        return next((u for u in self.units if u.code == code), None)
-
-    def categories(self) -> list[tuple[str, str, str, list[UnitItem]]]:
-        """Units grouped by category, in ballot order: (code, name, name_en, units)."""
-        grouped: dict[str, tuple[str, str, str, list[UnitItem]]] = {}
-        for unit in self.units:
-            entry = grouped.setdefault(
-                unit.category_code,
-                (unit.category_code, unit.category_name, unit.category_name_en, []),
-            )
-            entry[3].append(unit)
-        return list(grouped.values())
-
-
-@dataclass(frozen=True)
-class BallotPlan:
-    answers: tuple[tuple[int, str, float | None], ...]  # unit id, level, value
-    comments: tuple[tuple[int, str], ...]  # unit id, text
-    uniform: bool
 
 
 # Batches ------------------------------------------------------------------------------
@@ -156,7 +118,7 @@ def get_batch(session: Session, batch_id: int) -> BallotBatch:
 
 def create_batch(session: Session, data: BatchCreate, actor: Principal) -> BallotBatch:
     evaluation = org.get_evaluation(session, data.evaluation_id)
-    if evaluation.status in (EvaluationStatus.closed, EvaluationStatus.published):
+    if not rules.allowed_in(Action.set_up, evaluation.status):
         raise Conflict(N_("Ballots can only be added to a draft or open evaluation."))
     if data.scale not in BALLOT_SCALES:
         raise Invalid(N_("This scale is not used on ballots."), field="scale")
@@ -212,38 +174,6 @@ def create_batch(session: Session, data: BatchCreate, actor: Principal) -> Ballo
     )
     session.commit()
     return batch
-
-
-def load_ballot(session: Session, batch: BallotBatch) -> BallotDefinition:
-    assert batch.id is not None
-    explicit = select(BallotBatchUnit.unit_id).where(BallotBatchUnit.batch_id == batch.id)
-    whole = select(BallotBatchCategory.category_id).where(BallotBatchCategory.batch_id == batch.id)
-    query = (
-        select(Unit, UnitCategory)
-        .join(UnitCategory, col(UnitCategory.id) == Unit.category_id)
-        .where(col(Unit.id).in_(explicit) | (col(Unit.category_id).in_(whole) & col(Unit.active)))
-        .order_by(col(UnitCategory.sort_order), col(Unit.sort_order), col(Unit.code))
-    )
-    if batch.excluded_unit_id is not None:
-        query = query.where(col(Unit.id) != batch.excluded_unit_id)
-    units = tuple(
-        UnitItem(u.id, u.code, u.name, u.name_en, c.code, c.name, c.name_en)  # type: ignore[arg-type]
-        for u, c in session.exec(query).all()
-    )
-    return BallotDefinition(
-        batch_id=batch.id,
-        evaluation_id=batch.evaluation_id,
-        period_id=batch.period_id,
-        group_id=batch.group_id,
-        title=batch.title,
-        title_en=batch.title_en,
-        status=batch.status,
-        scale=scale(batch.scale),
-        question=batch.question,
-        unit_comments=batch.unit_comments,
-        uniform_rule=batch.uniform_rule,
-        units=units,
-    )
 
 
 def batch_public(session: Session, batch: BallotBatch) -> BatchPublic:

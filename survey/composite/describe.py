@@ -9,7 +9,7 @@ API's English text (``str()`` of the message) says the same.
 from __future__ import annotations
 
 from survey.composite.schemas import SchemeSpec
-from survey.errors import N_, Message
+from survey.errors import N_, Message, Named
 
 EXCELLENCE_RULE = Message(
     N_(
@@ -38,13 +38,24 @@ def rank_rule(spec: SchemeSpec) -> Message:
             N_("block %(block)s, higher is better")
             if t.direction == "higher"
             else N_("block %(block)s, lower is better"),
-            {"block": t.block},
+            {"block": _block_name(spec, t.block)},
         )
         for t in spec.ranking.tie_break
     ]
     if not keys:
         return base
     return Message(N_("%(rule)s; tie-break keys in order: %(keys)s"), {"rule": base, "keys": keys})
+
+
+def _block_name(spec: SchemeSpec, code: str) -> Named | str:
+    """A tie-break block by the name the scheme gives it (its code if the scheme has none)."""
+    todo = list(spec.blocks)
+    while todo:
+        block = todo.pop()
+        if block.code == code:
+            return Named(block.name, block.name_en)
+        todo.extend(block.blocks)
+    return code
 
 
 def grade_rules(spec: SchemeSpec) -> list[Message]:

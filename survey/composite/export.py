@@ -134,7 +134,7 @@ def to_xlsx(results: CompositeResults) -> bytes:
     categories.append(list(CATEGORY_COLUMNS))
     for category in results.categories:
         data = category.model_dump()
-        data["notes"] = "\n".join(category.notes)
+        data["notes"] = "\n".join(n.text for n in category.notes)
         categories.append([_cell(data[c]) for c in CATEGORY_COLUMNS])
     checks = workbook.create_sheet("differentiation")
     checks.append(list(DIFFERENTIATION_COLUMNS))

@@ -91,6 +91,44 @@ def _parse(session: Session, table: Iterator[tuple[int, list[str]]]) -> list[_Va
     if header_row is None:
         raise Invalid(N_("The file is empty."))
     header = [name.strip().lower() for name in header_row[1]]
+    position = _columns(header, problems)
+    if problems.items:
+        raise ImportRejected(problems.items, more=problems.more)
+
+    units = {u.code: u.id for u in session.exec(select(Unit)) if u.id is not None}
+    values: list[_Value] = []
+    seen: dict[tuple[int, str, str], int] = {}
+    rows_seen = 0
+    for number, raw in table:
+        cells = [(raw[i].strip() if i < len(raw) else "") for i in range(len(header))]
+        if not any(cells):
+            continue
+        rows_seen += 1
+        cell = {name: cells[i] for name, i in position.items()}
+        found = _row_value(number, cell, units, problems)
+        if found is None:
+            continue
+        key = (found.unit_id, found.indicator, found.period)
+        earlier = seen.get(key)
+        if earlier is not None:
+            problems.add(
+                number,
+                "period",
+                N_("Row %(row)s already gives this unit, indicator and period."),
+                row=earlier,
+            )
+            continue
+        seen[key] = number
+        values.append(found)
+    if problems.items:
+        raise ImportRejected(problems.items, more=problems.more)
+    if rows_seen == 0:
+        raise Invalid(N_("The file has a header but no values."))
+    return values
+
+
+def _columns(header: list[str], problems: _Problems) -> dict[str, int]:
+    """Column name -> position; unknown, doubled and missing columns go to ``problems``."""
     position: dict[str, int] = {}
     for i, name in enumerate(header):
         if not name:
@@ -110,79 +148,53 @@ def _parse(session: Session, table: Iterator[tuple[int, list[str]]]) -> list[_Va
     for name in REQUIRED_COLUMNS:
         if name not in position:
             problems.add(1, name, N_("This column is missing."))
-    if problems.items:
-        raise ImportRejected(problems.items, more=problems.more)
+    return position
 
-    units = {u.code: u.id for u in session.exec(select(Unit)) if u.id is not None}
-    values: list[_Value] = []
-    seen: dict[tuple[int, str, str], int] = {}
-    rows_seen = 0
-    for number, raw in table:
-        cells = [(raw[i].strip() if i < len(raw) else "") for i in range(len(header))]
-        if not any(cells):
-            continue
-        rows_seen += 1
-        cell = {name: cells[i] for name, i in position.items()}
-        before = len(problems.items) + problems.more
-        unit_id = None
-        if not cell["unit"]:
-            problems.add(number, "unit", N_("This cell is empty."))
-        else:
-            unit_id = units.get(cell["unit"])
-            if unit_id is None:
-                problems.add(
-                    number, "unit", N_("No unit has the code %(code)s."), code=cell["unit"]
-                )
-        for name in ("indicator", "period"):
-            if not cell[name]:
-                problems.add(number, name, N_("This cell is empty."))
-            elif not _CODE.match(cell[name]):
-                problems.add(
-                    number,
-                    name,
-                    N_("%(value)s is not a valid code: up to 32 letters, digits, . _ or -."),
-                    value=cell[name],
-                )
-        value = _number(cell["value"]) if cell["value"] else None
-        if not cell["value"]:
-            problems.add(number, "value", N_("This cell is empty."))
-        elif value is None:
-            problems.add(number, "value", N_("%(value)s is not a number."), value=cell["value"])
-        optional: dict[str, float | None] = {}
-        for name in OPTIONAL_COLUMNS:
-            text = cell.get(name, "")
-            optional[name] = _number(text) if text else None
-            if text and optional[name] is None:
-                problems.add(number, name, N_("%(value)s is not a number."), value=text)
-        if len(problems.items) + problems.more > before:
-            continue
-        assert unit_id is not None and value is not None
-        key = (unit_id, cell["indicator"], cell["period"])
-        earlier = seen.get(key)
-        if earlier is not None:
+
+def _row_value(
+    number: int, cell: dict[str, str], units: dict[str, int], problems: _Problems
+) -> _Value | None:
+    """One row's value, or None when a cell is wrong (each problem goes to ``problems``)."""
+    before = len(problems.items) + problems.more
+    unit_id = None
+    if not cell["unit"]:
+        problems.add(number, "unit", N_("This cell is empty."))
+    else:
+        unit_id = units.get(cell["unit"])
+        if unit_id is None:
+            problems.add(number, "unit", N_("No unit has the code %(code)s."), code=cell["unit"])
+    for name in ("indicator", "period"):
+        if not cell[name]:
+            problems.add(number, name, N_("This cell is empty."))
+        elif not _CODE.match(cell[name]):
             problems.add(
                 number,
-                "period",
-                N_("Row %(row)s already gives this unit, indicator and period."),
-                row=earlier,
+                name,
+                N_("%(value)s is not a valid code: up to 32 letters, digits, . _ or -."),
+                value=cell[name],
             )
-            continue
-        seen[key] = number
-        values.append(
-            _Value(
-                unit_id,
-                cell["indicator"],
-                cell["period"],
-                value,
-                optional["target"],
-                optional["benchmark"],
-            )
-        )
-    if problems.items:
-        raise ImportRejected(problems.items, more=problems.more)
-    if rows_seen == 0:
-        raise Invalid(N_("The file has a header but no values."))
-    return values
+    value = _number(cell["value"]) if cell["value"] else None
+    if not cell["value"]:
+        problems.add(number, "value", N_("This cell is empty."))
+    elif value is None:
+        problems.add(number, "value", N_("%(value)s is not a number."), value=cell["value"])
+    optional: dict[str, float | None] = {}
+    for name in OPTIONAL_COLUMNS:
+        text = cell.get(name, "")
+        optional[name] = _number(text) if text else None
+        if text and optional[name] is None:
+            problems.add(number, name, N_("%(value)s is not a number."), value=text)
+    if len(problems.items) + problems.more > before:
+        return None
+    assert unit_id is not None and value is not None
+    return _Value(
+        unit_id,
+        cell["indicator"],
+        cell["period"],
+        value,
+        optional["target"],
+        optional["benchmark"],
+    )
 
 
 def _upsert(

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from scoring import LANZHOU_TIERS
+from survey.satisfaction.schemas import ReasonPublic
 from survey.schemas import CODE_PATTERN
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
@@ -448,6 +449,23 @@ class WarningFlag(BaseModel):
     detail: str
 
 
+def _stored_notes(value: Any) -> Any:
+    # Snapshots published before reasons became data hold English sentences.
+    if isinstance(value, list):
+        return [
+            {"code": "note", "params": {"text": v}, "text": v} if isinstance(v, str) else v
+            for v in value
+        ]
+    return value
+
+
+Notes = Annotated[
+    list[ReasonPublic],
+    BeforeValidator(_stored_notes),
+    Field(description="Why numbers are missing or changed: reason codes with parameters"),
+]
+
+
 class UnitFlags(BaseModel):
     interview: bool
     interview_bottom: bool
@@ -499,7 +517,7 @@ class CategoryComposite(BaseModel):
     grade_caps: dict[str, int | None]
     interview_rule: str
     progress_rule: str
-    notes: list[str]
+    notes: Notes
 
 
 class DifferentiationReport(BaseModel):
@@ -530,5 +548,5 @@ class CompositeResults(BaseModel):
     categories: list[CategoryComposite]
     units: list[UnitComposite]
     differentiation: list[DifferentiationReport]
-    notes: list[str]
+    notes: Notes
     sensitivity_method: str | None = None

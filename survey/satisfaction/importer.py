@@ -180,54 +180,10 @@ def import_responses(
     evaluation = org.get_evaluation(session, evaluation_id)
     if evaluation.status == EvaluationStatus.published:
         raise Conflict(N_("A published evaluation cannot be changed."))
-    period_id = None
-    if period is not None:
-        found = session.exec(
-            select(Period).where(Period.evaluation_id == evaluation_id, Period.code == period)
-        ).first()
-        if found is None:
-            raise NotFound(N_("The evaluation has no period %(code)s."), code=period)
-        period_id = found.id
-
+    period_id = _period_id(session, evaluation_id, period)
     respondents = _parse(session, read_table(data, filename))
     _refuse_repeats(session, evaluation_id, list(respondents))
-
-    submitted_at = truncate_to_day(utcnow())
-    responses: list[dict[str, Any]] = []
-    answers: list[tuple[Any, ...]] = []
-    refs: list[dict[str, str]] = []
-    for external_ref, respondent in respondents.items():
-        response_id = random_id()
-        responses.append(
-            {
-                "id": response_id,
-                "evaluation_id": evaluation_id,
-                "period_id": period_id,
-                "group_id": respondent.group_id,
-                "channel": Channel.import_.value,
-                "submitted_at": submitted_at,
-                "time_precision": TimePrecision.day.value,
-                "quality_flags": 0,
-                "cell_key": _cell_key(respondent.cells),
-                "external_ref": external_ref,
-            }
-        )
-        refs.append({"ref": external_ref, "id": response_id})
-        for seq, (unit_id, question, level, value) in enumerate(respondent.answers):
-            row = {
-                "response_id": response_id,
-                "seq": seq,
-                "evaluation_id": evaluation_id,
-                "period_id": period_id,
-                "group_id": respondent.group_id,
-                "unit_id": unit_id,
-                "question": question,
-                "level": level,
-                "value": value,
-                "cell_key": _cell_key(respondent.cells),
-                "counted": True,  # imported responses carry no quality flags
-            }
-            answers.append(tuple(row.get(c) for c in ANSWER_COLUMNS))
+    responses, answers, refs = _rows(evaluation_id, period_id, respondents)
     try:
         connection = session.connection()
         insert_rows(
@@ -270,6 +226,60 @@ def import_responses(
     )
 
 
+def _period_id(session: Session, evaluation_id: int, period: str | None) -> int | None:
+    if period is None:
+        return None
+    found = session.exec(
+        select(Period).where(Period.evaluation_id == evaluation_id, Period.code == period)
+    ).first()
+    if found is None:
+        raise NotFound(N_("The evaluation has no period %(code)s."), code=period)
+    return found.id
+
+
+def _rows(
+    evaluation_id: int, period_id: int | None, respondents: dict[str, _Respondent]
+) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]], list[dict[str, str]]]:
+    """Response rows, answer rows (``ANSWER_COLUMNS`` order) and external refs to store."""
+    submitted_at = truncate_to_day(utcnow())
+    responses: list[dict[str, Any]] = []
+    answers: list[tuple[Any, ...]] = []
+    refs: list[dict[str, str]] = []
+    for external_ref, respondent in respondents.items():
+        response_id = random_id()
+        responses.append(
+            {
+                "id": response_id,
+                "evaluation_id": evaluation_id,
+                "period_id": period_id,
+                "group_id": respondent.group_id,
+                "channel": Channel.import_.value,
+                "submitted_at": submitted_at,
+                "time_precision": TimePrecision.day.value,
+                "quality_flags": 0,
+                "cell_key": _cell_key(respondent.cells),
+                "external_ref": external_ref,
+            }
+        )
+        refs.append({"ref": external_ref, "id": response_id})
+        for seq, (unit_id, question, level, value) in enumerate(respondent.answers):
+            row = {
+                "response_id": response_id,
+                "seq": seq,
+                "evaluation_id": evaluation_id,
+                "period_id": period_id,
+                "group_id": respondent.group_id,
+                "unit_id": unit_id,
+                "question": question,
+                "level": level,
+                "value": value,
+                "cell_key": _cell_key(respondent.cells),
+                "counted": True,  # imported responses carry no quality flags
+            }
+            answers.append(tuple(row.get(c) for c in ANSWER_COLUMNS))
+    return responses, answers, refs
+
+
 def _cell_key(cells: dict[str, str]) -> str | None:
     return ";".join(f"{k}={v}" for k, v in sorted(cells.items()) if v) or None
 
@@ -304,8 +314,56 @@ class _Problems:
             self.more += 1
 
 
+@dataclass(frozen=True)
+class _Header:
+    """The header row: how many columns, where each named column is, the cell columns."""
+
+    width: int
+    position: dict[str, int]
+    cell_columns: list[str]
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One row's values, each None where the row has a problem with it."""
+
+    number: int
+    ref: str
+    group_id: int | None
+    unit_id: int | None
+    question: str
+    answer: tuple[str, float | None] | None
+    cells: dict[str, str]
+
+
 def _parse(session: Session, table: Iterator[tuple[int, list[str]]]) -> dict[str, _Respondent]:
     problems = _Problems()
+    header = _read_header(table, problems)
+    units = {u.code: u.id for u in session.exec(select(Unit)) if u.id is not None}
+    groups = {g.code: g.id for g in session.exec(select(RespondentGroup)) if g.id is not None}
+    respondents: dict[str, _Respondent] = {}
+    question_kind: dict[str, tuple[str, int]] = {}
+    rows_seen = 0
+    for number, raw in table:
+        cells = [(raw[i].strip() if i < len(raw) else "") for i in range(header.width)]
+        if not any(cells):
+            continue  # blank lines between blocks are common in spreadsheets
+        rows_seen += 1
+        value = {name: cells[i] for name, i in header.position.items()}
+        before = len(problems.items) + problems.more
+        row = _check_row(number, value, header, units, groups, problems)
+        _check_kind(row, question_kind, problems)
+        if len(problems.items) + problems.more > before:
+            continue
+        _add_answer(respondents, row, problems)
+    if problems.items:
+        raise ImportRejected(problems.items, more=problems.more)
+    if rows_seen == 0:
+        raise Invalid(N_("The file has a header but no answers."))
+    return respondents
+
+
+def _read_header(table: Iterator[tuple[int, list[str]]], problems: _Problems) -> _Header:
     header_row = next(table, None)
     if header_row is None:
         raise Invalid(N_("The file is empty."))
@@ -330,105 +388,103 @@ def _parse(session: Session, table: Iterator[tuple[int, list[str]]]) -> dict[str
             )
     if problems.items:
         raise ImportRejected(problems.items, more=problems.more)
+    return _Header(width=len(header), position=position, cell_columns=cell_columns)
 
-    units = {u.code: u.id for u in session.exec(select(Unit)) if u.id is not None}
-    groups = {g.code: g.id for g in session.exec(select(RespondentGroup)) if g.id is not None}
-    respondents: dict[str, _Respondent] = {}
-    question_kind: dict[str, tuple[str, int]] = {}
-    rows_seen = 0
-    for number, raw in table:
-        cells = [(raw[i].strip() if i < len(raw) else "") for i in range(len(header))]
-        if not any(cells):
-            continue  # blank lines between blocks are common in spreadsheets
-        rows_seen += 1
-        value = {name: cells[i] for name, i in position.items()}
-        before = len(problems.items) + problems.more
 
-        ref = value["respondent_id"]
-        if not ref:
-            problems.add(number, "respondent_id", N_("This cell is empty."))
-        elif len(ref) > MAX_RESPONDENT_ID:
-            problems.add(
-                number, "respondent_id", N_("At most %(n)s characters."), n=MAX_RESPONDENT_ID
-            )
-        group_id = _code_of(number, "group", value["group"], groups, problems)
-        unit_id = _code_of(number, "unit", value["unit"], units, problems)
-        question = value["question"]
-        if not question:
-            problems.add(number, "question", N_("This cell is empty."))
-        elif not _CODE.match(question):
+def _check_row(
+    number: int,
+    value: dict[str, str],
+    header: _Header,
+    units: dict[str, int],
+    groups: dict[str, int],
+    problems: _Problems,
+) -> _Row:
+    """Each cell of the row checked on its own, every problem added."""
+    ref = value["respondent_id"]
+    if not ref:
+        problems.add(number, "respondent_id", N_("This cell is empty."))
+    elif len(ref) > MAX_RESPONDENT_ID:
+        problems.add(number, "respondent_id", N_("At most %(n)s characters."), n=MAX_RESPONDENT_ID)
+    group_id = _code_of(number, "group", value["group"], groups, problems)
+    unit_id = _code_of(number, "unit", value["unit"], units, problems)
+    question = value["question"]
+    if not question:
+        problems.add(number, "question", N_("This cell is empty."))
+    elif not _CODE.match(question):
+        problems.add(
+            number,
+            "question",
+            N_("%(value)s is not a valid code: up to 32 letters, digits, . _ or -."),
+            value=question,
+        )
+    answer = _answer(number, value["answer"], problems)
+    row_cells = {name: value[name] for name in header.cell_columns}
+    for name, text_value in row_cells.items():
+        if any(s in text_value for s in (";", "=")):
+            problems.add(number, name, N_("A weighting cell must not contain ; or =."))
+    if len(_cell_key(row_cells) or "") > MAX_CELL_KEY:
+        problems.add(
+            number,
+            header.cell_columns[0],
+            N_("The weighting cells of a row take at most %(n)s characters together."),
+            n=MAX_CELL_KEY,
+        )
+    return _Row(number, ref, group_id, unit_id, question, answer, row_cells)
+
+
+def _check_kind(row: _Row, question_kind: dict[str, tuple[str, int]], problems: _Problems) -> None:
+    """Don't know belongs to every scale; the other answers must share one kind."""
+    if row.answer is None or not row.question or row.answer[0] == DONT_KNOW:
+        return
+    kind = _LEVELS if row.answer[0] in _LEVEL_CODES else _NUMBERS
+    first = question_kind.setdefault(row.question, (kind, row.number))
+    if first[0] != kind:
+        problems.add(
+            row.number,
+            "answer",
+            N_("The question %(question)s mixes levels and numbers (compare row %(row)s)."),
+            question=row.question,
+            row=first[1],
+        )
+
+
+def _add_answer(respondents: dict[str, _Respondent], row: _Row, problems: _Problems) -> None:
+    """A good row's answer added to its respondent, whose rows must agree."""
+    assert row.group_id is not None and row.unit_id is not None and row.answer is not None
+    number, ref = row.number, row.ref
+    respondent = respondents.get(ref)
+    if respondent is None:
+        respondent = _Respondent(row=number, group_id=row.group_id, cells=row.cells)
+        respondents[ref] = respondent
+    else:
+        if respondent.group_id != row.group_id:
             problems.add(
                 number,
-                "question",
-                N_("%(value)s is not a valid code: up to 32 letters, digits, . _ or -."),
-                value=question,
+                "group",
+                N_("The respondent %(id)s has another group in row %(row)s."),
+                id=ref,
+                row=respondent.row,
             )
-        answer = _answer(number, value["answer"], problems)
-        row_cells = {name: value[name] for name in cell_columns}
-        for name, text_value in row_cells.items():
-            if any(s in text_value for s in (";", "=")):
-                problems.add(number, name, N_("A weighting cell must not contain ; or =."))
-        if len(_cell_key(row_cells) or "") > MAX_CELL_KEY:
-            problems.add(
-                number,
-                cell_columns[0],
-                N_("The weighting cells of a row take at most %(n)s characters together."),
-                n=MAX_CELL_KEY,
-            )
-        if answer is not None and question and answer[0] != DONT_KNOW:
-            # Don't know belongs to every scale; the other answers must share one kind.
-            kind = _LEVELS if answer[0] in _LEVEL_CODES else _NUMBERS
-            first = question_kind.setdefault(question, (kind, number))
-            if first[0] != kind:
+        for name, text_value in row.cells.items():
+            if respondent.cells.get(name) != text_value:
                 problems.add(
                     number,
-                    "answer",
-                    N_("The question %(question)s mixes levels and numbers (compare row %(row)s)."),
-                    question=question,
-                    row=first[1],
-                )
-        if len(problems.items) + problems.more > before:
-            continue
-
-        assert group_id is not None and unit_id is not None and answer is not None
-        respondent = respondents.get(ref)
-        if respondent is None:
-            respondent = _Respondent(row=number, group_id=group_id, cells=row_cells)
-            respondents[ref] = respondent
-        else:
-            if respondent.group_id != group_id:
-                problems.add(
-                    number,
-                    "group",
-                    N_("The respondent %(id)s has another group in row %(row)s."),
+                    name,
+                    N_("The respondent %(id)s has another value here in row %(row)s."),
                     id=ref,
                     row=respondent.row,
                 )
-            for name, text_value in row_cells.items():
-                if respondent.cells.get(name) != text_value:
-                    problems.add(
-                        number,
-                        name,
-                        N_("The respondent %(id)s has another value here in row %(row)s."),
-                        id=ref,
-                        row=respondent.row,
-                    )
-        earlier = respondent.seen.get((unit_id, question))
-        if earlier is not None:
-            problems.add(
-                number,
-                "answer",
-                N_("The respondent already answered this question about this unit in row %(row)s."),
-                row=earlier,
-            )
-            continue
-        respondent.seen[(unit_id, question)] = number
-        respondent.answers.append((unit_id, question, answer[0], answer[1]))
-    if problems.items:
-        raise ImportRejected(problems.items, more=problems.more)
-    if rows_seen == 0:
-        raise Invalid(N_("The file has a header but no answers."))
-    return respondents
+    earlier = respondent.seen.get((row.unit_id, row.question))
+    if earlier is not None:
+        problems.add(
+            number,
+            "answer",
+            N_("The respondent already answered this question about this unit in row %(row)s."),
+            row=earlier,
+        )
+        return
+    respondent.seen[(row.unit_id, row.question)] = number
+    respondent.answers.append((row.unit_id, row.question, row.answer[0], row.answer[1]))
 
 
 _LEVEL_CODES = frozenset(level.code for level in _SATISFACTION.levels)

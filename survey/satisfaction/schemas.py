@@ -180,6 +180,16 @@ class CategoryResult(BaseModel):
     units_ranked: int
 
 
+class ReasonPublic(BaseModel):
+    """A reason code from the statistics with its parameters, and its English text."""
+
+    code: str = Field(examples=["margin_category_empty"])
+    params: dict[str, str | int | float] = Field(
+        default_factory=dict, examples=[{"margin": "age", "categories": "60plus"}]
+    )
+    text: str = Field(description="English; pages show the code in the reader's language")
+
+
 class RakingReport(BaseModel):
     group: str
     respondents: int
@@ -192,6 +202,10 @@ class RakingReport(BaseModel):
     n_eff: float | None
     design_effect: float | None
     problem: str | None = Field(description="Why the group was left unweighted, if it was")
+    reasons: list[ReasonPublic] = Field(
+        default_factory=list,
+        description="Why the group was left unweighted or the raking did not converge, as codes",
+    )
 
 
 class SatisfactionResults(BaseModel):

@@ -19,23 +19,16 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from scoring import CellStatistics, combine_groups_many
+from scoring import CellStatistics
 from survey import organisation as org
-from survey.models import Unit, UnitCategory
+from survey.models import Unit
 from survey.satisfaction import counts as sql
+from survey.satisfaction import repository, tables
 from survey.satisfaction.policy import current_version, scoring_policy, settings_of
-from survey.satisfaction.service import (
-    _axes,
-    _count_rows,
-    _period,
-    _pool,
-    _rake,
-    _statistics,
-    _tables,
-    _weight_matrix,
-)
+from survey.satisfaction.raking import rake_tables
+from survey.satisfaction.units import combine_units
 
 Float = NDArray[np.float64]
 
@@ -111,28 +104,26 @@ def unit_scores(
     ``units``: every unit, when the caller has read them already.
     """
     org.get_evaluation(session, evaluation_id)
-    period_row = _period(session, evaluation_id, period)
+    period_row = repository.period_by_code(session, evaluation_id, period)
     settings = settings_of(current_version(session, evaluation_id))
     policy = scoring_policy(settings)
-    categories = {c.id: c for c in session.exec(select(UnitCategory))}
-    all_units = (
-        list(units)
-        if units is not None
-        else list(session.exec(select(Unit).order_by(col(Unit.sort_order), col(Unit.code))))
-    )
+    categories = repository.categories_by_id(session)
+    all_units = list(units) if units is not None else repository.units_in_order(session)
     where = sql.CountFilter(
         evaluation_id=evaluation_id,
         period_id=period_row.id if period_row else None,
         unit_ids=None,
         questions=[question] if question is not None else (settings.questions or None),
     )
-    rows, cell_rows = _count_rows(session, settings, where)
+    rows, cell_rows = repository.count_rows(session, settings, where)
     weight_list = org.get_weights(session, evaluation_id)
-    axes = _axes(session, weight_list, rows, all_units, categories, policy)
-    tables, _ = _tables(axes, rows)
-    _rake(session, settings, axes, tables, where, cell_rows)
-    weights = _weight_matrix(weight_list, axes, categories)
-    stats = _statistics(_pool(tables), policy)
+    axes = tables.build_axes(
+        repository.groups_in_order(session), weight_list, rows, all_units, categories, policy
+    )
+    counted, _ = tables.build_tables(axes, rows)
+    rake_tables(session, settings, axes, counted, where, cell_rows)
+    weights = tables.weight_rows(weight_list, axes, categories)
+    stats = tables.statistics(tables.pool(counted), policy)
 
     by_category: dict[str, dict[str, float]] = {}
     for entry in weight_list:
@@ -183,33 +174,17 @@ def _combine_category(
     if w is None or not (w > 0).any():
         return out
     n = n_valid[members]
-    used = (w > 0) & (n >= min_n)
-    dropped = ((w > 0) | (n > 0)) & ~used
-    for j, row in enumerate(dropped):
-        if row.any():
-            out[j].groups_dropped = [
-                {
-                    "group": groups[g],
-                    "n_valid": int(n[j, g]),
-                    "reason": "zero_weight" if w[g] <= 0 else "below_min_n",
-                }
-                for g in np.flatnonzero(row).tolist()
-            ]
-    if stats is None:
-        return out
-    # The arithmetic of combine_groups, for the category's units at once.
-    combined = combine_groups_many(
-        np.asarray(stats.mean)[members],
-        np.asarray(stats.se)[members],
-        n,
-        w,
-        df=np.asarray(stats.df)[members],
-        min_n=min_n,
-        confidence=confidence,
-    )
+    combined = combine_units(stats, members, n_valid, w, min_n=min_n, confidence=confidence)
+    drop_reason = combined.drop_reason.tolist()
     for j, base in enumerate(out):
+        if any(drop_reason[j]):
+            base.groups_dropped = [
+                {"group": groups[g], "n_valid": int(n[j, g]), "reason": reason}
+                for g, reason in enumerate(drop_reason[j])
+                if reason
+            ]
         cols = np.flatnonzero(combined.used[j]).tolist()
-        if not cols:
+        if stats is None or not cols:
             continue
         base.score = _num(float(combined.score[j]))
         base.se = _num(float(combined.se[j]))

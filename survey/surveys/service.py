@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 from sqlmodel import Session, col, delete, func, select, update
 
-from survey import audit
+from survey import audit, rules
 from survey import organisation as org
 from survey.accounts import Principal
 from survey.errors import N_, Conflict, Invalid, NotFound
@@ -30,6 +30,7 @@ from survey.models import (
     UnitCategory,
 )
 from survey.models.responses import is_counted
+from survey.rules import Action
 from survey.surveys.definition import load_definition
 from survey.surveys.models import SurveyStatus
 from survey.surveys.schemas import (
@@ -153,7 +154,7 @@ def survey_public(session: Session, survey: Survey, base_url: str) -> SurveyPubl
 
 def create_survey(session: Session, data: SurveyCreate, actor: Principal) -> Survey:
     evaluation = org.get_evaluation(session, data.evaluation_id)
-    if evaluation.status in (EvaluationStatus.closed, EvaluationStatus.published):
+    if not rules.allowed_in(Action.set_up, evaluation.status):
         raise Conflict(N_("Surveys can only be added to a draft or open evaluation."))
     period_id = None
     if data.period:

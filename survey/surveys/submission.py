@@ -109,6 +109,40 @@ def validate(definition: SurveyDefinition, data: SubmissionInput) -> SubmissionP
     answers: list[AnswerRow] = []
     comments: list[CommentRow] = []
 
+    _ratings(definition, data, answers, errors)
+    _comments(definition, data, comments, errors)
+    general = {q.code: q for q in definition.general_questions}
+    for code in data.answers:
+        if code not in general:
+            errors.append(
+                FieldError(answer_field(code), N_("This question is not part of the survey."))
+            )
+    for question in definition.general_questions:
+        _general_answer(question, data.answers.get(question.code), answers, comments, errors)
+
+    if errors:
+        raise SubmissionInvalid(errors)
+    assert group_id is not None
+    cell_key = ";".join(f"{k}={v}" for k, v in sorted(cells.items())) or None
+    return SubmissionPlan(
+        survey_id=definition.id,
+        evaluation_id=definition.evaluation_id,
+        period_id=definition.period_id,
+        group_id=group_id,
+        cell_key=cell_key,
+        answers=tuple(answers),
+        comments=tuple(comments),
+        content_hash=_content_hash(group_id, cell_key, answers, comments),
+    )
+
+
+def _ratings(
+    definition: SurveyDefinition,
+    data: SubmissionInput,
+    answers: list[AnswerRow],
+    errors: list[FieldError],
+) -> None:
+    """Each rating question for each unit on the form (one unit when the form shows one)."""
     units = definition.units
     if data.only_unit is not None:
         only = definition.unit(data.only_unit)
@@ -148,6 +182,14 @@ def validate(definition: SurveyDefinition, data: SubmissionInput) -> SubmissionP
                 )
             )
 
+
+def _comments(
+    definition: SurveyDefinition,
+    data: SubmissionInput,
+    comments: list[CommentRow],
+    errors: list[FieldError],
+) -> None:
+    """Comments on units, where the survey takes them, cleaned and within the length limit."""
     for unit_code, raw in data.comments.items():
         if not raw.strip():
             continue
@@ -162,30 +204,6 @@ def validate(definition: SurveyDefinition, data: SubmissionInput) -> SubmissionP
             errors.append(FieldError(comment_field(unit_code), problem, {"n": COMMENT_MAX_LENGTH}))
             continue
         comments.append(CommentRow(commented.id, None, text))
-
-    general = {q.code: q for q in definition.general_questions}
-    for code in data.answers:
-        if code not in general:
-            errors.append(
-                FieldError(answer_field(code), N_("This question is not part of the survey."))
-            )
-    for question in definition.general_questions:
-        _general_answer(question, data.answers.get(question.code), answers, comments, errors)
-
-    if errors:
-        raise SubmissionInvalid(errors)
-    assert group_id is not None
-    cell_key = ";".join(f"{k}={v}" for k, v in sorted(cells.items())) or None
-    return SubmissionPlan(
-        survey_id=definition.id,
-        evaluation_id=definition.evaluation_id,
-        period_id=definition.period_id,
-        group_id=group_id,
-        cell_key=cell_key,
-        answers=tuple(answers),
-        comments=tuple(comments),
-        content_hash=_content_hash(group_id, cell_key, answers, comments),
-    )
 
 
 def _group(

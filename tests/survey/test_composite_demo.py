@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from scoring import evaluate_scheme, recompute
 from survey import demo
-from survey.composite import service
+from survey.composite import explain, service
 from survey.models import Evaluation
 from tests.factories import ACTOR
 
@@ -77,7 +77,7 @@ def test_the_demo_results(session: Session) -> None:
             service.explain_unit(session, published, u.unit, viewer=ACTOR)["tree"] for u in members
         ]
         rebuilt = evaluate_scheme(
-            service.tree_from_explanations(trees),
+            explain.tree_from_explanations(trees),
             units=[u.unit for u in members],
             missing=trees[0]["missing_rule"],
         )

@@ -86,6 +86,17 @@ def test_a_good_scheme_validates(session: Session, codes: dict[str, str]) -> Non
             "blocks[0].indicators[1].params.cap",
             "must be greater than 0",
         ),
+        # Parameters each valid alone that the library's typed parameters refuse together
+        # (checked when the scheme is read, before any value is scored).
+        (
+            (
+                "method: target_completion\n        params: {cap: 1.2}",
+                "method: z_score\n        params: {clip_low: 60, clip_high: 50}",
+            ),
+            21,
+            "blocks[0].indicators[1].params",
+            "clip_low 60 must be below clip_high 50",
+        ),
         # Not a number.
         (
             ("weight: 0.6", "weight: lots"),

@@ -288,7 +288,7 @@ indicators:
     by_code = {u.unit: u for u in results.units}
     assert by_code["N1"].total == 5.0 and by_code["N1"].rank == 1
     assert by_code["N2"].total is None and by_code["N2"].rank is None
-    assert by_code["N2"].not_scored and "value missing" in by_code["N2"].not_scored
-    assert any("N2" in note for note in results.categories[0].notes)
+    assert by_code["N2"].not_scored and "value_missing" in by_code["N2"].not_scored
+    assert any("N2" in note.text for note in results.categories[0].notes)
     explanation = service.explain_unit(session, evaluation.id, "N2", viewer=ACTOR)
     assert explanation["total"] == "NaN" and explanation["result"]["total"] is None

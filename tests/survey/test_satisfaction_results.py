@@ -81,9 +81,13 @@ def test_hand_worked_unit_score_with_a_dropped_group(session: Session) -> None:
 
 
 def test_ranks_are_reproducible_and_follow_the_policy_seed(session: Session) -> None:
+    # Both calls draw afresh, as two processes would: a second call served from the kept
+    # draws would pass whatever the seed.
     case = Case(session)
     assert case.evaluation.id is not None
+    rank_draws.clear()
     first = satisfaction_results(session, case.evaluation.id, viewer=OFFICE)
+    rank_draws.clear()
     again = satisfaction_results(session, case.evaluation.id, viewer=OFFICE)
     assert [u.model_dump() for u in first.units] == [u.model_dump() for u in again.units]
 

@@ -195,7 +195,7 @@ def test_the_rules_of_the_results_are_shown_in_chinese_and_in_english(
     # The demo's urban districts: bottom 1, or a fall of 2 places; tie-break on a block.
     urban = _text(client.get(base, params={"category": "district-urban"}).text)
     assert "排名末1位（与边界同分的单位一并计入），或较上一次考核退位2位及以上" in urban
-    assert "依次按以下键区分同分：板块high_quality，越高越好" in urban
+    assert "依次按以下键区分同分：板块高质量发展，越高越好" in urban
     client.cookies.set("pingyi_lang", "en")
     english = _text(client.get(base, params={"category": "district-urban"}).text)
     assert (

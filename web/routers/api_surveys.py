@@ -12,11 +12,12 @@ from starlette.exceptions import HTTPException
 from survey import accounts
 from survey.accounts import Principal
 from survey.errors import N_, DomainError, NotFound
-from survey.models import QualityFlag, Role, Survey
+from survey.models import Role, Survey
 from survey.surveys import service
 from survey.surveys.definition import load_definition
 from survey.surveys.models import SurveyStatus
 from survey.surveys.qr import qr_png, qr_svg
+from survey.surveys.quality import SubmissionSignals, quality_flags
 from survey.surveys.schemas import (
     Receipt,
     ResponseCount,
@@ -195,7 +196,8 @@ async def submit_response(
     verdict = await rate_limit(request)
     if verdict == "refuse":
         raise HTTPException(status_code=429, headers={"Retry-After": "60"})
-    flags = QualityFlag.rate_limited if verdict == "flag" else 0
+    # The API does not time a form and keeps no device mark: only the rate counts.
+    flags = quality_flags(SubmissionSignals(rate=verdict))
     stored = await request.app.state.writer.store_async(
         Submission(
             plan=plan, key=idempotency_key.strip(), quality_flags=flags, received_at=utcnow()

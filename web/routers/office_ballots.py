@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from survey import accounts
+from survey import accounts, rules
 from survey import organisation as org
 from survey.accounts import Principal
 from survey.ballots import paper, service
@@ -15,6 +15,7 @@ from survey.ballots.models import BatchStatus, UniformRule
 from survey.ballots.schemas import BALLOT_SCALES, BatchCreate
 from survey.errors import N_, Invalid
 from survey.models import Role
+from survey.rules import Action
 from web.ballot_sheet import issued_files
 from web.context import settings_of
 from web.deps import BrowserPrincipal, OfficeUser, OfficeViewer, SessionDep
@@ -45,7 +46,9 @@ def batches_page(request: Request, session: SessionDep, principal: OfficeViewer)
             "principal": principal,
             "turnouts": [service.turnout(session, b) for b in batches],
             "evaluations": [
-                e for e in org.list_evaluations(session) if e.status in ("draft", "open")
+                e
+                for e in org.list_evaluations(session)
+                if rules.allowed_in(Action.set_up, e.status)
             ],
             "groups": [g for g in org.list_groups(session) if g.kind == "delegate"],
             "categories": org.list_categories(session),

@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from survey import organisation as org
-from survey.composite import describe, indicators, inputs, service
+from survey import rules
+from survey.composite import describe, indicators, inputs, naming, service
 from survey.composite import scheme as schemes
 from survey.composite.schemas import AdjustmentCreate
 from survey.errors import N_, DomainError, Invalid, Message
-from survey.models import Role
+from survey.rules import Action
 from survey.satisfaction.importer import ImportRejected
 from survey.validation import first_problem
 from web.context import settings_of
@@ -60,6 +61,18 @@ def _rules(session: SessionDep, evaluation_id: int, versions: dict[str, int]) ->
         )
         for category, version in versions.items()
     }
+
+
+def differentiation_rules(
+    session: SessionDep, evaluation_id: int, versions: dict[str, int]
+) -> dict[str, Any]:
+    """Category -> the differentiation limits its scheme version sets (each scheme its own)."""
+    found: dict[str, Any] = {}
+    for category, version in versions.items():
+        spec = schemes.spec_of(schemes.get_scheme(session, evaluation_id, category, version))
+        if spec.differentiation is not None:
+            found[category] = spec.differentiation
+    return found
 
 
 def _back(request: Request, name: str, evaluation_id: int, **query: str) -> Response:
@@ -110,7 +123,12 @@ def results_page(
             "by_category": by_category,
             "by_lead": by_lead,
             "category_names": {c.code: c for c in org.list_categories(session)},
+            "labels": naming.code_labels(session, evaluation_id),
+            "periods": naming.period_labels(session, evaluation_id),
             "rules": _rules(
+                session, evaluation_id, {c.category: c.scheme_version for c in results.categories}
+            ),
+            "differentiation_rules": differentiation_rules(
                 session, evaluation_id, {c.category: c.scheme_version for c in results.categories}
             ),
             "category": category,
@@ -118,9 +136,8 @@ def results_page(
             "draws": draws,
             "seed": seed,
             "just_published": bool(published),
-            "can_publish": principal.has(Role.office)
-            and not results.frozen
-            and evaluation.status in ("closed", "published"),
+            "can_publish": rules.can(principal, Action.publish, evaluation.status)
+            and not results.frozen,
         },
     )
 
@@ -145,6 +162,8 @@ def unit_page(
             "result": explanation["result"],
             "recomputed": service.recompute_total(explanation),
             "groups": {g.code: g for g in org.list_groups(session)},
+            "labels": naming.code_labels(session, evaluation_id),
+            "periods": naming.period_labels(session, evaluation_id),
             "rules": _rules(
                 session, evaluation_id, {explanation["category"]: explanation["scheme_version"]}
             )[explanation["category"]],
@@ -197,7 +216,7 @@ def _schemes_page(
             "notice": notice,
             "shown": shown,
             "show": show,
-            "can_edit": principal.has(Role.office) and evaluation.status != "published",
+            "can_edit": rules.can(principal, Action.edit, evaluation.status),
         },
         status_code=status_code,
     )
@@ -343,7 +362,7 @@ def _adjustments_page(
             "units": {u.code: u for u in org.list_units(session)},
             "messages": messages or [],
             "form": form or {},
-            "can_edit": principal.has(Role.office) and evaluation.status != "published",
+            "can_edit": rules.can(principal, Action.edit, evaluation.status),
         },
         status_code=status_code,
     )

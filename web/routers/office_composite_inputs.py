@@ -13,15 +13,17 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from survey import organisation as org
+from survey import rules
 from survey.composite import inputs, service
 from survey.composite.schemas import ExcellenceGoalIn, QualitativeScoreIn
 from survey.errors import N_, Conflict, DomainError, Invalid, Message
-from survey.models import Role
+from survey.rules import Action
 from survey.validation import first_problem
 from web.context import settings_of
 from web.deps import OfficeUser, OfficeViewer, SessionDep
 from web.i18n import gettext, language_of
 from web.routers import browser_router
+from web.routers.office_composite import differentiation_rules
 from web.safety import client_ip
 from web.templating import render
 
@@ -95,7 +97,7 @@ def _common(session: SessionDep, evaluation_id: int, principal: Any) -> dict[str
         "composite_nav": True,
         "units": {u.code: u for u in units},
         "categories": {c.code: c for c in org.list_categories(session)},
-        "can_edit": principal.has(Role.office) and evaluation.status != "published",
+        "can_edit": rules.can(principal, Action.edit, evaluation.status),
     }
 
 
@@ -136,12 +138,22 @@ def _qualitative_page(
         if not category or i.category == category:
             choices.setdefault(i.item, i)
     differentiation: list[Any] = []
+    limits: dict[str, Any] = {}
     differentiation_error: list[str] = []
     try:
         results = service.composite_results(session, evaluation_id, viewer=principal)
         differentiation = [
             r for r in results.differentiation if not category or r.category == category
         ]
+        limits = differentiation_rules(
+            session,
+            evaluation_id,
+            {
+                c.category: c.scheme_version
+                for c in results.categories
+                if not category or c.category == category
+            },
+        )
     except DomainError as error:
         # A scheme that cannot be computed must not hide the scores; say why the check is absent.
         differentiation_error = _error_lines(request, error)
@@ -157,6 +169,8 @@ def _qualitative_page(
             "tables": tables,
             "differentiation": differentiation,
             "differentiation_error": differentiation_error,
+            "differentiation_rules": limits,
+            "category_names": context["categories"],
             "form": form or {},
             "messages": messages or [],
         },

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from survey import organisation as org
 from survey.errors import N_, Invalid
 from survey.satisfaction import policy as policy_service
+from survey.satisfaction.reasons import public_reason_message
 from survey.satisfaction.schemas import LevelScore, SatisfactionPolicyPut
 from survey.satisfaction.service import satisfaction_results
 from survey.validation import problem_message
@@ -61,6 +62,8 @@ def satisfaction_page(
             "groups": {g.code: g for g in org.list_groups(session)},
             "period": period,
             "question": question,
+            # Reasons from the statistics travel as codes; the page words them in its language.
+            "reason_message": public_reason_message,
         },
     )
 

@@ -9,7 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from survey import organisation as org
+from survey import rules
 from survey.errors import N_, Invalid
+from survey.rules import Action
 from survey.surveys import service
 from survey.surveys.definition import load_definition
 from survey.surveys.models import QuestionKind, SurveyStatus
@@ -47,7 +49,9 @@ def surveys_page(request: Request, session: SessionDep, principal: OfficeViewer)
     base = settings_of(request).public_base_url
     surveys = service.list_surveys(session, base)
     counts = {s.id: service.response_count(session, s.id) for s in surveys}
-    evaluations = [e for e in org.list_evaluations(session) if e.status in ("draft", "open")]
+    evaluations = [
+        e for e in org.list_evaluations(session) if rules.allowed_in(Action.set_up, e.status)
+    ]
     return render(
         request,
         "office/surveys.html",

@@ -9,9 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from survey.models import QualityFlag
 from survey.security import new_token
 from survey.surveys.definition import SurveyDefinition
+from survey.surveys.models import SurveyStatus
+from survey.surveys.quality import RateVerdict, SubmissionSignals, quality_flags, rate_verdict
 from survey.surveys.submission import (
     COMMENT_MAX_LENGTH,
     SubmissionInput,
@@ -113,7 +114,7 @@ def _form_page(
 
 def _closed_page(request: Request, definition: SurveyDefinition, message: str) -> Response:
     language = language_of(request, settings_of(request).default_language)
-    not_yet = definition.status == "draft" or (
+    not_yet = definition.status == SurveyStatus.draft or (
         definition.opens_at is not None and utcnow() < definition.opens_at
     )
     return render(
@@ -173,26 +174,9 @@ async def survey_submit(request: Request) -> Response:
     key = _text(form.get(KEY_FIELD))[:64]
     started = _text(form.get(STARTED_FIELD))
     data = parse_form(form, definition)
-    try:
-        await check_csrf(request, form)
-    except CsrfFailed:
-        return _form_page(
-            request,
-            definition,
-            only_unit=data.only_unit,
-            values=_values(form),
-            key=key or None,
-            started=started or None,
-            status_code=403,
-            notice=gettext(language, CsrfFailed.message),
-        )
-    refusal = definition.refusal()
-    if refusal:
-        return _closed_page(request, definition, refusal)
-    try:
-        plan = validate(definition, data)
-    except SubmissionInvalid as invalid:
-        errors = {e.field: gettext(language, e.message, **e.params) for e in invalid.errors}
+
+    def again(status_code: int, notice: str, errors: dict[str, str] | None = None) -> Response:
+        """The form back with the answers kept, and what is wrong with them."""
         return _form_page(
             request,
             definition,
@@ -201,23 +185,26 @@ async def survey_submit(request: Request) -> Response:
             errors=errors,
             key=key or None,
             started=started or None,
-            status_code=422,
-            notice=gettext(language, invalid.message),
+            status_code=status_code,
+            notice=notice,
         )
+
+    try:
+        await check_csrf(request, form)
+    except CsrfFailed:
+        return again(403, gettext(language, CsrfFailed.message))
+    refusal = definition.refusal()
+    if refusal:
+        return _closed_page(request, definition, refusal)
+    try:
+        plan = validate(definition, data)
+    except SubmissionInvalid as invalid:
+        errors = {e.field: gettext(language, e.message, **e.params) for e in invalid.errors}
+        return again(422, gettext(language, invalid.message), errors)
     if not key:
         key = new_token(16)  # a form without a key is still an answer; it just cannot be retried
-    flags = 0
-    if _text(form.get(HONEYPOT_FIELD)).strip():
-        flags |= QualityFlag.honeypot
-    elapsed = seconds_since_start(settings.secret_key, slug, started)
-    if elapsed is None or elapsed < definition.min_seconds:
-        flags |= QualityFlag.too_fast
-    if definition.one_per_device and device_receipt(
-        settings.secret_key, definition.id, request.cookies.get(device_cookie_name(definition.id))
-    ):
-        flags |= QualityFlag.repeat_device
-    verdict = await rate_limit(request)
-    if verdict == "refuse":
+    signals = _signals(request, definition, form, started, await rate_limit(request))
+    if signals.rate == "refuse":
         message = http_message(language, 429)
         return render(
             request,
@@ -226,8 +213,7 @@ async def survey_submit(request: Request) -> Response:
             status_code=429,
             headers={"Retry-After": str(settings.survey_rate_window_seconds)},
         )
-    if verdict == "flag":
-        flags |= QualityFlag.rate_limited
+    flags = quality_flags(signals)
     submission = Submission(plan=plan, key=key, quality_flags=flags, received_at=utcnow())
     try:
         stored = await request.app.state.writer.store_async(submission)
@@ -240,16 +226,44 @@ async def survey_submit(request: Request) -> Response:
     # busiest request the app serves.
     response = RedirectResponse(f"{request.url.path}/thanks?r={receipt}", status_code=303)
     if definition.one_per_device:
-        response.set_cookie(
-            device_cookie_name(definition.id),
-            device_mark(settings.secret_key, definition.id, receipt),
-            max_age=180 * 24 * 3600,
-            httponly=True,
-            samesite="lax",
-            secure=settings.secure_cookies,
-            path=f"/s/{slug}",
-        )
+        _mark_device(request, response, definition, receipt)
     return response
+
+
+def _signals(
+    request: Request,
+    definition: SurveyDefinition,
+    form: FormData,
+    started: str,
+    rate: RateVerdict,
+) -> SubmissionSignals:
+    """What this request shows about the answer; survey.surveys.quality turns it into flags."""
+    secret = settings_of(request).secret_key
+    earlier = definition.one_per_device and device_receipt(
+        secret, definition.id, request.cookies.get(device_cookie_name(definition.id))
+    )
+    return SubmissionSignals(
+        honeypot=_text(form.get(HONEYPOT_FIELD)),
+        elapsed_seconds=seconds_since_start(secret, definition.slug, started),
+        min_seconds=definition.min_seconds,
+        device_answered_before=bool(earlier),
+        rate=rate,
+    )
+
+
+def _mark_device(
+    request: Request, response: Response, definition: SurveyDefinition, receipt: str
+) -> None:
+    settings = settings_of(request)
+    response.set_cookie(
+        device_cookie_name(definition.id),
+        device_mark(settings.secret_key, definition.id, receipt),
+        max_age=180 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path=f"/s/{definition.slug}",
+    )
 
 
 # Starlette's add_route does not apply the router's prefix.
@@ -262,7 +276,7 @@ router.add_route(
 )
 
 
-async def rate_limit(request: Request) -> str:
+async def rate_limit(request: Request) -> RateVerdict:
     """'ok', 'flag' (store, but flag for review) or 'refuse' for this address."""
     settings = settings_of(request)
     verdict = await ratelimit.hit(
@@ -272,10 +286,7 @@ async def rate_limit(request: Request) -> str:
         settings.survey_rate_hard_limit,
         settings.survey_rate_window_seconds,
     )
-    if not verdict.allowed:
-        return "refuse"
-    # The hit count is what the hard limit saw; the soft limit reuses it.
-    return "flag" if verdict.count > settings.survey_rate_soft_limit else "ok"
+    return rate_verdict(verdict.allowed, verdict.count, settings.survey_rate_soft_limit)
 
 
 @router.get("/{slug}/thanks", name="survey_thanks")

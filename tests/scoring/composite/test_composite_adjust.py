@@ -96,7 +96,7 @@ def test_tiers_by_value() -> None:
     # cut points 0.05, 0.10, 0.15, 0.20, 0.25 on the value; a value at a cut point goes up:
     # 0.02 -> tier 0 -> 1.00; 0.05 -> tier 1 -> 1.03; 0.12 -> tier 2 -> 1.06; 0.30 -> tier 5
     # -> 1.18; NaN -> NaN with a warning.
-    with pytest.warns(ScoringWarning, match="value missing"):
+    with pytest.warns(ScoringWarning, match="value_missing"):
         res = tier_coefficients(
             [0.02, 0.05, 0.12, 0.30, NAN], thresholds=[0.05, 0.10, 0.15, 0.20, 0.25]
         )
@@ -115,7 +115,7 @@ def test_tiers_by_share_of_total() -> None:
     assert_allclose(res.measure, [0.1, 0.3, 0.6])
     assert_allclose(res.coefficient, [1.03, 1.10, 1.18])
     assert_allclose(res.contribution, [0.03, 0.10, 0.18])
-    with pytest.warns(ScoringWarning, match="category total <= 0"):
+    with pytest.warns(ScoringWarning, match="category_total_not_positive"):
         bad = tier_coefficients([-1, 0], thresholds=[1, 2, 3, 4, 5], rule="share")
     assert np.isnan(bad.coefficient).all()
 

@@ -9,6 +9,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from scoring import (
+    Reason,
     ScoringWarning,
     benchmark_score,
     efficacy_coefficient,
@@ -51,11 +52,11 @@ def test_target_completion_lower_is_better_and_per_unit_targets() -> None:
 def test_target_completion_nonpositive_target_rules() -> None:
     # Target 0: the ratio is meaningless. Rule "nan": NaN with a warning; unit 2 (target 10,
     # value 5) gets 5/10 * 10 = 5.
-    with pytest.warns(ScoringWarning, match="target <= 0"):
+    with pytest.warns(ScoringWarning, match="target_not_positive"):
         res = target_completion([5, 5], [0, 10], full_points=10)
     assert math.isnan(res.points[0])
     assert res.points[1] == pytest.approx(5.0)
-    assert "target <= 0" in res.reason[0]
+    assert res.reason[0] == "target_not_positive"
     assert res.reason[1] == ""
     # Rule "binary": reached (5 >= 0) -> completion 1 -> 10; not reached (-1 < 0) -> 0.
     res = target_completion([5, -1], [0, 0], full_points=10, nonpositive_target="binary")
@@ -63,10 +64,10 @@ def test_target_completion_nonpositive_target_rules() -> None:
 
 
 def test_missing_value_warns_and_explains() -> None:
-    with pytest.warns(ScoringWarning, match="value missing"):
+    with pytest.warns(ScoringWarning, match="value_missing"):
         res = target_completion([NAN, 50], 100, full_points=10)
     assert math.isnan(res.points[0])
-    assert res.reason[0] == "value missing"
+    assert res.reason[0] == "value_missing"
     assert res.points[1] == pytest.approx(5.0)
 
 
@@ -98,7 +99,7 @@ def test_efficacy_coefficient_lower_is_better() -> None:
 
 
 def test_efficacy_coefficient_degenerate_and_wrong_bounds() -> None:
-    with pytest.warns(ScoringWarning, match="all values equal"):
+    with pytest.warns(ScoringWarning, match="no_range"):
         res = efficacy_coefficient([4, 4, 4], full_points=10)
     assert np.isnan(res.points).all()
     full = efficacy_coefficient([4, 4, 4], full_points=10, zero_range="full")
@@ -151,7 +152,7 @@ def test_z_score_population_sd_default() -> None:
 
 
 def test_z_score_zero_spread() -> None:
-    with pytest.warns(ScoringWarning, match="standard deviation 0"):
+    with pytest.warns(ScoringWarning, match="no_spread"):
         res = z_score([5, 5], full_points=10)
     assert np.isnan(res.points).all()
     centred = z_score([5, 5], full_points=10, zero_spread="center")
@@ -175,7 +176,7 @@ def test_rank_points_linear_with_ties() -> None:
 def test_rank_points_table_and_missing() -> None:
     # table 10, 8, 6, 4 by rank; ranks 1, 2, 2, 4; ties "min" -> 10, 8, 8, 4;
     # "average" -> 10, (8 + 6)/2 = 7, 7, 4. The NaN unit is not ranked (warning).
-    with pytest.warns(ScoringWarning, match="value missing"):
+    with pytest.warns(ScoringWarning, match="value_missing"):
         res = rank_points([90, 85, 85, 70, NAN], full_points=10, table=[10, 8, 6, 4])
     assert_allclose(res.points[:4], [10, 8, 8, 4])
     assert math.isnan(res.points[4])
@@ -217,14 +218,19 @@ def test_benchmark_proportional_and_linear() -> None:
 def test_growth_rate_rules() -> None:
     # (110 - 100)/100 = 0.1; (90 - 100)/100 = -0.1; previous -100 -> NaN under "nan";
     # previous 0 -> NaN always.
-    with pytest.warns(ScoringWarning, match="growth_rate: 2 unit"):
+    with pytest.warns(ScoringWarning) as record:
         g = growth_rate([110, 90, 50, -5], [100, 100, -100, 0])
+    assert [str(w.message) for w in record] == [str(r) for r in g.reasons]
+    assert g.reasons == (
+        Reason("previous_negative", function="growth_rate", count=1),
+        Reason("previous_zero", function="growth_rate", count=1),
+    )
     assert_allclose(g.rate[:2], [0.1, -0.1])
     assert np.isnan(g.rate[2:]).all()
-    assert "negative" in g.reason[2]
-    assert "previous value 0" in g.reason[3]
+    assert g.reason[2] == "previous_negative"
+    assert g.reason[3] == "previous_zero"
     # rule "abs": (50 - (-100)) / |-100| = 1.5.
-    with pytest.warns(ScoringWarning, match="1 unit"):
+    with pytest.warns(ScoringWarning, match="count=1"):
         g_abs = growth_rate([110, 90, 50, -5], [100, 100, -100, 0], rule="abs")
     assert g_abs.rate[2] == pytest.approx(1.5)
 
@@ -245,7 +251,7 @@ def test_nan_growth_is_reported_once() -> None:
         res = min_max_score(g, full_points=10, low=0, high=0.2)
     assert len(record) == 1  # the scoring step does not repeat growth_rate's warning
     assert res.points[0] == pytest.approx(5.0)  # 0.1 / 0.2 -> 5
-    assert "previous value 0" in res.reason[1]
+    assert res.reason[1] == "previous_zero"
 
 
 # --------------------------------------------------------------------------- scale, speed, quality

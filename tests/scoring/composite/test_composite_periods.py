@@ -47,11 +47,11 @@ def test_cumulative_weights_zero_rule() -> None:
 
 
 def test_all_periods_missing_warns_under_renormalise() -> None:
-    with pytest.warns(ScoringWarning, match="every period missing"):
+    with pytest.warns(ScoringWarning, match="every_period_missing"):
         res = aggregate_periods(np.array([[NAN, NAN], [60, 80]]))
     assert math.isnan(res.total[0])
     assert res.total[1] == pytest.approx(70.0)  # plain average (60 + 80) / 2
-    assert res.reason[0] == "every period missing"
+    assert res.reason[0] == "every_period_missing"
 
 
 def test_plain_average_and_labels() -> None:
@@ -98,10 +98,10 @@ def test_monthly_to_quarterly() -> None:
 def test_monthly_missing_month_rules() -> None:
     months = np.arange(1.0, 13.0)[None, :]
     months[0, 4] = NAN  # May missing
-    with pytest.warns(ScoringWarning, match="month missing"):
+    with pytest.warns(ScoringWarning, match="month_missing"):
         strict = monthly_to_quarterly(months)
     assert math.isnan(strict.values[0, 1])
-    assert strict.reason[0, 1] == "month missing"
+    assert strict.reason[0, 1] == "month_missing"
     # "ignore": Q2 sum 4 + 6 = 10, mean 5; n_months 2
     loose = monthly_to_quarterly(months, missing="ignore")
     assert loose.values[0, 1] == pytest.approx(10.0)

@@ -9,7 +9,9 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from scoring import (
+    COMPOSITE_REASON_CODES,
     GradeRule,
+    Reason,
     ScoringWarning,
     assign_grades,
     early_warnings,
@@ -28,13 +30,13 @@ TEN = [98, 95, 93, 93, 91, 85, 82, 75, 60, 59]
 
 def test_competition_ranking_and_missing() -> None:
     # 92 -> 1; the two 88s share rank 2; 75 -> 4 (rank 3 skipped: "1224"); NaN not ranked.
-    with pytest.warns(ScoringWarning, match="not ranked"):
+    with pytest.warns(ScoringWarning, match="not_ranked"):
         res = rank_units([88, 92, 88, 75, NAN], units=list("abcde"))
     assert_array_equal(res.rank[:4], [2, 1, 2, 4])
     assert math.isnan(res.rank[4])
     assert res.order == ("b", "a", "c", "d")
     assert_array_equal(res.tie_size, [2, 1, 2, 1, 0])
-    assert res.not_ranked == (("e", "score missing"),)
+    assert res.not_ranked == (("e", "score_missing"),)
 
 
 def test_tie_break_keys_and_direction() -> None:
@@ -81,7 +83,7 @@ def test_grades_by_quota_only() -> None:
 
 def test_grades_by_threshold_only_and_missing() -> None:
     rule = GradeRule(max_shares=None)
-    with pytest.warns(ScoringWarning, match="no grade"):
+    with pytest.warns(ScoringWarning, match="not_graded"):
         res = assign_grades([*TEN, NAN], rule)
     # >= 90: 5 units; >= 80: 2; >= 60: 2; rest: 1; NaN: no grade.
     assert dict(res.counts) == {"优秀": 5, "良好": 2, "合格": 2, "不合格": 1}
@@ -134,8 +136,10 @@ def test_interview_bottom_and_fall() -> None:
     assert res.listed == ("u14", "u13", "u12", "u11")
     assert res.fell[10] and not res.bottom[10]
     assert not res.fell[9]
-    assert res.reason[10] == "fell 10 places (>= 10)"
-    assert res.reason[13] == "rank 14 of 14: bottom 3"
+    assert res.reason[10] == "interview_fell"
+    assert res.reason[13] == "interview_bottom"
+    assert Reason("interview_fell", unit="u11", places=10, fall_places=10) in res.reasons
+    assert Reason("interview_bottom", unit="u14", rank=14, n_ranked=14, bottom_k=3) in res.reasons
 
 
 def test_interview_ties_at_the_bottom_boundary() -> None:
@@ -207,6 +211,36 @@ def test_early_warnings_drop_and_threshold() -> None:
     assert texts[("u0", "GDP")] == "fell 15.0% vs last period (limit 10.0%)"
     assert "45 below the warning level 50" in texts[("u2", "GDP")]
     assert len(res.messages) == 4
+    # The same as data, for the reader's language.
+    assert (
+        Reason(
+            "indicator_worsened",
+            unit="u0",
+            indicator="GDP",
+            direction="higher",
+            change=float(res.change[0, 0]),
+            limit=0.1,
+        )
+        in res.reasons
+    )
+    assert (
+        Reason(
+            "beyond_warning_level",
+            unit="u2",
+            indicator="GDP",
+            direction="higher",
+            value=45.0,
+            level=50.0,
+        )
+        in res.reasons
+    )
+    assert (
+        Reason("drop_rule_not_checked", unit="u2", indicator="能耗", cause="previous_zero")
+        in res.reasons
+    )
+    assert len(res.reasons) == 6  # five warnings (u2 GDP both fell and breached), one note
+    for reason in res.reasons:
+        assert set(reason.params) == set(COMPOSITE_REASON_CODES[reason.code])
 
 
 def test_early_warning_boundary_is_strict() -> None:

@@ -86,7 +86,7 @@ def test_seeded_runs_are_reproducible() -> None:
 
 
 def test_categories_are_ranked_separately_and_missing_units_skipped() -> None:
-    with pytest.warns(ScoringWarning, match="no total"):
+    with pytest.warns(ScoringWarning, match="no_total"):
         broken = _satisfaction_category([80, math.nan, 60], [1, 0, 1])
     res = composite_sensitivity(
         [_two_leaf_category(), broken], categories=["区市", "部门"], n_draws=200, seed=0

@@ -29,7 +29,7 @@ from scoring import (
     tier_coefficients,
     z_score,
 )
-from scoring.composite._tree import explanation_is_plain
+from scoring.composite._tree_recompute import explanation_is_plain
 
 NAN = math.nan
 
@@ -95,15 +95,15 @@ def test_missing_rules() -> None:
     # renormalise: 100 * (0.5 * 0.8 + 0.2 * 0.5) / (0.5 + 0.2) = 50 / 0.7 = 71.428571...
     assert evaluate_scheme(_missing_scheme("zero")).total[0] == pytest.approx(50.0)
     assert evaluate_scheme(_missing_scheme("renormalise")).total[0] == pytest.approx(50 / 0.7)
-    with pytest.warns(ScoringWarning, match="no total"):
+    with pytest.warns(ScoringWarning, match="no_total"):
         res = evaluate_scheme(_missing_scheme("propagate"))
     assert math.isnan(res.total[0])
-    assert "root/B" in res.reason[0]
+    assert res.reason[0] == "score_missing" and res.reason_node[0] == "root/B"
 
 
 def test_missing_rule_default_and_all_missing() -> None:
     scheme = SchemeBlock("root", [SchemeLeaf("A", [NAN, 4.0], max_points=10)])
-    with pytest.warns(ScoringWarning, match="every child missing"):
+    with pytest.warns(ScoringWarning, match="every_child_missing"):
         res = evaluate_scheme(scheme, missing="renormalise")
     assert math.isnan(res.total[0]) and res.total[1] == 4.0
 

@@ -183,8 +183,8 @@ def test_interview_list() -> None:
     )
     listed = interview_list(change, bottom_k=3, fall_places=10)
     assert listed.listed == ("U13", "U12", "U14", "U11")
-    assert listed.reason[10] == "fell 10 places (>= 10)"
-    assert listed.reason[12] == "rank 14 of 14: bottom 3"
+    assert listed.reason[10] == "interview_fell"
+    assert listed.reason[12] == "interview_bottom"
     assert not listed.fell[8]
 
 

@@ -1,0 +1,126 @@
+"""Unit x group (x question) cells as result rows, and hiding what too few people stand behind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoring import CellStatistics
+from survey.satisfaction.schemas import CellResult, UnitResult
+from survey.satisfaction.tables import Axes
+
+Float = NDArray[np.float64]
+
+
+def cell_results(
+    axes: Axes,
+    stats: CellStatistics | None,
+    suppressed: NDArray[np.bool_] | None,
+    question: str | None,
+) -> list[CellResult]:
+    """The answered unit x group cells; ``suppressed`` marks those whose numbers are hidden."""
+    if stats is None:
+        return []
+    cells = CellValues(stats, suppressed)
+    return [
+        cells.result((i, g), unit.code, group.code, question)
+        for i, unit in enumerate(axes.units)
+        for g, group in enumerate(axes.groups)
+        if cells.answered(i, g)
+    ]
+
+
+def question_cell_results(
+    axes: Axes, stats: CellStatistics | None, suppressed: NDArray[np.bool_] | None
+) -> list[CellResult]:
+    """The answered unit x group x question cells."""
+    if stats is None:
+        return []
+    cells = CellValues(stats, suppressed)
+    return [
+        cells.result((i, g, q), unit.code, group.code, question)
+        for i, unit in enumerate(axes.units)
+        for g, group in enumerate(axes.groups)
+        for q, question in enumerate(axes.questions)
+        if cells.answered(i, g, q)
+    ]
+
+
+class CellValues:
+    """A cell's statistics as Python numbers, read from arrays converted once per call.
+
+    Reading numpy scalars cell by cell, field by field, cost more than the statistics.
+    """
+
+    _FIELDS = (
+        "mean",
+        "se",
+        "ci_low",
+        "ci_high",
+        "rate",
+        "rate_ci_low",
+        "rate_ci_high",
+        "trimmed_mean",
+    )
+
+    def __init__(self, stats: CellStatistics, suppressed: NDArray[np.bool_] | None) -> None:
+        self._weighted = stats.weighted
+        arrays: dict[str, Float] = {name: getattr(stats, name) for name in self._FIELDS}
+        if stats.weighted:
+            arrays["n_eff"] = np.asarray(stats.n_eff)
+        # NaN and infinities become None here, once for every cell.
+        self._values = {
+            name: np.where(np.isfinite(a), a, np.array(None)).tolist() for name, a in arrays.items()
+        }
+        self._n_valid = np.asarray(stats.n_valid).astype(np.int64).tolist()
+        self._n_dont_know = np.asarray(stats.n_dont_know).astype(np.int64).tolist()
+        self._hidden = None if suppressed is None else np.asarray(suppressed).tolist()
+
+    @staticmethod
+    def _at(nested: list[Any], at: tuple[int, ...]) -> Any:
+        for k in at:
+            nested = nested[k]
+        return nested
+
+    def answered(self, *at: int) -> bool:
+        return bool(self._at(self._n_valid, at) + self._at(self._n_dont_know, at) > 0)
+
+    def result(
+        self, at: tuple[int, ...], unit: str, group: str, question: str | None
+    ) -> CellResult:
+        hidden = bool(self._at(self._hidden, at)) if self._hidden is not None else False
+        values = {
+            name: None if hidden else self._at(nested, at) for name, nested in self._values.items()
+        }
+        return CellResult(
+            unit=unit,
+            group=group,
+            question=question,
+            n_valid=self._at(self._n_valid, at),
+            n_dont_know=self._at(self._n_dont_know, at),
+            n_eff=values["n_eff"] if self._weighted else None,
+            mean=values["mean"],
+            se=values["se"],
+            ci_low=values["ci_low"],
+            ci_high=values["ci_high"],
+            satisfied_rate=values["rate"],
+            rate_ci_low=values["rate_ci_low"],
+            rate_ci_high=values["rate_ci_high"],
+            trimmed_mean=values["trimmed_mean"],
+            weighted=self._weighted,
+            suppressed=hidden,
+        )
+
+
+def suppress_unit(result: UnitResult, threshold: int) -> None:
+    """A unit's score rests on its used groups; too few people behind it, and it is hidden."""
+    behind = sum(g.n_valid for g in result.groups_used)
+    if result.score is not None and behind < threshold:
+        result.suppressed = True
+        result.score = result.se = result.ci_low = result.ci_high = None
+        result.rank = None
+        result.rank_interval = None
+        result.tied_with_next = None
+        result.p_beats_next = None
