@@ -176,6 +176,12 @@ REASONS: dict[str, str] = {
     "no_total": N_("no total"),
     "not_ranked": N_("not ranked"),
     "not_graded": N_("no grade"),
+    "interview_bottom": N_("among the bottom of the category"),
+    "interview_fell": N_("fell by the interview rule's number of places"),
+    "indicator_worsened": N_("worse than the allowed change"),
+    "beyond_warning_level": N_("beyond the warning level"),
+    "drop_rule_not_checked": N_("the change could not be checked"),
+    "threshold_rule_not_checked": N_("the warning level could not be checked"),
 }
 
 

@@ -184,3 +184,18 @@ def test_results_pages_in_chinese_have_no_english_sentence_and_no_indicator_code
     assert not leaks, "\n".join(sorted(set(leaks)))
     # The bent data did reach the pages, in Chinese.
     assert shown_somewhere == {"missing": True, "dropped": True}
+
+
+def test_every_reason_code_of_the_composite_library_has_words_in_both_languages() -> None:
+    # A code without words would reach a page as the code itself.
+    from scoring import COMPOSITE_REASON_CODES
+    from survey.composite import terms
+    from web.i18n import translate
+
+    missing = sorted(set(COMPOSITE_REASON_CODES) - set(terms.REASONS))
+    assert not missing
+    for code in COMPOSITE_REASON_CODES:
+        words = terms.reason(code)
+        assert not isinstance(words, str), code
+        chinese = translate("zh-CN", words)
+        assert chinese != words.id and not ENGLISH_RUN.search(chinese), (code, chinese)
