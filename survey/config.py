@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     # address is not blocked by its delegates' slips.
     ballot_guess_limit: int = Field(default=20, ge=1)
     ballot_guess_window_seconds: int = Field(default=600, ge=1)
+    # Ballot secrecy below the row level (see survey/ballots/box.py): codes are consumed and
+    # ballots stored in groups of at least this many, so that no transaction id, log commit or
+    # page order pairs fewer ballots with fewer codes. A lone cast waits at most the mix wait,
+    # then commits in a smaller group (the documented limit).
+    ballot_anonymity_set: int = Field(default=5, ge=1, le=256)
+    ballot_mix_wait_seconds: float = Field(default=3.0, ge=0, le=60)
+    # PostgreSQL: closing a batch runs VACUUM on the ballot tables, which removes the old row
+    # versions but may leave their bytes in the free space of a page until it is reused.
+    # VACUUM FULL rewrites the tables so that not even those bytes remain, at the price of
+    # locking the response tables (citizen surveys wait) for the length of the rewrite.
+    ballot_close_vacuum_full: bool = False
     # Where survey submissions are written: "process" (a child process per app process, so
     # the database driver does not compete with the requests for the GIL) or "thread" (a
     # thread of the app process). Empty: "process", except in test mode, whose many

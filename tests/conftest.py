@@ -79,6 +79,9 @@ def settings(
         redis_url=redis_url,
         data_dir=tmp_path / "data",
         public_base_url=public_base_url,
+        # Most tests cast one ballot at a time: a lone cast commits after this short wait
+        # instead of the production default; tests of ballot secrecy set their own.
+        ballot_mix_wait_seconds=0.05,
     )
 
 

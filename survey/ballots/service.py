@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from survey import audit, rules
 from survey import organisation as org
 from survey.accounts import Principal
-from survey.ballots import codes
+from survey.ballots import box, codes, secrecy
 from survey.ballots.definition import BallotDefinition, BallotPlan, load_ballot
 from survey.ballots.errors import (
     BallotInvalid,
@@ -37,10 +37,10 @@ from survey.ballots.models import (
     UniformRule,
 )
 from survey.ballots.schemas import BALLOT_SCALES, BatchCreate, BatchPublic, IssuedCode, Turnout
-from survey.errors import N_, Conflict, Invalid, NotFound
+from survey.config import get_settings
+from survey.errors import N_, Conflict, DomainError, Invalid, NotFound
 from survey.models import (
     Answer,
-    Channel,
     Comment,
     EvaluationStatus,
     GroupKind,
@@ -96,6 +96,14 @@ __all__ = [
 
 MAX_CODES_PER_ISSUE = 20_000
 UNIFORM_MINIMUM_UNITS = 3
+
+# The ballot box says why it refused a cast; each reason is a domain error with its message.
+_REFUSALS: dict[box.Refusal, type[DomainError]] = {
+    box.Refusal.code_used: CodeUsed,
+    box.Refusal.code_void: CodeVoid,
+    box.Refusal.batch_closed: BatchClosed,
+    box.Refusal.batch_not_open: BatchNotOpen,
+}
 
 
 # Batches ------------------------------------------------------------------------------
@@ -230,16 +238,21 @@ def set_status(
     )
     if status == BatchStatus.closed:
         remix(session.connection(), batch_id)
+        secrecy.forget_paper_times(session.connection(), batch_id)
     session.commit()
+    if status == BatchStatus.closed:
+        secrecy.scrub_storage(secrecy.engine_of(session))
     return batch
 
 
 def remix(connection: Connection, batch_id: int) -> int:
     """Rewrite the batch's ballots in a random order.
 
-    While a meeting votes, the database stores ballots in the order they arrive. Closing the
-    batch deletes and re-inserts them shuffled (in the same transaction), so that afterwards
-    neither row order, rowid nor physical position says which ballot came when.
+    While a meeting votes, the database stores ballots in the order their groups arrive.
+    Closing the batch deletes and re-inserts them shuffled under new ids (in the same
+    transaction), so that afterwards neither row order, rowid, physical position nor an id
+    noted during voting says which ballot came when; ``set_status`` then removes the old row
+    versions (``secrecy.scrub_storage``).
     """
     ids = list(
         connection.execute(
@@ -273,6 +286,7 @@ def remix(connection: Connection, batch_id: int) -> int:
         )
     ]
     connection.execute(sa_delete(Response).where(col(Response.ballot_batch_id) == batch_id))
+    responses, answers, comments = secrecy.fresh_ids(responses, answers, comments)
     shuffle = secrets.SystemRandom().shuffle
     shuffle(responses)
     shuffle(answers)
@@ -486,35 +500,31 @@ def check_ballot(
 def cast(
     session: Session, secret: str, code: str, plan: BallotPlan, ballot: BallotDefinition
 ) -> None:
-    """Consume the code and store the ballot in one transaction: one code, one ballot.
+    """Consume the code and store the ballot in the mixing ballot box: one code, one ballot.
 
-    The conditional UPDATE is the lock: of concurrent casts with one code, exactly one sees
-    its row change from unused to used; the others find it used and store nothing.
+    The box commits this cast together with at least k others (see ``survey.ballots.box``)
+    and returns only once that transaction has committed, so a voter is never told a ballot is
+    stored before it is.
     """
-    connection = session.connection()
-    status = connection.execute(
-        select(BallotBatch.status).where(BallotBatch.id == ballot.batch_id)
-    ).scalar_one()
-    if status != BatchStatus.open:
-        session.rollback()
-        raise BatchClosed() if status == BatchStatus.closed else BatchNotOpen()
-    consumed = connection.execute(
-        update(BallotCode)
-        .where(
-            col(BallotCode.code_hash) == codes.code_hash(secret, code),
-            col(BallotCode.batch_id) == ballot.batch_id,
-            col(BallotCode.status) == CodeStatus.unused,
-        )
-        .values(status=CodeStatus.used)
-    ).rowcount
-    if consumed != 1:
-        session.rollback()
-        state = session.exec(
-            select(BallotCode.status).where(BallotCode.code_hash == codes.code_hash(secret, code))
-        ).first()
-        raise CodeVoid() if state == CodeStatus.void else CodeUsed()
-    store_ballot(connection, ballot, plan, Channel.ballot)
-    session.commit()
+    rows = box.BallotRows(
+        ballot.batch_id,
+        ballot.evaluation_id,
+        ballot.period_id,
+        ballot.group_id,
+        ballot.question,
+        plan.answers,
+        plan.comments,
+    )
+    # Hold no connection while the group forms: the request thread only waits.
+    session.rollback()
+    settings = get_settings()
+    refusal = box.box_for(
+        secrecy.engine_of(session),
+        anonymity_set=settings.ballot_anonymity_set,
+        mix_wait=settings.ballot_mix_wait_seconds,
+    ).cast(codes.code_hash(secret, code), rows)
+    if refusal is not None:
+        raise _REFUSALS[refusal]()
 
 
 def store_ballot(
