@@ -29,6 +29,8 @@ def build_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+            # An error's message must not carry the rows it was writing (code hashes, ballots).
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -46,7 +48,9 @@ def build_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+    )
 
 
 def get_engine(settings: Settings) -> Engine:

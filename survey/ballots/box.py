@@ -201,11 +201,22 @@ def _consume_codes(
     connection: Connection, group: list[_Cast], refused: list[tuple[_Cast, Refusal]]
 ) -> list[_Cast]:
     """Mark the group's codes used, each at most once; the casts whose code was consumed."""
+    batch_ids = sorted({c.rows.batch_id for c in group})
+    if connection.dialect.name == "sqlite":
+        # Take the write lock before reading the status, as a closing batch does before it
+        # reads its ballots: a close then commits wholly before or after this group.
+        connection.execute(
+            update(BallotBatch)
+            .where(col(BallotBatch.id).in_(batch_ids))
+            .values(status=BallotBatch.status)
+        )
+    # PostgreSQL: FOR SHARE waits for a close that has written its status and then reads the
+    # closed batch; a close waits for the groups that hold the share (SQLite renders nothing).
     statuses: dict[int, str] = dict(
         connection.execute(
-            select(BallotBatch.id, BallotBatch.status).where(  # type: ignore[call-overload]
-                col(BallotBatch.id).in_({c.rows.batch_id for c in group})
-            )
+            select(BallotBatch.id, BallotBatch.status)  # type: ignore[call-overload]
+            .where(col(BallotBatch.id).in_(batch_ids))
+            .with_for_update(read=True)
         ).all()
     )
     by_batch: dict[int, dict[str, _Cast]] = {}
@@ -220,7 +231,8 @@ def _consume_codes(
         else:
             candidates[item.code_hash] = item
     accepted: list[_Cast] = []
-    for batch_id, candidates in by_batch.items():
+    # Batches in one order in every group, so that parallel groups lock codes alike.
+    for batch_id, candidates in sorted(by_batch.items()):
         if not candidates:
             continue
         # The conditional UPDATE is the lock: of concurrent casts with one code (in this box

@@ -237,6 +237,10 @@ def set_status(
         status=status,
     )
     if status == BatchStatus.closed:
+        # Write the new status before reading the ballots: it takes the batch row's lock
+        # (SQLite: the write lock), so a ballot group of the box commits wholly before this
+        # close, and is remixed with the rest, or finds the batch closed; never in between.
+        session.flush()
         remix(session.connection(), batch_id)
         secrecy.forget_paper_times(session.connection(), batch_id)
     session.commit()
