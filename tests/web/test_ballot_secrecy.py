@@ -89,6 +89,18 @@ def _sqlite_path(engine: Engine) -> Path:
     return Path(database)
 
 
+def _read_outside(path: Path) -> bytes:
+    """The bytes of a file of the live database, read by another process.
+
+    SQLite's locks are POSIX advisory locks, which belong to a process and are all released
+    when that process closes ANY descriptor of the file: reading the database with open() and
+    close() here would silently drop the locks of this process's own connections, and a writer
+    process could then take the database for unused and remove its log under them (seen as a
+    later "disk I/O error" and lost rows). ``cat`` in a child process holds no lock to lose.
+    """
+    return subprocess.run(["cat", str(path)], capture_output=True, check=True).stdout
+
+
 def _checkpoint(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         busy = connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).one()[0]
@@ -139,8 +151,8 @@ def test_every_trace_of_voting_pairs_at_least_k_ballots_with_k_codes(
 
 def _check_wal_commit_by_commit(engine: Engine, batch_id: int, tmp_path: Path) -> None:
     path = _sqlite_path(engine)
-    database = path.read_bytes()
-    wal = Path(f"{path}-wal").read_bytes()
+    database = _read_outside(path)
+    wal = _read_outside(Path(f"{path}-wal"))
     before = (0, 0)
     seen = []
     for n, end in enumerate(_wal_commits(wal)):
@@ -253,7 +265,7 @@ def test_closing_leaves_no_old_id_row_version_or_fine_time(
         _check_no_old_tuples(engine, batch.id, old, raw=vacuum_full)
     else:
         path = _sqlite_path(engine)
-        files = path.read_bytes() + Path(f"{path}-wal").read_bytes()
+        files = _read_outside(path) + _read_outside(Path(f"{path}-wal"))
         left = [i for i in old if i.encode() in files]
         assert not left, f"{len(left)} old ballot ids are still in the SQLite files"
 
