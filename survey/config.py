@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     # ballots stored in groups of at least this many, so that no transaction id, log commit or
     # page order pairs fewer ballots with fewer codes. A lone cast waits at most the mix wait,
     # then commits in a smaller group (the documented limit).
-    ballot_anonymity_set: int = Field(default=5, ge=1, le=256)
+    # At most 32: each waiting cast holds one of the request threadpool's 40 threads, so a
+    # group can always fill before the threads run out.
+    ballot_anonymity_set: int = Field(default=5, ge=1, le=32)
     ballot_mix_wait_seconds: float = Field(default=3.0, ge=0, le=60)
     # PostgreSQL: closing a batch runs VACUUM on the ballot tables, which removes the old row
     # versions but may leave their bytes in the free space of a page until it is reused.

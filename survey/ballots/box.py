@@ -50,6 +50,11 @@ log = logging.getLogger("pingyi.ballot_box")
 # comes near it, and it bounds the size of one transaction.
 MAX_GROUP = 512
 COMMITTERS = 4
+# How long past the mix wait a request waits for a group still in line before giving up.
+GIVE_UP_MARGIN_SECONDS = 120.0
+# A group whose transaction fails (a deadlock with another process, a dropped connection) is
+# tried this many times in all before its voters are told nothing was stored.
+ATTEMPTS = 2
 
 
 class BallotNotStored(Unavailable):
@@ -118,9 +123,16 @@ class BallotBox:
         # The group commits within mix_wait of the oldest cast; the margin covers a slow
         # database, after which the request gives up rather than hold its thread for ever.
         try:
-            return item.done.result(timeout=self.mix_wait + 120)
+            return item.done.result(timeout=self.mix_wait + GIVE_UP_MARGIN_SECONDS)
         except TimeoutError:
-            raise BallotNotStored() from None
+            with self._changed:
+                if item in self._waiting:
+                    # Still in line, so in no transaction: taken out, it can never be stored,
+                    # and "your code has not been used" is true.
+                    self._waiting.remove(item)
+                    raise BallotNotStored() from None
+        # Its group is committing: the voter must hear how that ended, not a guess.
+        return item.done.result()
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -168,20 +180,25 @@ class BallotBox:
 
     def _commit(self, group: list[_Cast], *, last_call: bool) -> list[_Cast]:
         """Store what the group may store; return the casts that must wait for more company."""
-        refused: list[tuple[_Cast, Refusal]] = []
-        try:
-            with self.engine.connect() as connection, connection.begin() as transaction:
-                accepted = _consume_codes(connection, group, refused)
-                if len(accepted) < self.anonymity_set and not last_call:
-                    # Fewer than k would be stored: roll back (the codes stay unused) and
-                    # wait. The refusals stand: they rest on rows others had committed.
-                    transaction.rollback()
-                    _settle(refused)
-                    return accepted
-                if accepted:
-                    _insert_shuffled(connection, [c.rows for c in accepted])
-        except Exception:  # the database failed: nobody in the group is acknowledged
-            log.exception("storing a group of %d ballots failed", len(group))
+        for attempt in range(1, ATTEMPTS + 1):
+            refused: list[tuple[_Cast, Refusal]] = []
+            try:
+                with self.engine.connect() as connection, connection.begin() as transaction:
+                    accepted = _consume_codes(connection, group, refused)
+                    if len(accepted) < self.anonymity_set and not last_call:
+                        # Fewer than k would be stored: roll back (the codes stay unused) and
+                        # wait. The refusals stand: they rest on rows others had committed.
+                        transaction.rollback()
+                        _settle(refused)
+                        return accepted
+                    if accepted:
+                        _insert_shuffled(connection, [c.rows for c in accepted])
+                break
+            except Exception:  # the transaction rolled back whole: nothing of it is stored
+                log.exception(
+                    "storing a group of %d ballots failed (attempt %d)", len(group), attempt
+                )
+        else:  # the database kept failing: nobody in the group is acknowledged
             for item in group:
                 if not item.done.done():
                     item.done.set_exception(BallotNotStored())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from survey.errors import N_, Conflict, DomainError, Invalid, NotFound
+from survey.errors import N_, Conflict, DomainError, Invalid, NotFound, Unavailable
 from survey.surveys.submission import FieldError
 
 
@@ -46,4 +46,11 @@ class UniformNeedsConfirmation(Invalid):
 class UniformRefused(Invalid):
     message = N_(
         "A ballot that gives every unit the same rating is not valid here. Please rate each unit."
+    )
+
+
+class StorageNotScrubbed(Unavailable):
+    message = N_(
+        "The batch is closed and its ballots are shuffled under new ids, but removing their old "
+        "row versions from the database files failed. Close the batch again to retry."
     )
