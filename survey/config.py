@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # VACUUM FULL rewrites the tables so that not even those bytes remain, at the price of
     # locking the response tables (citizen surveys wait) for the length of the rewrite.
     ballot_close_vacuum_full: bool = False
+    # The clean-up after a close waits this long for transactions that began before it
+    # (they keep old row versions on disk); then it runs, and says if some remained.
+    ballot_close_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     # Where survey submissions are written: "process" (a child process per app process, so
     # the database driver does not compete with the requests for the GIL) or "thread" (a
     # thread of the app process). Empty: "process", except in test mode, whose many

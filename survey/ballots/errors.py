@@ -51,6 +51,7 @@ class UniformRefused(Invalid):
 
 class StorageNotScrubbed(Unavailable):
     message = N_(
-        "The batch is closed and its ballots are shuffled under new ids, but removing their old "
-        "row versions from the database files failed. Close the batch again to retry."
+        "The batch is closed and its ballots are shuffled under new ids, but their old row "
+        "versions could not yet be removed from the database files (a transaction that began "
+        "before the close may still be running). Close the batch again to retry."
     )

@@ -11,6 +11,7 @@ until vacuum, and SQLite keeps old pages in its write-ahead log and free pages i
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,6 +64,10 @@ def forget_paper_times(connection: Connection, batch_id: int) -> None:
         )
 
 
+class TracesRemain(RuntimeError):
+    """The clean-up ran, but old row versions may remain until a later one (said, not hidden)."""
+
+
 def scrub_storage(engine: Engine, tables: Sequence[str] = BALLOT_TABLES) -> None:
     """Remove the old row versions of the ballot tables from the database files.
 
@@ -72,22 +77,53 @@ def scrub_storage(engine: Engine, tables: Sequence[str] = BALLOT_TABLES) -> None
     that their bytes do not linger in the free space of the pages either. On SQLite, the log
     is checkpointed into the file and truncated, then VACUUM rebuilds the file without free
     pages (``secure_delete`` has zeroed what was freed), and the log VACUUM itself wrote is
-    checkpointed and truncated too.
+    checkpointed and truncated too. Raises ``TracesRemain`` when something kept old versions.
     """
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if connection.dialect.name == "postgresql":
-            command = "VACUUM FULL" if get_settings().ballot_close_vacuum_full else "VACUUM"
+            full = get_settings().ballot_close_vacuum_full
+            # VACUUM keeps every row version a running transaction might still see: one that
+            # began before the close (a long report, a forgotten session) keeps the old ballots
+            # on disk. Wait a little for such transactions, then say so if they remain.
+            held = _wait_for_older_transactions(connection, every_database=full)
+            command = "VACUUM FULL" if full else "VACUUM"
             for table in tables:
                 connection.exec_driver_sql(f'{command} "{table}"')
+            if held:
+                raise TracesRemain(f"{held} older transactions were still running")
             return
-        _checkpoint(connection)
+        busy = _checkpoint(connection)
         connection.exec_driver_sql("VACUUM")
-        _checkpoint(connection)
+        busy = _checkpoint(connection) or busy
+        if busy:
+            raise TracesRemain("a reader kept the SQLite log from being truncated")
 
 
-def _checkpoint(connection: Connection) -> None:
+def _wait_for_older_transactions(connection: Connection, *, every_database: bool) -> int:
+    """Wait up to the settings' limit for the transactions that began before now to end; how
+    many still run. VACUUM FULL on PostgreSQL honours those of every database of the cluster
+    (seen on 15: a transaction in another database kept the removed rows as "recently dead"),
+    plain VACUUM only those of its own database."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend' "
+        "AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL) "
+        "AND xact_start < :since AND (:every OR datname = current_database())"
+    )
+    since = connection.execute(text("SELECT clock_timestamp()")).scalar_one()
+    deadline = time.monotonic() + get_settings().ballot_close_wait_seconds
+    while True:
+        held = int(connection.execute(query, {"since": since, "every": every_database}).one()[0])
+        if not held or time.monotonic() >= deadline:
+            return held
+        time.sleep(0.2)
+
+
+def _checkpoint(connection: Connection) -> bool:
+    """Checkpoint and truncate the SQLite log; whether a reader kept it from being truncated."""
     busy, _, _ = connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).one()
     if busy:
         # A reader held an old snapshot past the busy timeout: the log keeps old pages until
-        # the next checkpoint. Say so rather than fail the close, which has committed.
+        # the next checkpoint.
         log.warning("the SQLite log could not be truncated after closing a ballot batch")
+    return bool(busy)

@@ -223,7 +223,10 @@ def set_status(
     batch = get_batch(session, batch_id)
     if status == batch.status:
         if status == BatchStatus.closed:
-            _scrub(session)  # closing a closed batch again retries a clean-up that failed
+            # Closing a closed batch again retries a clean-up that failed; this session's own
+            # transaction ends first, or the clean-up would wait for it.
+            session.rollback()
+            _scrub(session)
         return batch
     if status not in _TRANSITIONS[BatchStatus(batch.status)]:
         raise Conflict(
