@@ -50,6 +50,17 @@ def percent_text(value: float) -> str:
     return str(int(rounded)) if float(rounded).is_integer() else f"{rounded:.4f}".rstrip("0")
 
 
+def rows_off(grid: WeightGrid) -> list[tuple[CategoryPublic, str]]:
+    """Rows typed so far that do not total 100% (the total as text; empty: not a number)."""
+    off: list[tuple[CategoryPublic, str]] = []
+    for category in grid.categories:
+        typed = any(c == category.code and v.strip() for (c, _), v in grid.cells.items())
+        total = grid.row_total(category.code)
+        if typed and (not total or abs(float(total) - 100) > PERCENT_TOLERANCE):
+            off.append((category, total))
+    return off
+
+
 def grid_of(session: Session, evaluation_id: int) -> WeightGrid:
     weights = org.get_weights(session, evaluation_id)
     return WeightGrid(

@@ -194,7 +194,11 @@ def test_the_weight_matrix_refuses_a_row_off_100_percent_and_saves_a_version(
     answer = _post(client, url, token, note="调整", **cells)
     assert answer.status_code == 422  # type: ignore[attr-defined]
     assert alert(answer.text) == "“街道”一行的权重合计为90%，不是100%。未保存任何内容。"  # type: ignore[attr-defined]
-    assert 'value="50"' in answer.text  # type: ignore[attr-defined]  (what was typed comes back)
+    # What was typed comes back, the reason too.
+    assert (
+        'value="50"' in answer.text
+        and 'name="note" required maxlength="500" value="调整"' in answer.text
+    )  # type: ignore[attr-defined]
     answer = _post(client, url, token, note="", **{**cells, "w:streets:citizens": "60"})
     assert answer.status_code == 422 and "原因" in alert(answer.text)  # type: ignore[attr-defined]
     answer = _post(client, url, token, note="x", **{**cells, "w:streets:citizens": "六十"})
@@ -219,6 +223,26 @@ def test_the_weight_matrix_refuses_a_row_off_100_percent_and_saves_a_version(
     assert audit_actions(session)[-2:] == ["weights.set", "satisfaction_policy.set"]
     page = client.get(answer.headers["location"]).text  # type: ignore[attr-defined]
     assert "已保存为第1版。" in page and "企业权重提高" in page
+
+
+def test_the_weight_grid_names_rows_off_100_percent_while_typing(
+    client: TestClient, session: Session, world: World
+) -> None:
+    token = sign_in(client, "kaohe")
+    url = f"/office/setup/evaluations/{world.evaluation.id}/weights/check"
+    cells = {"w:streets:citizens": "50", "w:streets:firms": "40", "w:bureaus:citizens": "七十"}
+    before = snapshot(session)
+    answer = client.post(url, data=cells, headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert answer.status_code == 200
+    assert re.findall(r'<p class="error">([^<]*)</p>', answer.text) == [
+        "部门：有一格不是数字。",  # categories in their order: bureaus before streets
+        "街道：目前合计90%，不是100%。",
+    ]
+    fixed = {"w:streets:citizens": "60", "w:streets:firms": "40"}
+    answer = client.post(url, data=fixed, headers={"X-CSRF-Token": token})
+    assert "error" not in answer.text
+    assert client.post(url, data=cells).status_code == 403
+    assert snapshot(session) == before
 
 
 def _workbook(rows: list[list[object]]) -> bytes:
@@ -471,3 +495,28 @@ def test_every_set_up_form_refuses_a_user_without_the_role(
     ]:
         assert _post(client, url, token, **data).status_code == 403, url  # type: ignore[attr-defined]
     assert snapshot(session) == before
+
+
+def test_the_set_up_pages_speak_chinese(client: TestClient, session: Session, world: World) -> None:
+    from tests.web.test_pages_speak_chinese import ENGLISH_RUN, SNAKE, _visible
+
+    sign_in(client, "root")
+    evaluation = f"/office/setup/evaluations/{world.evaluation.id}"
+    pages = [
+        "/office/setup",
+        "/office/setup/evaluations",
+        evaluation,
+        f"{evaluation}/weights",
+        "/office/setup/units",
+        "/office/setup/units/S01",
+        "/office/setup/categories/streets",
+        "/office/setup/groups",
+        "/office/setup/groups?edit=firms",
+        "/office/setup/users",
+    ]
+    for url in pages:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        for text in _visible(answer.text):
+            assert not ENGLISH_RUN.search(text), (url, text)
+            assert not SNAKE.search(text), (url, text)

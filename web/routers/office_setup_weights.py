@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from survey import organisation as org
 from survey import rules
@@ -50,7 +51,7 @@ def _page(
             "group_names": {g.code: g for g in grid.groups},
             "history": policy.history(session, evaluation_id),
             "can_edit": rules.can(principal, Action.edit, evaluation.status),
-            "note": note,
+            "typed_note": note,
             "error": error,
             "saved": saved,
         },
@@ -70,14 +71,34 @@ def weights_page(
     return _page(request, session, principal, evaluation_id, saved=bool(saved))
 
 
-@router.post("/{evaluation_id}/weights", name="office_setup_weights_save")
-async def weights_save(request: Request, evaluation_id: int, actor: OfficeUser) -> Response:
-    form = await request.form()
+def _cells(form: FormData) -> dict[tuple[str, str], str]:
     cells: dict[tuple[str, str], str] = {}
     for name, value in form.multi_items():
         if name.startswith(CELL_PREFIX) and isinstance(value, str):
             category, _, group = name.removeprefix(CELL_PREFIX).partition(":")
             cells[(category, group)] = value[:20]
+    return cells
+
+
+@router.post("/{evaluation_id}/weights/check", name="office_setup_weights_check")
+async def weights_check(request: Request, evaluation_id: int, actor: OfficeUser) -> Response:
+    """htmx, while typing: the rows that do not add up to 100% yet. Saves nothing."""
+    cells = _cells(await request.form())
+
+    def check(session: Session) -> Response:
+        grid = weight_grid.grid_of(session, evaluation_id)
+        typed = weight_grid.WeightGrid(grid.categories, grid.groups, cells)
+        return render(
+            request, "office/_setup_weights_check.html", {"off": weight_grid.rows_off(typed)}
+        )
+
+    return await in_session(request, check)
+
+
+@router.post("/{evaluation_id}/weights", name="office_setup_weights_save")
+async def weights_save(request: Request, evaluation_id: int, actor: OfficeUser) -> Response:
+    form = await request.form()
+    cells = _cells(form)
     raw_note = form.get("note")
     note = raw_note if isinstance(raw_note, str) else ""
 
