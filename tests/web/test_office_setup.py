@@ -180,6 +180,8 @@ def test_the_weight_matrix_refuses_a_row_off_100_percent_and_saves_a_version(
 ) -> None:
     token = sign_in(client, "kaohe")
     url = f"/office/setup/evaluations/{world.evaluation.id}/weights"
+    policy_page = client.get(f"/office/evaluations/{world.evaluation.id}/satisfaction/policy")
+    assert f'href="{url}">修改权重矩阵</a>' in policy_page.text
     page = client.get(url).text
     assert (
         'name="w:streets:citizens" inputmode="decimal" size="6" maxlength="12" value="60"' in page
