@@ -522,3 +522,30 @@ def test_the_set_up_pages_speak_chinese(client: TestClient, session: Session, wo
         for text in _visible(answer.text):
             assert not ENGLISH_RUN.search(text), (url, text)
             assert not SNAKE.search(text), (url, text)
+
+
+def test_the_set_up_pages_of_the_demo_speak_chinese(client: TestClient, session: Session) -> None:
+    from survey import demo
+    from tests.web.test_pages_speak_chinese import ENGLISH_RUN, SNAKE, _visible
+
+    demo.load_demo(session, office_password="demo-password-1")
+    evaluation = session.exec(select(Evaluation).where(Evaluation.year == 2026)).one()
+    client.cookies.clear()
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/office/login").text)
+    assert token is not None
+    client.post(
+        "/office/login",
+        data={"username": "office", "password": "demo-password-1", "csrf_token": token.group(1)},
+    )
+    for url in (
+        "/office/setup/evaluations",
+        f"/office/setup/evaluations/{evaluation.id}",
+        f"/office/setup/evaluations/{evaluation.id}/weights",
+        "/office/setup/units",
+        "/office/setup/groups",
+    ):
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        for text in _visible(answer.text):
+            assert not ENGLISH_RUN.search(text), (url, text)
+            assert not SNAKE.search(text), (url, text)
