@@ -549,3 +549,29 @@ def test_the_set_up_pages_of_the_demo_speak_chinese(client: TestClient, session:
         for text in _visible(answer.text):
             assert not ENGLISH_RUN.search(text), (url, text)
             assert not SNAKE.search(text), (url, text)
+
+
+def test_publishing_an_evaluation_with_schemes_freezes_its_composite_results(
+    client: TestClient, session: Session
+) -> None:
+    from survey import demo
+    from survey.composite.snapshots import snapshot_of
+
+    demo.load_demo(session, office_password="demo-password-1")
+    evaluation = session.exec(select(Evaluation).where(Evaluation.year == 2026)).one()
+    assert evaluation.id is not None and snapshot_of(session, evaluation.id) is None
+    client.cookies.clear()
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/office/login").text)
+    assert token is not None
+    csrf = token.group(1)
+    client.post(
+        "/office/login",
+        data={"username": "office", "password": "demo-password-1", "csrf_token": csrf},
+    )
+    url = f"/office/setup/evaluations/{evaluation.id}/status"
+    assert _post(client, url, csrf, step="close").status_code == 303  # type: ignore[attr-defined]
+    assert _post(client, url, csrf, step="publish").status_code == 303  # type: ignore[attr-defined]
+    session.expire_all()
+    assert session.get(Evaluation, evaluation.id).status == "published"  # type: ignore[union-attr]
+    assert snapshot_of(session, evaluation.id) is not None
+    assert audit_actions(session)[-2:] == ["evaluation.status", "composite.publish"]
