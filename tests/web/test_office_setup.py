@@ -296,6 +296,9 @@ def test_a_unit_list_with_bad_rows_is_refused_whole_and_a_good_one_imported(
     ]
     assert "parks" in problems[1][2] and "第2行" in problems[4][2]
     assert 'name="payload"' not in answer.text  # nothing to confirm
+    forged = _post(client, "/office/setup/unit-import/confirm", token, payload="!!")
+    assert forged.status_code == 422  # type: ignore[attr-defined]
+    assert alert(forged.text) == "文件不是可读取的 XLSX 工作簿。"  # type: ignore[attr-defined]
     assert snapshot(session) == before
 
     good = _workbook(
