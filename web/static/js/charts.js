@@ -1,0 +1,212 @@
+// Dashboard charts: each <div data-chart="ID"> takes its data from <script type="application/json"
+// id="ID-data">, so no inline script is needed under the CSP. The numbers and labels (already in
+// the reader's language) come from the server; the tables beside the charts hold the same numbers,
+// so a page without JavaScript loses nothing. Tooltips render as rich text inside the canvas:
+// HTML tooltips carry inline style attributes, which the CSP (style-src 'self') refuses.
+(function () {
+  "use strict";
+  if (!window.echarts || !document.querySelectorAll) {
+    return;
+  }
+  var LEVEL_COLOURS = ["#1a7f37", "#7ab648", "#f2c12e", "#c0392b", "#a0a4a8", "#6b7b8c"];
+  var ROW_HEIGHT = 26;
+  var LABEL_WIDTH = 150;
+
+  function categoryAxis(labels, inverse) {
+    return {
+      type: "category",
+      data: labels,
+      inverse: inverse,
+      axisTick: { show: false },
+      axisLabel: { width: LABEL_WIDTH, overflow: "truncate", interval: 0 },
+    };
+  }
+
+  function tooltip(formatter) {
+    return { trigger: "item", renderMode: "richText", confine: true, formatter: formatter };
+  }
+
+  function fixed(value) {
+    return value === null || value === undefined ? "–" : Number(value).toFixed(2);
+  }
+
+  function whisker(d) {
+    var points = d.values.map(function (value, i) {
+      return [value, i];
+    });
+    var bars = d.values.map(function (value, i) {
+      return [d.low[i], d.high[i], i];
+    });
+    return {
+      grid: { left: 8, right: 24, top: 24, bottom: 24, containLabel: true },
+      tooltip: tooltip(function (p) {
+        var i = p.dataIndex;
+        return d.labels[i] + "\n" + d.axis + " " + fixed(d.values[i]) + "\n" +
+          d.interval + " " + fixed(d.low[i]) + " – " + fixed(d.high[i]);
+      }),
+      xAxis: { type: "value", name: d.axis, scale: true },
+      yAxis: categoryAxis(d.labels, true),
+      series: [
+        {
+          type: "custom",
+          name: d.interval,
+          data: bars,
+          encode: { x: [0, 1], y: 2 },
+          renderItem: function (params, api) {
+            if (api.value(0) === null || api.value(1) === null) {
+              return null;
+            }
+            var low = api.coord([api.value(0), api.value(2)]);
+            var high = api.coord([api.value(1), api.value(2)]);
+            var cap = api.size([0, 1])[1] * 0.25;
+            var style = { stroke: "#5b6770", lineWidth: 1.5 };
+            return {
+              type: "group",
+              children: [
+                { type: "line", shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style: style },
+                { type: "line", shape: { x1: low[0], y1: low[1] - cap, x2: low[0], y2: low[1] + cap }, style: style },
+                { type: "line", shape: { x1: high[0], y1: high[1] - cap, x2: high[0], y2: high[1] + cap }, style: style },
+              ],
+            };
+          },
+        },
+        {
+          type: "scatter",
+          name: d.axis,
+          data: points,
+          symbolSize: 9,
+          itemStyle: { color: "#b0252a" },
+          z: 3,
+        },
+      ],
+    };
+  }
+
+  function heatmap(d) {
+    var values = d.cells
+      .map(function (c) {
+        return c[2];
+      })
+      .filter(function (v) {
+        return v !== null;
+      });
+    var low = values.length ? Math.min.apply(null, values) : 0;
+    var high = values.length ? Math.max.apply(null, values) : 100;
+    return {
+      grid: { left: 8, right: 16, top: 32, bottom: 56, containLabel: true },
+      tooltip: tooltip(function (p) {
+        var c = d.cells[p.dataIndex];
+        return d.y[c[1]] + " · " + d.x[c[0]] + "\n" + d.value + " " + fixed(c[2]) + "\n" +
+          d.n + " " + c[3] + (c[4] ? "\n* " + d.small : "");
+      }),
+      xAxis: { type: "category", data: d.x, position: "top", axisTick: { show: false } },
+      yAxis: categoryAxis(d.y, true),
+      visualMap: {
+        min: Math.floor(low),
+        max: Math.ceil(high),
+        orient: "horizontal",
+        left: "center",
+        bottom: 4,
+        itemHeight: 120,
+        calculable: false,
+        inRange: { color: ["#f4e2c9", "#e9a55b", "#b0252a"] },
+      },
+      series: [
+        {
+          type: "heatmap",
+          data: d.cells.map(function (c) {
+            return { value: [c[0], c[1], c[2] === null ? "-" : c[2]] };
+          }),
+          label: {
+            show: true,
+            formatter: function (p) {
+              var c = d.cells[p.dataIndex];
+              return fixed(c[2]) + (c[4] ? "*" : "") + "\nn=" + c[3];
+            },
+            fontSize: 11,
+          },
+          itemStyle: { borderColor: "#fff", borderWidth: 1 },
+        },
+      ],
+    };
+  }
+
+  function stacked(d) {
+    return {
+      color: LEVEL_COLOURS,
+      grid: { left: 8, right: 24, top: 40, bottom: 24, containLabel: true },
+      legend: { top: 0, type: "scroll" },
+      tooltip: tooltip(function (p) {
+        return d.labels[p.dataIndex] + "\n" + p.seriesName + " " + Number(p.value).toFixed(1) + "%";
+      }),
+      xAxis: { type: "value", max: 100, name: d.axis },
+      yAxis: categoryAxis(d.labels, true),
+      series: d.series.map(function (s) {
+        return { type: "bar", name: s.name, stack: "levels", data: s.values, barMaxWidth: 18 };
+      }),
+    };
+  }
+
+  function bars(d) {
+    return {
+      grid: { left: 8, right: 24, top: 24, bottom: 24, containLabel: true },
+      tooltip: tooltip(function (p) {
+        return d.labels[p.dataIndex] + "\n" + d.axis + " " + fixed(p.value);
+      }),
+      xAxis: { type: "value", name: d.axis },
+      yAxis: categoryAxis(d.labels, true),
+      series: [
+        {
+          type: "bar",
+          name: d.axis,
+          data: d.values,
+          barMaxWidth: 22,
+          itemStyle: { color: "#b0252a" },
+          label: { show: true, position: "right", formatter: function (p) { return fixed(p.value); } },
+        },
+      ],
+    };
+  }
+
+  function rows(d) {
+    if (d.kind === "heatmap") {
+      return d.y.length;
+    }
+    return d.labels.length;
+  }
+
+  var BUILDERS = { whisker: whisker, heatmap: heatmap, stacked: stacked, bars: bars };
+  var started = [];
+  var boxes = document.querySelectorAll("[data-chart]");
+  for (var i = 0; i < boxes.length; i++) {
+    var box = boxes[i];
+    var block = document.getElementById(box.getAttribute("data-chart") + "-data");
+    if (!block) {
+      continue;
+    }
+    var data = JSON.parse(block.textContent);
+    var build = BUILDERS[data.kind];
+    if (!build || rows(data) === 0) {
+      continue;
+    }
+    // One row per unit, so a 40-unit category gets a tall chart rather than squeezed labels.
+    box.style.height = Math.max(220, rows(data) * ROW_HEIGHT + 110) + "px";
+    box.classList.add("chart-on");
+    var chart = window.echarts.init(box, null, { renderer: "canvas" });
+    chart.setOption(build(data));
+    started.push(chart);
+  }
+
+  var pending = null;
+  window.addEventListener("resize", function () {
+    if (pending !== null) {
+      clearTimeout(pending);
+    }
+    pending = setTimeout(function () {
+      pending = null;
+      started.forEach(function (c) {
+        c.resize();
+      });
+    }, 100);
+  });
+})();
