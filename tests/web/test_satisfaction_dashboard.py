@@ -113,7 +113,7 @@ def _check_view(
     assert scores["values"] == [round(u["score"], 2) for u in scored]
     assert scores["low"] == [round(u["ci_low"], 2) for u in scored]
     assert scores["high"] == [round(u["ci_high"], 2) for u in scored]
-    table = [row for row in _table(page.text, "scores") if len(row) == 7]
+    table = [row for row in _table(page.text, "scores") if len(row) == 5]
     assert [row[1] for row in table] == [f"{u['unit']} {u['unit_name']}" for u in units]
     assert [row[2] for row in table][: len(scored)] == [f"{v:.2f}" for v in scores["values"]]
 

@@ -9,8 +9,20 @@
     return;
   }
   var LEVEL_COLOURS = ["#1a7f37", "#7ab648", "#f2c12e", "#c0392b", "#a0a4a8", "#6b7b8c"];
-  var ROW_HEIGHT = 26;
-  var LABEL_WIDTH = 150;
+  var ROW_HEIGHT = { whisker: 26, heatmap: 40, stacked: 26, bars: 30 };
+  // Below this width (a phone) unit names get a narrower column and heat map cells lose their
+  // printed numbers, which the table under the chart holds anyway.
+  var NARROW = 600;
+  var labelWidth = 150;
+
+  // The value axis is named under its middle, where the label cannot be cut off at the edge.
+  function valueAxis(name, extra) {
+    var axis = { type: "value", name: name, nameLocation: "middle", nameGap: 26 };
+    for (var key in extra || {}) {
+      axis[key] = extra[key];
+    }
+    return axis;
+  }
 
   function categoryAxis(labels, inverse) {
     return {
@@ -18,7 +30,7 @@
       data: labels,
       inverse: inverse,
       axisTick: { show: false },
-      axisLabel: { width: LABEL_WIDTH, overflow: "truncate", interval: 0 },
+      axisLabel: { width: labelWidth, overflow: "truncate", interval: 0 },
     };
   }
 
@@ -38,13 +50,13 @@
       return [d.low[i], d.high[i], i];
     });
     return {
-      grid: { left: 8, right: 24, top: 24, bottom: 24, containLabel: true },
+      grid: { left: 8, right: 24, top: 16, bottom: 40, containLabel: true },
       tooltip: tooltip(function (p) {
         var i = p.dataIndex;
         return d.labels[i] + "\n" + d.axis + " " + fixed(d.values[i]) + "\n" +
           d.interval + " " + fixed(d.low[i]) + " – " + fixed(d.high[i]);
       }),
-      xAxis: { type: "value", name: d.axis, scale: true },
+      xAxis: valueAxis(d.axis, { scale: true }),
       yAxis: categoryAxis(d.labels, true),
       series: [
         {
@@ -82,7 +94,7 @@
     };
   }
 
-  function heatmap(d) {
+  function heatmap(d, narrow) {
     var values = d.cells
       .map(function (c) {
         return c[2];
@@ -99,7 +111,13 @@
         return d.y[c[1]] + " · " + d.x[c[0]] + "\n" + d.value + " " + fixed(c[2]) + "\n" +
           d.n + " " + c[3] + (c[4] ? "\n* " + d.small : "");
       }),
-      xAxis: { type: "category", data: d.x, position: "top", axisTick: { show: false } },
+      xAxis: {
+        type: "category",
+        data: d.x,
+        position: "top",
+        axisTick: { show: false },
+        axisLabel: { interval: 0, rotate: narrow ? 45 : 0 },
+      },
       yAxis: categoryAxis(d.y, true),
       visualMap: {
         min: Math.floor(low),
@@ -109,7 +127,9 @@
         bottom: 4,
         itemHeight: 120,
         calculable: false,
-        inRange: { color: ["#f4e2c9", "#e9a55b", "#b0252a"] },
+        text: [String(Math.ceil(high)), String(Math.floor(low))],
+        // Light to mid tones, so the dark labels stay readable on every cell.
+        inRange: { color: ["#fbeee0", "#f3c089", "#e58a4e"] },
       },
       series: [
         {
@@ -118,12 +138,13 @@
             return { value: [c[0], c[1], c[2] === null ? "-" : c[2]] };
           }),
           label: {
-            show: true,
+            show: !narrow,
             formatter: function (p) {
               var c = d.cells[p.dataIndex];
               return fixed(c[2]) + (c[4] ? "*" : "") + "\nn=" + c[3];
             },
             fontSize: 11,
+            color: "#1f2328",
           },
           itemStyle: { borderColor: "#fff", borderWidth: 1 },
         },
@@ -134,12 +155,12 @@
   function stacked(d) {
     return {
       color: LEVEL_COLOURS,
-      grid: { left: 8, right: 24, top: 40, bottom: 24, containLabel: true },
+      grid: { left: 8, right: 24, top: 40, bottom: 40, containLabel: true },
       legend: { top: 0, type: "scroll" },
       tooltip: tooltip(function (p) {
         return d.labels[p.dataIndex] + "\n" + p.seriesName + " " + Number(p.value).toFixed(1) + "%";
       }),
-      xAxis: { type: "value", max: 100, name: d.axis },
+      xAxis: valueAxis(d.axis, { max: 100 }),
       yAxis: categoryAxis(d.labels, true),
       series: d.series.map(function (s) {
         return { type: "bar", name: s.name, stack: "levels", data: s.values, barMaxWidth: 18 };
@@ -149,11 +170,11 @@
 
   function bars(d) {
     return {
-      grid: { left: 8, right: 24, top: 24, bottom: 24, containLabel: true },
+      grid: { left: 8, right: 56, top: 16, bottom: 40, containLabel: true },
       tooltip: tooltip(function (p) {
         return d.labels[p.dataIndex] + "\n" + d.axis + " " + fixed(p.value);
       }),
-      xAxis: { type: "value", name: d.axis },
+      xAxis: valueAxis(d.axis),
       yAxis: categoryAxis(d.labels, true),
       series: [
         {
@@ -177,6 +198,17 @@
 
   var BUILDERS = { whisker: whisker, heatmap: heatmap, stacked: stacked, bars: bars };
   var started = [];
+
+  function draw(item) {
+    var narrow = item.box.clientWidth < NARROW;
+    labelWidth = narrow ? 80 : 150;
+    var option = item.build(item.data, narrow);
+    // No entry animation: the chart shows its numbers at once (and holds still for readers
+    // who asked for reduced motion, and for screenshots).
+    option.animation = false;
+    item.chart.setOption(option, true);
+  }
+
   var boxes = document.querySelectorAll("[data-chart]");
   for (var i = 0; i < boxes.length; i++) {
     var box = boxes[i];
@@ -190,11 +222,11 @@
       continue;
     }
     // One row per unit, so a 40-unit category gets a tall chart rather than squeezed labels.
-    box.style.height = Math.max(220, rows(data) * ROW_HEIGHT + 110) + "px";
+    box.style.height = Math.max(220, rows(data) * ROW_HEIGHT[data.kind] + 110) + "px";
     box.classList.add("chart-on");
-    var chart = window.echarts.init(box, null, { renderer: "canvas" });
-    chart.setOption(build(data));
-    started.push(chart);
+    var item = { box: box, data: data, build: build, chart: window.echarts.init(box, null, { renderer: "canvas" }) };
+    draw(item);
+    started.push(item);
   }
 
   var pending = null;
@@ -204,8 +236,9 @@
     }
     pending = setTimeout(function () {
       pending = null;
-      started.forEach(function (c) {
-        c.resize();
+      started.forEach(function (item) {
+        item.chart.resize();
+        draw(item);
       });
     }, 100);
   });
