@@ -117,3 +117,27 @@ def test_satisfaction_dashboard_charts_with_and_without_javascript(
         assert page.locator(f"table.{table}").count() == 1
     page.screenshot(path=str(shots / "satisfaction-nojs.png"), full_page=True)
     context.close()
+
+
+def test_office_overview_charts(
+    browser: Any, live_server: str, session: Session, shots: Path
+) -> None:
+    demo.load_demo(session, office_password="demo-password-1")
+    errors: list[str] = []
+    for size, (width, height) in SIZES.items():
+        errors.clear()
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.add_init_script(WATCH_CSP)
+        page = _sign_in(context, live_server)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.reload()
+        page.wait_for_function(
+            "() => ['chart-days', 'chart-groups'].every(function (id) {"
+            " return document.querySelector('[data-chart=' + id + '] canvas') !== null; })"
+        )
+        assert page.locator("[data-waiting]").count() >= 1
+        page.screenshot(path=str(shots / f"overview-{size}.png"), full_page=True)
+        assert page.evaluate("window.__csp") == []
+        assert errors == []
+        context.close()

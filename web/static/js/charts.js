@@ -9,7 +9,7 @@
     return;
   }
   var LEVEL_COLOURS = ["#1a7f37", "#7ab648", "#f2c12e", "#c0392b", "#a0a4a8", "#6b7b8c"];
-  var ROW_HEIGHT = { whisker: 26, heatmap: 40, stacked: 26, bars: 30 };
+  var ROW_HEIGHT = { whisker: 26, heatmap: 40, stacked: 26, bars: 30, columns: 30 };
   // Below this width (a phone) unit names get a narrower column and heat map cells lose their
   // printed numbers, which the table under the chart holds anyway.
   var NARROW = 600;
@@ -38,8 +38,11 @@
     return { trigger: "item", renderMode: "richText", confine: true, formatter: formatter };
   }
 
-  function fixed(value) {
-    return value === null || value === undefined ? "–" : Number(value).toFixed(2);
+  function fixed(value, digits) {
+    if (value === null || value === undefined) {
+      return "–";
+    }
+    return Number(value).toFixed(digits === undefined ? 2 : digits);
   }
 
   function whisker(d) {
@@ -172,7 +175,7 @@
     return {
       grid: { left: 8, right: 56, top: 16, bottom: 40, containLabel: true },
       tooltip: tooltip(function (p) {
-        return d.labels[p.dataIndex] + "\n" + d.axis + " " + fixed(p.value);
+        return d.labels[p.dataIndex] + "\n" + d.axis + " " + fixed(p.value, d.digits);
       }),
       xAxis: valueAxis(d.axis),
       yAxis: categoryAxis(d.labels, true),
@@ -183,20 +186,40 @@
           data: d.values,
           barMaxWidth: 22,
           itemStyle: { color: "#b0252a" },
-          label: { show: true, position: "right", formatter: function (p) { return fixed(p.value); } },
+          label: { show: true, position: "right", formatter: function (p) { return fixed(p.value, d.digits); } },
         },
       ],
     };
   }
 
+  // Vertical columns stacked by series: counts per day and channel.
+  function columns(d) {
+    return {
+      color: ["#b0252a", "#2f6db5", "#7ab648", "#a0a4a8"],
+      grid: { left: 8, right: 16, top: 40, bottom: 16, containLabel: true },
+      legend: { top: 0, type: "scroll" },
+      tooltip: tooltip(function (p) {
+        return d.labels[p.dataIndex] + "\n" + p.seriesName + " " + p.value;
+      }),
+      xAxis: { type: "category", data: d.labels },
+      yAxis: { type: "value", name: d.axis, minInterval: 1 },
+      series: d.series.map(function (s) {
+        return { type: "bar", name: s.name, stack: "all", data: s.values, barMaxWidth: 28 };
+      }),
+    };
+  }
+
   function rows(d) {
+    if (d.kind === "columns") {
+      return d.labels.length ? 8 : 0; // a fixed height: the days run along the horizontal axis
+    }
     if (d.kind === "heatmap") {
       return d.y.length;
     }
     return d.labels.length;
   }
 
-  var BUILDERS = { whisker: whisker, heatmap: heatmap, stacked: stacked, bars: bars };
+  var BUILDERS = { whisker: whisker, heatmap: heatmap, stacked: stacked, bars: bars, columns: columns };
   var started = [];
 
   function draw(item) {
