@@ -141,3 +141,31 @@ def test_office_overview_charts(
         assert page.evaluate("window.__csp") == []
         assert errors == []
         context.close()
+
+
+def test_composite_rank_band_charts(
+    browser: Any, live_server: str, session: Session, shots: Path
+) -> None:
+    demo.load_demo(session, office_password="demo-password-1")
+    evaluation = session.exec(select(Evaluation).where(Evaluation.year == 2026)).one()
+    url = (
+        f"{live_server}/office/evaluations/{evaluation.id}/composite"
+        "?category=dept-economic&sensitivity=true&draws=200"
+    )
+    errors: list[str] = []
+    for size, (width, height) in SIZES.items():
+        errors.clear()
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.add_init_script(WATCH_CSP)
+        page = _sign_in(context, live_server)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_function(
+            "() => document.querySelectorAll('[data-chart]').length === 2 &&"
+            " document.querySelectorAll('[data-chart] canvas').length === 2"
+        )
+        page.screenshot(path=str(shots / f"composite-{size}.png"), full_page=True)
+        assert page.evaluate("window.__csp") == []
+        assert errors == []
+        context.close()

@@ -56,10 +56,10 @@
       grid: { left: 8, right: 24, top: 16, bottom: 40, containLabel: true },
       tooltip: tooltip(function (p) {
         var i = p.dataIndex;
-        return d.labels[i] + "\n" + d.axis + " " + fixed(d.values[i]) + "\n" +
-          d.interval + " " + fixed(d.low[i]) + " – " + fixed(d.high[i]);
+        return d.labels[i] + "\n" + d.axis + " " + fixed(d.values[i], d.digits) + "\n" +
+          d.interval + " " + fixed(d.low[i], d.digits) + " – " + fixed(d.high[i], d.digits);
       }),
-      xAxis: valueAxis(d.axis, { scale: true }),
+      xAxis: valueAxis(d.axis, d.min === undefined ? { scale: true } : { min: d.min, minInterval: 1 }),
       yAxis: categoryAxis(d.labels, true),
       series: [
         {
@@ -172,24 +172,50 @@
   }
 
   function bars(d) {
-    return {
-      grid: { left: 8, right: 56, top: 16, bottom: 40, containLabel: true },
+    var label = {
+      show: true,
+      position: "right",
+      formatter: function (p) {
+        return fixed(p.value, d.digits);
+      },
+    };
+    var series = [
+      { type: "bar", name: d.axis, data: d.values, barMaxWidth: 22, itemStyle: { color: "#b0252a" }, label: label },
+    ];
+    if (d.classes) {
+      // One series per class (a grade, say), stacked so each bar keeps its place, so the legend
+      // names the colours.
+      series = d.class_order
+        .filter(function (name) {
+          return d.classes.indexOf(name) >= 0;
+        })
+        .map(function (name) {
+          return {
+            type: "bar",
+            name: name,
+            stack: "one",
+            barMaxWidth: 22,
+            label: label,
+            data: d.values.map(function (v, i) {
+              return d.classes[i] === name ? v : "-";
+            }),
+          };
+        });
+    }
+    var option = {
+      grid: { left: 8, right: 56, top: d.classes ? 40 : 16, bottom: 40, containLabel: true },
       tooltip: tooltip(function (p) {
         return d.labels[p.dataIndex] + "\n" + d.axis + " " + fixed(p.value, d.digits);
       }),
       xAxis: valueAxis(d.axis),
       yAxis: categoryAxis(d.labels, true),
-      series: [
-        {
-          type: "bar",
-          name: d.axis,
-          data: d.values,
-          barMaxWidth: 22,
-          itemStyle: { color: "#b0252a" },
-          label: { show: true, position: "right", formatter: function (p) { return fixed(p.value, d.digits); } },
-        },
-      ],
+      series: series,
     };
+    if (d.classes) {
+      option.color = LEVEL_COLOURS;
+      option.legend = { top: 0, type: "scroll" };
+    }
+    return option;
   }
 
   // Vertical columns stacked by series: counts per day and channel.
