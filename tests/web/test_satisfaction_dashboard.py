@@ -201,6 +201,15 @@ def test_filters_in_the_url_change_the_view(client: TestClient, session: Session
     asked = _check_view(client, session, evaluation_id, "dept-social", question="overall")
     assert 'value="overall" selected' in asked["page"]
 
+    # A higher suppression threshold marks the smaller cells, in the chart and the table.
+    office = bearer(make_token(session, Role.office))
+    policy = f"/api/v1/evaluations/{evaluation_id}/satisfaction-policy"
+    saved = client.put(policy, json={"suppression_threshold": 30, "note": "test"}, headers=office)
+    assert saved.status_code == 200
+    marked = _check_view(client, session, evaluation_id, "dept-economic")
+    small = [c for c in marked["charts"]["chart-heat"]["cells"] if c[4]]
+    assert small and all(c[3] < 30 for c in small)
+
     missing = client.get(url, params={"category": "nope"})
     assert missing.status_code == 404
     assert "nope" in missing.text and "类别" in missing.text

@@ -276,6 +276,12 @@
     var item = { box: box, data: data, build: build, chart: window.echarts.init(box, null, { renderer: "canvas" }) };
     draw(item);
     started.push(item);
+    // A table marked data-fold stands open for readers without charts; with the chart drawn
+    // above it, it folds away behind its summary.
+    var next = block.nextElementSibling;
+    if (next && next.tagName === "DETAILS" && next.hasAttribute("data-fold")) {
+      next.open = false;
+    }
   }
 
   var pending = null;
