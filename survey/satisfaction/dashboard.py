@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from survey.accounts import Principal
 from survey.errors import N_, NotFound
+from survey.overview import CHANNEL_NAMES
 from survey.satisfaction import counts as sql
 from survey.satisfaction import repository
 from survey.satisfaction.schemas import SatisfactionResults, UnitResult
@@ -79,6 +80,7 @@ class SatisfactionDashboard:
     groups: list[Named]  # the groups shown (one when the view is filtered to a group)
     all_groups: list[Named]
     questions: list[Named]  # every rated question with answers in this evaluation
+    channels: list[Named]  # every channel; names are message ids
     units: list[UnitResult]  # the category's units, best score first, unscored last
     heat: list[HeatCell]
     levels: list[Named]
@@ -125,11 +127,18 @@ def satisfaction_dashboard(
     group: str | None = None,
     period: str | None = None,
     question: str | None = None,
+    channel: str | None = None,
     viewer: Principal | None = None,
 ) -> SatisfactionDashboard:
     """One category of the satisfaction results (the first with units when none is named)."""
     results = satisfaction_results(
-        session, evaluation_id, group=group, period=period, question=question, viewer=viewer
+        session,
+        evaluation_id,
+        group=group,
+        period=period,
+        question=question,
+        channel=channel,
+        viewer=viewer,
     )
     # Every category, so a view with no answers yet still offers (and names) them all.
     categories = [
@@ -189,6 +198,7 @@ def satisfaction_dashboard(
                 evaluation_id=evaluation_id,
                 period_id=period_row.id if period_row else None,
                 unit_ids=set(unit_ids),
+                channel=channel,
             ),
         )
         if unit_ids
@@ -244,6 +254,7 @@ def satisfaction_dashboard(
         groups=groups,
         all_groups=all_groups,
         questions=[names.get(q, Named(q, q)) for q in asked],
+        channels=[Named(code, name) for code, name in CHANNEL_NAMES.items()],
         units=units,
         heat=heat,
         levels=levels,

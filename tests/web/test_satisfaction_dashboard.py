@@ -201,6 +201,15 @@ def test_filters_in_the_url_change_the_view(client: TestClient, session: Session
     asked = _check_view(client, session, evaluation_id, "dept-social", question="overall")
     assert 'value="overall" selected' in asked["page"]
 
+    # One channel: the QR survey asks the public groups only, the ballots the delegates.
+    by_qr = _check_view(client, session, evaluation_id, "dept-social", channel="qr")
+    assert 'value="qr" selected' in by_qr["page"]
+    assert {c["group"] for c in by_qr["api"]["cells"]} == {"citizens", "enterprise"}
+    by_ballot = _check_view(client, session, evaluation_id, "dept-social", channel="ballot")
+    assert "citizens" not in {c["group"] for c in by_ballot["api"]["cells"]}
+    assert by_ballot["charts"]["chart-scores"] != by_qr["charts"]["chart-scores"]
+    assert client.get(url, params={"channel": "fax"}).status_code == 422
+
     # A higher suppression threshold marks the smaller cells, in the chart and the table.
     office = bearer(make_token(session, Role.office))
     policy = f"/api/v1/evaluations/{evaluation_id}/satisfaction-policy"

@@ -39,6 +39,7 @@ def satisfaction_page(
     group: str = "",
     period: str = "",
     question: str = "",
+    channel: str = "",
 ) -> Response:
     dashboard = satisfaction_dashboard(
         session,
@@ -47,6 +48,7 @@ def satisfaction_page(
         group=group or None,
         period=period or None,
         question=question or None,
+        channel=channel or None,
         viewer=principal,
     )
     evaluation = org.evaluation_public(session, org.get_evaluation(session, evaluation_id))
@@ -75,6 +77,7 @@ def satisfaction_page(
             "group": group,
             "period": period,
             "question": question,
+            "channel": channel,
             # Reasons from the statistics travel as codes; the page words them in its language.
             "reason_message": public_reason_message,
         },
