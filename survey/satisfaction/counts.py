@@ -30,12 +30,14 @@ def _table(name: str) -> Table:
 
 @dataclass(frozen=True)
 class CountFilter:
-    """Which answers to count: one evaluation, optionally one period, units and questions."""
+    """Which answers to count: one evaluation, optionally one period, units, questions and
+    the channel the responses came through."""
 
     evaluation_id: int
     period_id: int | None = None
     unit_ids: Collection[int] | None = None
     questions: Collection[str] | None = None
+    channel: str | None = None
 
 
 def counted(response: Table) -> ColumnElement[bool]:
@@ -59,6 +61,14 @@ def _answer_filters(answer: Table, where: CountFilter) -> list[ColumnElement[boo
         clauses.append(answer.c.unit_id.in_(sorted(where.unit_ids)))
     if where.questions is not None:
         clauses.append(answer.c.question.in_(sorted(where.questions)))
+    if where.channel is not None:
+        # Answers do not carry the channel; only this filter pays for asking the responses.
+        response = _table("response")
+        from_channel = select(response.c.id).where(
+            response.c.evaluation_id == where.evaluation_id,
+            response.c.channel == where.channel,
+        )
+        clauses.append(answer.c.response_id.in_(from_channel))
     return clauses
 
 
@@ -135,7 +145,11 @@ def without_cells(rows: Iterable[CellCount]) -> list[Count]:
 
 
 def respondent_cells(
-    session: Session, evaluation_id: int, group_ids: Collection[int], period_id: int | None
+    session: Session,
+    evaluation_id: int,
+    group_ids: Collection[int],
+    period_id: int | None,
+    channel: str | None = None,
 ) -> list[tuple[int, str | None, int]]:
     """Counted respondents per group and weighting cell: what raking adjusts."""
     if not group_ids:
@@ -148,6 +162,8 @@ def respondent_cells(
     ]
     if period_id is not None:
         clauses.append(response.c.period_id == period_id)
+    if channel is not None:
+        clauses.append(response.c.channel == channel)
     statement = (
         select(response.c.group_id, response.c.cell_key, func.count())
         .where(*clauses)

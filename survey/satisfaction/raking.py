@@ -57,7 +57,7 @@ def rake_tables(
     group_ids = {g.id for g in raked if g.id is not None}
     cells_by_group: dict[int, list[tuple[str | None, int]]] = defaultdict(list)
     for group_id, cell_key, n in sql.respondent_cells(
-        session, where.evaluation_id, group_ids, where.period_id
+        session, where.evaluation_id, group_ids, where.period_id, where.channel
     ):
         cells_by_group[group_id].append((cell_key, n))
 

@@ -213,6 +213,9 @@ class SatisfactionResults(BaseModel):
     evaluation_status: str
     period: str | None
     question: str | None
+    channel: str | None = Field(
+        default=None, description="Only responses from this channel counted; null for all"
+    )
     audience: Audience
     policy: SatisfactionPolicyPublic
     categories: list[CategoryResult]

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from scoring import suppression_mask
 from survey import organisation as org
 from survey.accounts import Principal
-from survey.errors import N_, NotAuthenticated, NotPermitted
+from survey.errors import N_, Invalid, NotAuthenticated, NotPermitted
 from survey.models import (
     Evaluation,
     EvaluationStatus,
@@ -26,6 +26,7 @@ from survey.models import (
     UnitCategory,
     User,
 )
+from survey.models.responses import Channel
 from survey.satisfaction import counts as sql
 from survey.satisfaction import repository, tables
 from survey.satisfaction.cells import cell_results, question_cell_results, suppress_unit
@@ -99,18 +100,28 @@ def satisfaction_results(
     by_question: bool = False,
     viewer: Principal | None = None,
     rank_intervals: bool = True,
+    channel: str | None = None,
 ) -> SatisfactionResults:
     """Satisfaction of every unit of an evaluation, per group and combined, with ranks.
 
     ``unit`` and ``group`` choose which rows come back (scores and ranks are always those of
     the whole category); ``question`` scores that question alone instead of the policy's
-    questions, ``period`` counts that period's answers alone. ``by_question`` adds a
+    questions, ``period`` counts that period's answers alone, ``channel`` the answers of
+    responses from that channel alone (``qr``, ``ballot``, ``paper``, ``import``, as the
+    responses store it), ranks included. ``by_question`` adds a
     unit x group x question breakdown. ``viewer`` None is the public. ``rank_intervals``
     False leaves out the resampled rank intervals and ties (callers that use the scores only,
     such as the composite, need not pay for the draws).
     """
     evaluation = org.get_evaluation(session, evaluation_id)
     audience, own_unit_id = audience_of(session, evaluation, viewer)
+    if channel is not None and channel not in set(Channel):
+        raise Invalid(
+            N_("There is no channel %(code)s; channels are %(channels)s."),
+            field="channel",
+            code=channel,
+            channels=", ".join(Channel),
+        )
     period_row = repository.period_by_code(session, evaluation_id, period)
     policy_row = current_version(session, evaluation_id)
     settings = settings_of(policy_row)
@@ -128,6 +139,7 @@ def satisfaction_results(
             else None
         ),
         questions=[question] if question is not None else (settings.questions or None),
+        channel=channel,
     )
     weight_list = org.get_weights(session, evaluation_id)
     computed = _compute(
@@ -145,6 +157,7 @@ def satisfaction_results(
         evaluation_status=evaluation.status,
         period=period_row.code if period_row else None,
         question=question,
+        channel=channel,
         audience=audience,
         policy=policy_public(session, evaluation_id, policy_row, weight_list),
         categories=_category_results(categories, computed.units, shown.units),

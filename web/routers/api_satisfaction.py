@@ -41,13 +41,15 @@ def get_satisfaction(
     question: str | None = None,
     period: str | None = None,
     by_question: bool = False,
+    channel: str | None = None,
 ) -> SatisfactionResults:
     """Satisfaction per unit x group and per unit (score, interval, rank, rank interval).
 
     Office and viewer tokens see everything; a unit token sees its own unit; without a token
     only published evaluations are shown. Outside the office, cells with fewer respondents
     than the policy's suppression threshold have null statistics and ``suppressed: true``.
-    ``unit`` and ``group`` filter the rows, ``question`` and ``period`` what is counted.
+    ``unit`` and ``group`` filter the rows, ``question``, ``period`` and ``channel`` (qr,
+    ballot, paper, import) what is counted.
     """
     return satisfaction_results(
         session,
@@ -58,6 +60,7 @@ def get_satisfaction(
         period=period,
         by_question=by_question,
         viewer=principal,
+        channel=channel,
     )
 
 

@@ -10,9 +10,12 @@ from fastapi.responses import RedirectResponse, Response
 from survey import accounts, audit
 from survey import organisation as org
 from survey.errors import N_
+from survey.overview import CHANNEL_NAMES, GroupTurnout, current_evaluation, overview
+from survey.overview_charts import overview_charts
+from web.charts import ECHARTS_FILE
 from web.context import settings_of
 from web.deps import SESSION_COOKIE, MaybeBrowserUser, OfficeViewer, SessionDep
-from web.i18n import gettext, language_of
+from web.i18n import gettext, language_of, translations
 from web.routers import browser_router
 from web.safety import client_ip, local_path
 from web.templating import render
@@ -97,10 +100,19 @@ def logout(request: Request, session: SessionDep, principal: MaybeBrowserUser) -
 
 
 @router.get("", name="office_home")
-def office_home(request: Request, session: SessionDep, principal: OfficeViewer) -> Response:
+def office_home(
+    request: Request, session: SessionDep, principal: OfficeViewer, evaluation: int | None = None
+) -> Response:
     units = org.list_units(session)
     categories = org.list_categories(session)
     unit_counts = {c.code: sum(1 for u in units if u.category == c.code) for c in categories}
+    chosen = current_evaluation(session, evaluation)
+    summary = overview(session, chosen) if chosen is not None else None
+    language = language_of(request, settings_of(request).default_language)
+
+    def name(item: GroupTurnout) -> str:
+        return item.name_en if language == "en" and item.name_en else item.name
+
     return render(
         request,
         "office/home.html",
@@ -110,5 +122,13 @@ def office_home(request: Request, session: SessionDep, principal: OfficeViewer) 
             "categories": categories,
             "unit_counts": unit_counts,
             "groups": org.list_groups(session),
+            "overview": summary,
+            "channel_names": CHANNEL_NAMES,
+            "charts": (
+                overview_charts(summary, name, translations(language).gettext)
+                if summary is not None
+                else {}
+            ),
+            "echarts_file": ECHARTS_FILE,
         },
     )

@@ -3,6 +3,8 @@ their versions, hard-indicator files, bonus and deduction entries, and publicati
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from gettext import NullTranslations
 from types import SimpleNamespace
 from typing import Annotated, Any
 
@@ -14,14 +16,16 @@ from survey import organisation as org
 from survey import rules
 from survey.composite import describe, indicators, inputs, naming, service
 from survey.composite import scheme as schemes
-from survey.composite.schemas import AdjustmentCreate
+from survey.composite.dashboard_charts import composite_charts
+from survey.composite.schemas import AdjustmentCreate, UnitComposite
 from survey.errors import N_, DomainError, Invalid, Message
 from survey.rules import Action
 from survey.satisfaction.importer import ImportRejected
 from survey.validation import first_problem
+from web.charts import ECHARTS_FILE
 from web.context import settings_of
 from web.deps import OfficeUser, OfficeViewer, SessionDep
-from web.i18n import gettext, language_of
+from web.i18n import gettext, language_of, translations
 from web.routers import browser_router
 from web.safety import client_ip
 from web.templating import render
@@ -138,8 +142,19 @@ def results_page(
             "just_published": bool(published),
             "can_publish": rules.can(principal, Action.publish, evaluation.status)
             and not results.frozen,
+            "charts": composite_charts(results, _unit_name(request), _catalog(request).gettext),
+            "echarts_file": ECHARTS_FILE,
         },
     )
+
+
+def _catalog(request: Request) -> NullTranslations:
+    return translations(_language(request))
+
+
+def _unit_name(request: Request) -> Callable[[UnitComposite], str]:
+    english = _language(request) == "en"
+    return lambda u: u.unit_name_en if english and u.unit_name_en else u.unit_name
 
 
 @router.get("/{evaluation_id}/composite/units/{unit}", name="office_composite_unit")

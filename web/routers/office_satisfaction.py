@@ -11,13 +11,15 @@ from pydantic import ValidationError
 from survey import organisation as org
 from survey.errors import N_, Invalid
 from survey.satisfaction import policy as policy_service
+from survey.satisfaction.dashboard import Named, satisfaction_dashboard
+from survey.satisfaction.dashboard_charts import dashboard_charts
 from survey.satisfaction.reasons import public_reason_message
 from survey.satisfaction.schemas import LevelScore, SatisfactionPolicyPut
-from survey.satisfaction.service import satisfaction_results
 from survey.validation import problem_message
+from web.charts import ECHARTS_FILE
 from web.context import settings_of
 from web.deps import OfficeUser, OfficeViewer, SessionDep
-from web.i18n import gettext, language_of
+from web.i18n import gettext, language_of, translations
 from web.routers import browser_router
 from web.safety import client_ip
 from web.templating import render
@@ -33,22 +35,31 @@ def satisfaction_page(
     evaluation_id: int,
     session: SessionDep,
     principal: OfficeViewer,
+    category: str = "",
+    group: str = "",
     period: str = "",
     question: str = "",
+    channel: str = "",
 ) -> Response:
-    results = satisfaction_results(
+    dashboard = satisfaction_dashboard(
         session,
         evaluation_id,
+        category=category or None,
+        group=group or None,
         period=period or None,
         question=question or None,
+        channel=channel or None,
         viewer=principal,
     )
     evaluation = org.evaluation_public(session, org.get_evaluation(session, evaluation_id))
-    by_category: dict[str, list[object]] = {}
-    for unit in sorted(results.units, key=lambda u: (u.rank is None, u.rank or 0, u.unit)):
-        by_category.setdefault(unit.category, []).append(unit)
+    language = language_of(request, settings_of(request).default_language)
+    catalog = translations(language)
+
+    def name(item: Named) -> str:
+        return item.name_en if language == "en" and item.name_en else item.name
+
     cells: dict[str, list[object]] = {}
-    for cell in results.cells:
+    for cell in dashboard.results.cells:
         cells.setdefault(cell.unit, []).append(cell)
     return render(
         request,
@@ -56,12 +67,17 @@ def satisfaction_page(
         {
             "principal": principal,
             "evaluation": evaluation,
-            "results": results,
-            "by_category": by_category,
+            "dashboard": dashboard,
+            "results": dashboard.results,
+            "charts": dashboard_charts(dashboard, name, catalog.gettext),
+            "echarts_file": ECHARTS_FILE,
             "cells": cells,
             "groups": {g.code: g for g in org.list_groups(session)},
+            "category": dashboard.category.code if dashboard.category else "",
+            "group": group,
             "period": period,
             "question": question,
+            "channel": channel,
             # Reasons from the statistics travel as codes; the page words them in its language.
             "reason_message": public_reason_message,
         },

@@ -1,0 +1,300 @@
+// Dashboard charts: each <div data-chart="ID"> takes its data from <script type="application/json"
+// id="ID-data">, so no inline script is needed under the CSP. The numbers and labels (already in
+// the reader's language) come from the server; the tables beside the charts hold the same numbers,
+// so a page without JavaScript loses nothing. Tooltips render as rich text inside the canvas:
+// HTML tooltips carry inline style attributes, which the CSP (style-src 'self') refuses.
+(function () {
+  "use strict";
+  if (!window.echarts || !document.querySelectorAll) {
+    return;
+  }
+  var LEVEL_COLOURS = ["#1a7f37", "#7ab648", "#f2c12e", "#c0392b", "#a0a4a8", "#6b7b8c"];
+  var ROW_HEIGHT = { whisker: 26, heatmap: 40, stacked: 26, bars: 30, columns: 30 };
+  // Below this width (a phone) unit names get a narrower column and heat map cells lose their
+  // printed numbers, which the table under the chart holds anyway.
+  var NARROW = 600;
+  var labelWidth = 150;
+
+  // The value axis is named under its middle, where the label cannot be cut off at the edge.
+  function valueAxis(name, extra) {
+    var axis = { type: "value", name: name, nameLocation: "middle", nameGap: 26 };
+    for (var key in extra || {}) {
+      axis[key] = extra[key];
+    }
+    return axis;
+  }
+
+  function categoryAxis(labels, inverse) {
+    return {
+      type: "category",
+      data: labels,
+      inverse: inverse,
+      axisTick: { show: false },
+      axisLabel: { width: labelWidth, overflow: "truncate", interval: 0 },
+    };
+  }
+
+  function tooltip(formatter) {
+    return { trigger: "item", renderMode: "richText", confine: true, formatter: formatter };
+  }
+
+  function fixed(value, digits) {
+    if (value === null || value === undefined) {
+      return "–";
+    }
+    return Number(value).toFixed(digits === undefined ? 2 : digits);
+  }
+
+  function whisker(d) {
+    var points = d.values.map(function (value, i) {
+      return [value, i];
+    });
+    var bars = d.values.map(function (value, i) {
+      return [d.low[i], d.high[i], i];
+    });
+    return {
+      grid: { left: 8, right: 24, top: 16, bottom: 40, containLabel: true },
+      tooltip: tooltip(function (p) {
+        var i = p.dataIndex;
+        return d.labels[i] + "\n" + d.axis + " " + fixed(d.values[i], d.digits) + "\n" +
+          d.interval + " " + fixed(d.low[i], d.digits) + " – " + fixed(d.high[i], d.digits);
+      }),
+      xAxis: valueAxis(d.axis, d.min === undefined ? { scale: true } : { min: d.min, minInterval: 1 }),
+      yAxis: categoryAxis(d.labels, true),
+      series: [
+        {
+          type: "custom",
+          name: d.interval,
+          data: bars,
+          encode: { x: [0, 1], y: 2 },
+          renderItem: function (params, api) {
+            if (api.value(0) === null || api.value(1) === null) {
+              return null;
+            }
+            var low = api.coord([api.value(0), api.value(2)]);
+            var high = api.coord([api.value(1), api.value(2)]);
+            var cap = api.size([0, 1])[1] * 0.25;
+            var style = { stroke: "#5b6770", lineWidth: 1.5 };
+            return {
+              type: "group",
+              children: [
+                { type: "line", shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style: style },
+                { type: "line", shape: { x1: low[0], y1: low[1] - cap, x2: low[0], y2: low[1] + cap }, style: style },
+                { type: "line", shape: { x1: high[0], y1: high[1] - cap, x2: high[0], y2: high[1] + cap }, style: style },
+              ],
+            };
+          },
+        },
+        {
+          type: "scatter",
+          name: d.axis,
+          data: points,
+          symbolSize: 9,
+          itemStyle: { color: "#b0252a" },
+          z: 3,
+        },
+      ],
+    };
+  }
+
+  function heatmap(d, narrow) {
+    var values = d.cells
+      .map(function (c) {
+        return c[2];
+      })
+      .filter(function (v) {
+        return v !== null;
+      });
+    var low = values.length ? Math.min.apply(null, values) : 0;
+    var high = values.length ? Math.max.apply(null, values) : 100;
+    return {
+      grid: { left: 8, right: 16, top: 32, bottom: 56, containLabel: true },
+      tooltip: tooltip(function (p) {
+        var c = d.cells[p.dataIndex];
+        return d.y[c[1]] + " · " + d.x[c[0]] + "\n" + d.value + " " + fixed(c[2]) + "\n" +
+          d.n + " " + c[3] + (c[4] ? "\n* " + d.small : "");
+      }),
+      xAxis: {
+        type: "category",
+        data: d.x,
+        position: "top",
+        axisTick: { show: false },
+        axisLabel: { interval: 0, rotate: narrow ? 45 : 0 },
+      },
+      yAxis: categoryAxis(d.y, true),
+      visualMap: {
+        min: Math.floor(low),
+        max: Math.ceil(high),
+        orient: "horizontal",
+        left: "center",
+        bottom: 4,
+        itemHeight: 120,
+        calculable: false,
+        text: [String(Math.ceil(high)), String(Math.floor(low))],
+        // Light to mid tones, so the dark labels stay readable on every cell.
+        inRange: { color: ["#fbeee0", "#f3c089", "#e58a4e"] },
+      },
+      series: [
+        {
+          type: "heatmap",
+          data: d.cells.map(function (c) {
+            return { value: [c[0], c[1], c[2] === null ? "-" : c[2]] };
+          }),
+          label: {
+            show: !narrow,
+            formatter: function (p) {
+              var c = d.cells[p.dataIndex];
+              return fixed(c[2]) + (c[4] ? "*" : "") + "\nn=" + c[3];
+            },
+            fontSize: 11,
+            color: "#1f2328",
+          },
+          itemStyle: { borderColor: "#fff", borderWidth: 1 },
+        },
+      ],
+    };
+  }
+
+  function stacked(d) {
+    return {
+      color: LEVEL_COLOURS,
+      grid: { left: 8, right: 24, top: 40, bottom: 40, containLabel: true },
+      legend: { top: 0, type: "scroll" },
+      tooltip: tooltip(function (p) {
+        return d.labels[p.dataIndex] + "\n" + p.seriesName + " " + Number(p.value).toFixed(1) + "%";
+      }),
+      xAxis: valueAxis(d.axis, { max: 100 }),
+      yAxis: categoryAxis(d.labels, true),
+      series: d.series.map(function (s) {
+        return { type: "bar", name: s.name, stack: "levels", data: s.values, barMaxWidth: 18 };
+      }),
+    };
+  }
+
+  function bars(d) {
+    var label = {
+      show: true,
+      position: "right",
+      formatter: function (p) {
+        return fixed(p.value, d.digits);
+      },
+    };
+    var series = [
+      { type: "bar", name: d.axis, data: d.values, barMaxWidth: 22, itemStyle: { color: "#b0252a" }, label: label },
+    ];
+    if (d.classes) {
+      // One series per class (a grade, say), stacked so each bar keeps its place, so the legend
+      // names the colours.
+      series = d.class_order
+        .filter(function (name) {
+          return d.classes.indexOf(name) >= 0;
+        })
+        .map(function (name) {
+          return {
+            type: "bar",
+            name: name,
+            stack: "one",
+            barMaxWidth: 22,
+            label: label,
+            data: d.values.map(function (v, i) {
+              return d.classes[i] === name ? v : "-";
+            }),
+          };
+        });
+    }
+    var option = {
+      grid: { left: 8, right: 56, top: d.classes ? 40 : 16, bottom: 40, containLabel: true },
+      tooltip: tooltip(function (p) {
+        return d.labels[p.dataIndex] + "\n" + d.axis + " " + fixed(p.value, d.digits);
+      }),
+      xAxis: valueAxis(d.axis),
+      yAxis: categoryAxis(d.labels, true),
+      series: series,
+    };
+    if (d.classes) {
+      option.color = LEVEL_COLOURS;
+      option.legend = { top: 0, type: "scroll" };
+    }
+    return option;
+  }
+
+  // Vertical columns stacked by series: counts per day and channel.
+  function columns(d) {
+    return {
+      color: ["#b0252a", "#2f6db5", "#7ab648", "#a0a4a8"],
+      grid: { left: 8, right: 16, top: 40, bottom: 16, containLabel: true },
+      legend: { top: 0, type: "scroll" },
+      tooltip: tooltip(function (p) {
+        return d.labels[p.dataIndex] + "\n" + p.seriesName + " " + p.value;
+      }),
+      xAxis: { type: "category", data: d.labels },
+      yAxis: { type: "value", name: d.axis, minInterval: 1 },
+      series: d.series.map(function (s) {
+        return { type: "bar", name: s.name, stack: "all", data: s.values, barMaxWidth: 28 };
+      }),
+    };
+  }
+
+  function rows(d) {
+    if (d.kind === "columns") {
+      return d.labels.length ? 8 : 0; // a fixed height: the days run along the horizontal axis
+    }
+    if (d.kind === "heatmap") {
+      return d.y.length;
+    }
+    return d.labels.length;
+  }
+
+  var BUILDERS = { whisker: whisker, heatmap: heatmap, stacked: stacked, bars: bars, columns: columns };
+  var started = [];
+
+  function draw(item) {
+    var narrow = item.box.clientWidth < NARROW;
+    labelWidth = narrow ? 80 : 150;
+    var option = item.build(item.data, narrow);
+    // No entry animation: the chart shows its numbers at once (and holds still for readers
+    // who asked for reduced motion, and for screenshots).
+    option.animation = false;
+    item.chart.setOption(option, true);
+  }
+
+  var boxes = document.querySelectorAll("[data-chart]");
+  for (var i = 0; i < boxes.length; i++) {
+    var box = boxes[i];
+    var block = document.getElementById(box.getAttribute("data-chart") + "-data");
+    if (!block) {
+      continue;
+    }
+    var data = JSON.parse(block.textContent);
+    var build = BUILDERS[data.kind];
+    if (!build || rows(data) === 0) {
+      continue;
+    }
+    // One row per unit, so a 40-unit category gets a tall chart rather than squeezed labels.
+    box.style.height = Math.max(220, rows(data) * ROW_HEIGHT[data.kind] + 110) + "px";
+    box.classList.add("chart-on");
+    var item = { box: box, data: data, build: build, chart: window.echarts.init(box, null, { renderer: "canvas" }) };
+    draw(item);
+    started.push(item);
+    // A table marked data-fold stands open for readers without charts; with the chart drawn
+    // above it, it folds away behind its summary.
+    var next = block.nextElementSibling;
+    if (next && next.tagName === "DETAILS" && next.hasAttribute("data-fold")) {
+      next.open = false;
+    }
+  }
+
+  var pending = null;
+  window.addEventListener("resize", function () {
+    if (pending !== null) {
+      clearTimeout(pending);
+    }
+    pending = setTimeout(function () {
+      pending = null;
+      started.forEach(function (item) {
+        item.chart.resize();
+        draw(item);
+      });
+    }, 100);
+  });
+})();
