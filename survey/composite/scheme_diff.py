@@ -82,8 +82,12 @@ def _adjustments(spec: SchemeSpec) -> dict[tuple[str, str], Any]:
     return {(path, a.code): a for path, node in nodes for a in node.adjustments}
 
 
-def _where(path: str) -> Any:
-    return path or _m(N_("the top level"))
+def _where(spec: SchemeSpec, path: str) -> Any:
+    """A block by its name and path, as the office knows it from the workbook."""
+    if not path:
+        return _m(N_("the top level"))
+    block = dict(_blocks(spec, "")).get(path)
+    return _m(N_("%(name)s (%(path)s)"), name=block.name if block else path, path=path)
 
 
 def scheme_changes(old: SchemeSpec | None, new: SchemeSpec) -> list[Message]:
@@ -208,7 +212,7 @@ def _indicator_changes(old: SchemeSpec, new: SchemeSpec) -> list[Message]:
                     N_("Indicator added: %(name)s (%(code)s) in %(path)s."),
                     name=ind.name,
                     code=code,
-                    path=_where(path),
+                    path=_where(new, path),
                 )
             )
     for code, (path, ind) in before.items():
@@ -222,8 +226,8 @@ def _indicator_changes(old: SchemeSpec, new: SchemeSpec) -> list[Message]:
                     N_("Indicator %(name)s (%(code)s) moved: %(old)s → %(new)s."),
                     name=new_ind.name,
                     code=code,
-                    old=_where(path),
-                    new=_where(new_path),
+                    old=_where(old, path),
+                    new=_where(new, new_path),
                 )
             )
         for key, label, choice in _INDICATOR_FIELDS:

@@ -93,6 +93,32 @@ def preview(
     )
 
 
+def _signed_body(evaluation_id: int, payload: str, signature: str, secret: str) -> dict[str, Any]:
+    """The preview's content, if it carries the app's signature for this evaluation."""
+    if not hmac.compare_digest(keyed_hash(secret, _PURPOSE, payload), signature):
+        raise Invalid(N_("The preview cannot be confirmed: upload the workbook again."))
+    body: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    if body.get("evaluation") != evaluation_id:
+        raise Invalid(N_("The preview cannot be confirmed: upload the workbook again."))
+    return body
+
+
+def reopen(
+    session: Session, evaluation_id: int, payload: str, signature: str, secret: str
+) -> Preview:
+    """The preview again from its signed content, to confirm after a refusal such as no reason."""
+    body = _signed_body(evaluation_id, payload, signature, secret)
+    spec = SchemeSpec.model_validate(body["scheme"])
+    old, version = _current(session, evaluation_id, spec.category)
+    return Preview(
+        spec=spec,
+        base_version=version or None,
+        changes=scheme_changes(old, spec),
+        payload=payload,
+        signature=signature,
+    )
+
+
 def confirm(
     session: Session,
     evaluation_id: int,
@@ -105,11 +131,7 @@ def confirm(
     ip: str = "",
 ) -> SchemeVersionPublic:
     """Store the previewed scheme as the next version of its category (audited)."""
-    if not hmac.compare_digest(keyed_hash(secret, _PURPOSE, payload), signature):
-        raise Invalid(N_("The preview cannot be confirmed: upload the workbook again."))
-    body: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload.encode()))
-    if body.get("evaluation") != evaluation_id:
-        raise Invalid(N_("The preview cannot be confirmed: upload the workbook again."))
+    body = _signed_body(evaluation_id, payload, signature, secret)
     if not note.strip():
         raise Invalid(N_("Say why the scheme changes."), field="note")
     evaluation = org.get_evaluation(session, evaluation_id)

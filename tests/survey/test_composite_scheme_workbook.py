@@ -177,11 +177,11 @@ def test_an_edited_workbook_lists_its_changes_in_chinese() -> None:
     lines = _changes(spec, reading.spec)
     assert lines == [
         "指标重点目标（key_tasks）的分值：35 → 30。",
-        "新增指标：=新增指标（new_one），位于business。",
+        "新增指标：=新增指标（new_one），位于业务目标（business）。",
         "等次的分数线：90, 80, 60 → 91, 80, 60。",
     ] or sorted(lines) == sorted(
         [
-            "新增指标：=新增指标（new_one），位于business。",
+            "新增指标：=新增指标（new_one），位于业务目标（business）。",
             "指标重点目标（key_tasks）的分值：35 → 30。",
             "等次的分数线：90, 80, 60 → 91, 80, 60。",
         ]

@@ -78,7 +78,7 @@ def test_an_edited_workbook_shows_its_changes_and_becomes_the_next_version(
     text = html.unescape(shown.text)
     assert "与第1版相比的变化；确认后保存为第2版。" in text
     assert "指标重点目标（key_tasks）的分值：35 → 30。" in text
-    assert "新增指标：=新增指标（new_one），位于business。" in text
+    assert "新增指标：=新增指标（new_one），位于业务目标（business）。" in text
     assert "等次的分数线：90, 80, 60 → 91, 80, 60。" in text
     assert _versions(session) == [1]  # a preview stores nothing
     hidden = dict(HIDDEN.findall(shown.text))
@@ -88,6 +88,7 @@ def test_an_edited_workbook_shows_its_changes_and_becomes_the_next_version(
         f"{base}/workbook/confirm", data={"csrf_token": token, **hidden, "note": " "}
     )
     assert no_reason.status_code == 422 and "请填写修改原因。" in no_reason.text
+    assert dict(HIDDEN.findall(no_reason.text)) == hidden  # the preview stays to confirm from
     forged = client.post(
         f"{base}/workbook/confirm",
         data={

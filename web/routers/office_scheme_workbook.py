@@ -89,7 +89,7 @@ def _page(
             "problems": [],
             "messages": [],
             "preview": None,
-            "note": "",
+            "reason": "",
             **context,
         },
         status_code=status_code,
@@ -205,12 +205,22 @@ def confirm(
             ip=client_ip(request),
         )
     except DomainError as error:
+        context: dict[str, Any] = {
+            "messages": [gettext(language, error.message, **error.params)],
+            "reason": note,
+        }
+        if isinstance(error, Invalid) and getattr(error, "field", None) == "note":
+            # Only the reason was missing: show the same preview again to confirm from.
+            shown = review.reopen(
+                session, evaluation_id, payload, signature, settings_of(request).secret_key
+            )
+            context.update(preview=shown, changes=[translate(language, c) for c in shown.changes])
         return _page(
             request,
             session,
             evaluation_id,
             actor,
-            {"messages": [gettext(language, error.message, **error.params)]},
+            context,
             status_code=422 if isinstance(error, Invalid) else 409,
         )
     notice = gettext(
