@@ -12,8 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from survey import organisation as org
 from survey import rules
 from survey.composite import scheme_workbook_review as review
-from survey.composite.scheme_workbook import MAX_WORKBOOK_BYTES, WorkbookProblem
-from survey.config import SUPPORTED_LANGUAGES
+from survey.composite.scheme_workbook import MAX_WORKBOOK_BYTES
 from survey.errors import N_, DomainError, Invalid
 from survey.rules import Action
 from web.context import settings_of
@@ -21,6 +20,7 @@ from web.deps import OfficeUser, OfficeViewer, SessionDep
 from web.i18n import gettext, language_of, translate
 from web.routers import browser_router
 from web.safety import client_ip
+from web.scheme_workbook_words import problem_line, translations_for
 from web.templating import render
 
 router = browser_router(prefix="/office/evaluations", include_in_schema=False)
@@ -29,44 +29,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _language(request: Request) -> str:
     return language_of(request, settings_of(request).default_language)
-
-
-def _translations(language: str) -> list[Any]:
-    """The reader's language first (it names sheets in problems), then every other one."""
-    others = [code for code in SUPPORTED_LANGUAGES if code != language]
-    return [lambda m, lang=code: gettext(lang, m) for code in (language, *others)]
-
-
-def problem_line(language: str, problem: WorkbookProblem) -> str:
-    """A workbook problem in words, led by its cell and column heading."""
-    if problem.checked:
-        # The shared checks say "Line …, field: …"; the cell replaces that lead.
-        marked = gettext(
-            language, problem.message, **{**problem.params, "line": "\x00", "field": "\x01"}
-        )
-        cut = max(marked.find("\x01"), marked.find("\x00"))
-        text = marked[cut + 1 :] if cut >= 0 else marked
-        text = text.lstrip("行：:，, ")
-    else:
-        text = gettext(language, problem.message, **problem.params)
-    if problem.heading:
-        return gettext(
-            language,
-            "Sheet %(sheet)s, row %(row)s, column %(column)s (%(heading)s): %(problem)s",
-            sheet=problem.sheet,
-            row=problem.row,
-            column=problem.column,
-            heading=problem.heading,
-            problem=text,
-        )
-    return gettext(
-        language,
-        "Sheet %(sheet)s, row %(row)s, column %(column)s: %(problem)s",
-        sheet=problem.sheet,
-        row=problem.row,
-        column=problem.column,
-        problem=text,
-    )
 
 
 def _page(
@@ -142,7 +104,7 @@ async def upload(
             session,
             evaluation_id,
             data,
-            _translations(language),
+            translations_for(language),
             settings_of(request).secret_key,
         )
     except DomainError as error:
