@@ -128,6 +128,7 @@ def test_formula_payloads_stay_text_both_ways() -> None:
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
     assert book["方案"].cell(3, 2).value == payloads[0]
+    assert book["方案"].cell(3, 2).quotePrefix  # Excel keeps it text when the cell is edited
     # The XML holds them as strings, not as <f> formulas.
     import zipfile
 

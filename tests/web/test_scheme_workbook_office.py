@@ -175,3 +175,27 @@ def test_a_workbook_with_problems_lists_their_cells_and_stores_nothing(
         files={"file": ("x.xlsx", b"PK\x03\x04 not really", XLSX)},
     )
     assert junk.status_code == 422 and "该文件无法作为XLSX工作簿读取。" in junk.text
+
+
+def test_a_viewer_downloads_but_cannot_upload_or_confirm(
+    client: TestClient, session: Session
+) -> None:
+    evaluation_id, category = _department_scheme(session)
+    make_user(session, Role.viewer, username="onlooker")
+    token = _sign_in(client, "onlooker")
+    base = f"/office/evaluations/{evaluation_id}/composite/schemes"
+    page = client.get(base).text
+    assert "下载方案工作簿" in page and "<fieldset disabled>" in page
+    data = client.get(f"{base}/{category}/workbook").content
+    upload = client.post(
+        f"{base}/workbook",
+        data={"csrf_token": token},
+        files={"file": ("方案.xlsx", edit_department_workbook(data), XLSX)},
+    )
+    assert upload.status_code == 403
+    confirm = client.post(
+        f"{base}/workbook/confirm",
+        data={"csrf_token": token, "payload": "e30=", "signature": "0" * 64, "note": "x"},
+    )
+    assert confirm.status_code == 403
+    assert _versions(session) == [1]
