@@ -3,10 +3,12 @@ and confirms the next version."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlmodel import Session
 
 from survey.composite import scheme as schemes
@@ -33,6 +35,9 @@ def test_office_edits_a_scheme_through_its_workbook(
     page.wait_for_url(f"{live_server}/office")
 
     page.goto(f"{live_server}/office/evaluations/{evaluation_id}/composite/schemes")
+    if os.environ.get("PINGYI_SCREENSHOTS"):
+        page.locator("#scheme-workbook").scroll_into_view_if_needed()
+        page.screenshot(path=os.environ["PINGYI_SCREENSHOTS"] + "/scheme-workbook-form.png")
     with page.expect_download() as waiting:
         page.click("#scheme-workbook a:has-text('下载方案工作簿')")
     download = waiting.value
@@ -40,6 +45,23 @@ def test_office_edits_a_scheme_through_its_workbook(
     original = Path(download.path()).read_bytes()
     edited = tmp_path / "方案.xlsx"
     edited.write_bytes(edit_department_workbook(original))
+    broken = load_workbook(io.BytesIO(original))
+    broken["指标"]["E3"].value = "十五分"
+    broken.save(tmp_path / "有错.xlsx")
+
+    # A slip first: refused with its cell named, and nothing stored.
+    form = page.locator("#scheme-workbook form")
+    form.locator("input[type=file]").set_input_files(str(tmp_path / "有错.xlsx"))
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/composite/schemes/workbook")
+    assert page.locator("ul.workbook-problems li").all_inner_texts() == [
+        "工作表“指标”第3行E列（分值）：十五分不是数字。"
+    ]
+    if os.environ.get("PINGYI_SCREENSHOTS"):
+        page.screenshot(path=os.environ["PINGYI_SCREENSHOTS"] + "/scheme-workbook-problems.png")
+    errors.clear()  # the browser logs the expected 422
+    page.click("text=返回方案列表")
+    page.wait_for_url("**/composite/schemes*")
 
     form = page.locator("#scheme-workbook form")
     form.locator("input[type=file]").set_input_files(str(edited))
