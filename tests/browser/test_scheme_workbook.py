@@ -60,10 +60,9 @@ def test_office_edits_a_scheme_through_its_workbook(
     if os.environ.get("PINGYI_SCREENSHOTS"):
         page.screenshot(path=os.environ["PINGYI_SCREENSHOTS"] + "/scheme-workbook-problems.png")
     errors.clear()  # the browser logs the expected 422
-    page.click("text=返回方案列表")
-    page.wait_for_url("**/composite/schemes*")
 
-    form = page.locator("#scheme-workbook form")
+    # Corrected, it goes up again from the same page.
+    form = page.locator("form[enctype='multipart/form-data']")
     form.locator("input[type=file]").set_input_files(str(edited))
     form.locator("button[type=submit]").click()
     page.wait_for_url("**/composite/schemes/workbook")
