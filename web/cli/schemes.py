@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from survey.errors import DomainError
 from web.cli.common import (
     CLI_ACTOR,
     YamlFile,
@@ -101,3 +102,78 @@ def scheme_export(
     with command_session(settings) as session:
         text_out = schemes.export_text(session, evaluation, category)
     write_output(text_out, None if file is None or str(file) == "-" else file)
+
+
+@scheme_app.command("export-xlsx")
+def scheme_export_xlsx(
+    evaluation: Annotated[int, typer.Option(help="Evaluation id.")],
+    category: Annotated[str, typer.Option(help="Unit category code of the scheme.")],
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="The XLSX file to write.")],
+) -> None:
+    """Write the category's current scheme as an XLSX workbook to edit in a spreadsheet."""
+    from survey.composite import scheme_workbook_review as review
+    from web.cli.common import _language
+    from web.i18n import gettext
+
+    settings = load_settings()
+    language = _language()
+    with command_session(settings) as session:
+        data, version = review.download(
+            session, evaluation, category, lambda m: gettext(language, m)
+        )
+    file.write_bytes(data)
+    console.print(f"{category} v{version} -> {file}")
+
+
+@scheme_app.command("import-xlsx")
+def scheme_import_xlsx(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="XLSX workbook.")],
+    evaluation: Annotated[int, typer.Option(help="Evaluation id the scheme is for.")],
+    note: Annotated[str, typer.Option(help="Why the scheme changes.")],
+) -> None:
+    """Check a scheme workbook, list its changes and store it as the next version (or nothing)."""
+    from survey.composite import scheme_workbook_review as review
+    from web.cli.common import _language
+    from web.i18n import translate
+    from web.scheme_workbook_words import problem_line, translations_for
+
+    settings = load_settings()
+    language = _language()
+    with command_session(settings) as session:
+        checked = review.preview(
+            session,
+            evaluation,
+            file.read_bytes(),
+            translations_for(language),
+            settings.secret_key,
+        )
+        if isinstance(checked, list):
+            err_console.print(
+                _(
+                    "The workbook was not stored because of %(count)s problems; "
+                    "nothing was stored.",
+                    count=len(checked),
+                ),
+                markup=False,
+                highlight=False,
+            )
+            for problem in checked:
+                err_console.print(
+                    problem_line(language, problem), markup=False, highlight=False, soft_wrap=True
+                )
+            raise typer.Exit(1)
+        for change in checked.changes:
+            console.print(translate(language, change), markup=False, highlight=False)
+        try:
+            stored = review.confirm(
+                session,
+                evaluation,
+                checked.payload,
+                checked.signature,
+                settings.secret_key,
+                CLI_ACTOR,
+                note=note,
+            )
+        except DomainError as error:
+            raise fail(error) from None
+    console.print(_("Stored %(schemes)s.", schemes=f"{stored.category} v{stored.version}"))
