@@ -29,16 +29,17 @@ from survey.timeutil import utcnow
 
 TableName = Literal["units", "cells"]
 
-# Message id and number format of each column; the page shows scores with one decimal and
-# rates as percentages with one decimal, and so does the file.
+# Message id and number format of each column: the office's pages show scores, intervals and
+# means with two decimals and rates as percentages with one, and so does the file.
+SCORE = TWO_DECIMALS
 UNIT_COLUMNS: tuple[tuple[str, str | None], ...] = (
     (N_("Unit code"), None),
     (N_("Unit"), None),
     (N_("Valid answers"), WHOLE),
-    (N_("Satisfaction score"), ONE_DECIMAL),
+    (N_("Satisfaction score"), SCORE),
     (N_("Standard error"), TWO_DECIMALS),
-    (N_("Interval low"), ONE_DECIMAL),
-    (N_("Interval high"), ONE_DECIMAL),
+    (N_("Interval low"), SCORE),
+    (N_("Interval high"), SCORE),
     (N_("Rank"), WHOLE),
     (N_("Likely rank from"), WHOLE),
     (N_("Likely rank to"), WHOLE),
@@ -56,14 +57,14 @@ CELL_COLUMNS: tuple[tuple[str, str | None], ...] = (
     (N_("Valid answers"), WHOLE),
     (N_("Don't know"), WHOLE),
     (N_("Effective n"), ONE_DECIMAL),
-    (N_("Mean"), ONE_DECIMAL),
+    (N_("Mean"), SCORE),
     (N_("Standard error"), TWO_DECIMALS),
-    (N_("Interval low"), ONE_DECIMAL),
-    (N_("Interval high"), ONE_DECIMAL),
+    (N_("Interval low"), SCORE),
+    (N_("Interval high"), SCORE),
     (N_("Satisfied share"), PERCENT_ONE_DECIMAL),
     (N_("Share interval low"), PERCENT_ONE_DECIMAL),
     (N_("Share interval high"), PERCENT_ONE_DECIMAL),
-    (N_("Trimmed mean"), ONE_DECIMAL),
+    (N_("Trimmed mean"), SCORE),
     (N_("Weighted"), None),
     (N_("Hidden (too few answers)"), None),
 )

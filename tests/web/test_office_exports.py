@@ -203,7 +203,7 @@ def test_workbooks_read_as_the_office_pages(
     base = f"/office/evaluations/{evaluation_id}"
     page = client.get(f"{base}/satisfaction")
     assert f'href="{base}/satisfaction/export.xlsx"' in page.text
-    assert "下载" in page.text
+    assert "下载：" in page.text
 
     response = client.get(f"{base}/satisfaction/export.xlsx")
     assert response.headers["content-type"].startswith(
@@ -227,9 +227,9 @@ def test_workbooks_read_as_the_office_pages(
     assert headings[:4] == ["单位代码", "单位", "有效回答", "满意度得分"]
     assert sheet.freeze_panes == "A2"
     score = sheet.cell(row=2, column=4)
-    # Full precision in the cell, the page's one decimal as its format.
-    assert isinstance(score.value, float) and score.number_format == "0.0"
-    assert round(score.value, 1) != score.value
+    # Full precision in the cell, the page's two decimals as its format.
+    assert isinstance(score.value, float) and score.number_format == "0.00"
+    assert round(score.value, 2) != score.value
     method = {r[0].value: r[1].value for r in book["方法"].iter_rows(min_row=2)}
     assert method["考核"] == evaluation.name
     assert method["样本少于此数的格子不显示"] == 5

@@ -24,7 +24,7 @@ def test_results_in_every_format_and_audience(tmp_path: Path) -> None:
     assert len(rows) == 30
     # Headed in Chinese by default, scores as the pages round them.
     assert {"单位类别", "单位代码", "单位", "满意度得分", "置信区间下限", "名次"} <= set(rows[0])
-    assert all(re.fullmatch(r"\d+\.\d", r["满意度得分"]) for r in rows)
+    assert all(re.fullmatch(r"\d+\.\d\d", r["满意度得分"]) for r in rows)
     by_category: dict[str, list[int]] = {}
     for row in rows:
         by_category.setdefault(row["单位类别"], []).append(int(row["名次"]))
@@ -60,7 +60,7 @@ def test_results_in_every_format_and_audience(tmp_path: Path) -> None:
     assert sum(ws.max_row - 1 for ws in workbook.worksheets[:-3]) == 30
     first = workbook.worksheets[0]
     assert first.freeze_panes == "A2" and first["D1"].value == "满意度得分"
-    assert first["D2"].number_format == "0.0"
+    assert first["D2"].number_format == "0.00"
     workbook.close()
 
     written = tmp_path / "unit.csv"
