@@ -12,7 +12,6 @@ modules, far above what phone cameras need), which brings 2,000 cards to a few s
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import zipfile
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 
 from survey.ballots import codes
 from survey.ballots.schemas import IssuedCode
+from survey.spreadsheet import Column, Table, csv_text
 from survey.surveys.qr import qr_card_images
 from web.i18n import translations
 from web.templating import templates
@@ -74,10 +74,10 @@ def issued_files(
         lang=language,
         _=translations(language).gettext,
     )
-    table = io.StringIO()
-    writer = csv.writer(table)
-    writer.writerow(["serial", "code"])
-    for item in issued:
-        writer.writerow([item.serial, codes.display(item.code)])
+    table = Table(
+        "codes",
+        [Column("serial"), Column("code")],
+        [[item.serial, codes.display(item.code)] for item in issued],
+    )
     png = {item.serial: image for item, (_, image) in zip(issued, images, strict=True)}
-    return IssuedFiles(csv=table.getvalue(), sheet=sheet, png=png)
+    return IssuedFiles(csv=csv_text(table), sheet=sheet, png=png)

@@ -1,147 +1,300 @@
-"""Satisfaction results as files: JSON, CSV (one table) and XLSX (units, cells, policy).
-
-Column names are stable English keys, the same as the JSON fields, so that scripts can
-rely on them; suppressed values are empty cells.
+"""Satisfaction results as files: JSON (the API's fields), and for people XLSX (a sheet per
+category, the cells, the comments and a method sheet) and CSV (one table), headed in the
+reader's language and written through ``survey.spreadsheet``; suppressed values are empty.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Literal
 
+from survey.errors import N_, Message
+from survey.satisfaction.comments import CommentLine
 from survey.satisfaction.schemas import CellResult, SatisfactionResults, UnitResult
-
-Table = Literal["units", "cells"]
-
-UNIT_COLUMNS = (
-    "category",
-    "unit",
-    "unit_name",
-    "n_valid",
-    "score",
-    "se",
-    "ci_low",
-    "ci_high",
-    "rank",
-    "rank_low",
-    "rank_high",
-    "tied_with_next",
-    "groups_used",
-    "groups_dropped",
-    "not_scored",
-    "suppressed",
+from survey.spreadsheet import (
+    ONE_DECIMAL,
+    PERCENT_ONE_DECIMAL,
+    TWO_DECIMALS,
+    WHOLE,
+    Column,
+    Reader,
+    Table,
+    Value,
+    csv_text,
+    xlsx_bytes,
 )
-CELL_COLUMNS = (
-    "unit",
-    "group",
-    "question",
-    "n_valid",
-    "n_dont_know",
-    "n_eff",
-    "mean",
-    "se",
-    "ci_low",
-    "ci_high",
-    "satisfied_rate",
-    "rate_ci_low",
-    "rate_ci_high",
-    "trimmed_mean",
-    "weighted",
-    "suppressed",
+from survey.timeutil import utcnow
+
+TableName = Literal["units", "cells"]
+
+# Message id and number format of each column: the office's pages show scores, intervals and
+# means with two decimals and rates as percentages with one, and so does the file.
+SCORE = TWO_DECIMALS
+UNIT_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    (N_("Unit code"), None),
+    (N_("Unit"), None),
+    (N_("Valid answers"), WHOLE),
+    (N_("Satisfaction score"), SCORE),
+    (N_("Standard error"), TWO_DECIMALS),
+    (N_("Interval low"), SCORE),
+    (N_("Interval high"), SCORE),
+    (N_("Rank"), WHOLE),
+    (N_("Likely rank from"), WHOLE),
+    (N_("Likely rank to"), WHOLE),
+    (N_("Not clearly ahead of the next"), None),
+    (N_("Groups used and weights"), None),
+    (N_("Groups left out"), None),
+    (N_("Why not scored"), None),
+    (N_("Hidden (too few answers)"), None),
 )
+CELL_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    (N_("Unit code"), None),
+    (N_("Unit"), None),
+    (N_("Respondent group"), None),
+    (N_("Question"), None),
+    (N_("Valid answers"), WHOLE),
+    (N_("Don't know"), WHOLE),
+    (N_("Effective n"), ONE_DECIMAL),
+    (N_("Mean"), SCORE),
+    (N_("Standard error"), TWO_DECIMALS),
+    (N_("Interval low"), SCORE),
+    (N_("Interval high"), SCORE),
+    (N_("Satisfied share"), PERCENT_ONE_DECIMAL),
+    (N_("Share interval low"), PERCENT_ONE_DECIMAL),
+    (N_("Share interval high"), PERCENT_ONE_DECIMAL),
+    (N_("Trimmed mean"), SCORE),
+    (N_("Weighted"), None),
+    (N_("Hidden (too few answers)"), None),
+)
+COMMENT_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    (N_("Unit code"), None),
+    (N_("Unit"), None),
+    (N_("Question"), None),
+    (N_("Comment"), None),
+)
+NOT_SCORED = {
+    "no_group": N_("No group has enough answers"),
+    "no_weights": N_("No group weights for this category"),
+}
+DROPPED = {"zero_weight": N_("weight 0"), "below_min_n": N_("too few answers")}
 
 
-def unit_row(unit: UnitResult) -> dict[str, Any]:
+def _columns(reader: Reader, spec: Sequence[tuple[str, str | None]]) -> list[Column]:
+    return [Column(reader.words(heading), number_format) for heading, number_format in spec]
+
+
+def _unit_names(results: SatisfactionResults, reader: Reader) -> dict[str, str]:
+    return {u.unit: reader.named(u.unit_name, u.unit_name_en) for u in results.units}
+
+
+def unit_row(unit: UnitResult, reader: Reader, group_names: Mapping[str, str]) -> list[Value]:
     low, high = unit.rank_interval or (None, None)
-    return {
-        "category": unit.category,
-        "unit": unit.unit,
-        "unit_name": unit.unit_name,
-        "n_valid": unit.n_valid,
-        "score": unit.score,
-        "se": unit.se,
-        "ci_low": unit.ci_low,
-        "ci_high": unit.ci_high,
-        "rank": unit.rank,
-        "rank_low": low,
-        "rank_high": high,
-        "tied_with_next": unit.tied_with_next,
-        "groups_used": ";".join(f"{g.group}:{g.weight:.6g}" for g in unit.groups_used),
-        "groups_dropped": ";".join(
-            f"{g.group}:{g.reason}:{g.n_valid}" for g in unit.groups_dropped
-        ),
-        "not_scored": unit.not_scored,
-        "suppressed": unit.suppressed,
-    }
+    separator = reader.words(N_("; "))
+    used = separator.join(
+        f"{group_names.get(g.group, g.group)} {g.weight:.0%}" for g in unit.groups_used
+    )
+    dropped = separator.join(
+        f"{group_names.get(g.group, g.group)} ({reader.words(DROPPED.get(g.reason, g.reason))})"
+        for g in unit.groups_dropped
+    )
+    return [
+        unit.unit,
+        reader.named(unit.unit_name, unit.unit_name_en),
+        unit.n_valid,
+        unit.score,
+        unit.se,
+        unit.ci_low,
+        unit.ci_high,
+        unit.rank,
+        low,
+        high,
+        reader.yes_no(unit.tied_with_next),
+        used,
+        dropped,
+        reader.words(NOT_SCORED[unit.not_scored]) if unit.not_scored else None,
+        reader.yes_no(unit.suppressed),
+    ]
 
 
-def cell_row(cell: CellResult) -> dict[str, Any]:
-    return {name: getattr(cell, name) for name in CELL_COLUMNS}
-
-
-def _rows(
-    results: SatisfactionResults, table: Table
-) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    if table == "units":
-        return UNIT_COLUMNS, [unit_row(u) for u in results.units]
-    return CELL_COLUMNS, [cell_row(c) for c in (results.question_cells or results.cells)]
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def cell_row(
+    cell: CellResult, reader: Reader, unit_names: Mapping[str, str], group_names: Mapping[str, str]
+) -> list[Value]:
+    return [
+        cell.unit,
+        unit_names.get(cell.unit, cell.unit),
+        group_names.get(cell.group, cell.group),
+        cell.question or reader.words(N_("all questions of the policy")),
+        cell.n_valid,
+        cell.n_dont_know,
+        cell.n_eff,
+        cell.mean,
+        cell.se,
+        cell.ci_low,
+        cell.ci_high,
+        cell.satisfied_rate,
+        cell.rate_ci_low,
+        cell.rate_ci_high,
+        cell.trimmed_mean,
+        reader.yes_no(cell.weighted),
+        reader.yes_no(cell.suppressed),
+    ]
 
 
 def to_json(results: SatisfactionResults) -> str:
     return json.dumps(results.model_dump(mode="json"), ensure_ascii=False, indent=2)
 
 
-def to_csv(results: SatisfactionResults, table: Table = "units") -> str:
-    columns, rows = _rows(results, table)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([_text(row[c]) for c in columns] for row in rows)
-    return buffer.getvalue()
+def units_table(
+    results: SatisfactionResults, reader: Reader, group_names: Mapping[str, str]
+) -> Table:
+    """Every unit of every category in one table, the category first."""
+    categories = {c.category: reader.named(c.name, c.name_en) for c in results.categories}
+    columns = [Column(reader.words(N_("Category"))), *_columns(reader, UNIT_COLUMNS)]
+    rows: list[Sequence[Value]] = [
+        [categories.get(u.category, u.category), *unit_row(u, reader, group_names)]
+        for u in results.units
+    ]
+    return Table(reader.words(N_("Units")), columns, rows)
 
 
-def to_xlsx(results: SatisfactionResults) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    for table in ("units", "cells"):
-        columns, rows = _rows(results, table)
-        sheet = workbook.create_sheet(table)
-        sheet.append(list(columns))
-        for row in rows:
-            sheet.append([_cell_value(row[c]) for c in columns])
-    policy = workbook.create_sheet("policy")
-    for key, value in _policy_items(results):
-        policy.append([key, value])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def cells_table(
+    results: SatisfactionResults, reader: Reader, group_names: Mapping[str, str]
+) -> Table:
+    unit_names = _unit_names(results, reader)
+    rows: list[Sequence[Value]] = [
+        cell_row(c, reader, unit_names, group_names)
+        for c in (results.question_cells or results.cells)
+    ]
+    return Table(reader.words(N_("Groups")), _columns(reader, CELL_COLUMNS), rows)
 
 
-def _cell_value(value: object) -> object:
-    if value is None or isinstance(value, (int, float, str)):
-        return value
-    return str(value)
+def comments_table(comments: Sequence[CommentLine], reader: Reader) -> Table:
+    rows: list[Sequence[Value]] = [
+        [c.unit, reader.named(c.unit_name, c.unit_name_en), c.question, c.text] for c in comments
+    ]
+    return Table(reader.words(N_("Comments")), _columns(reader, COMMENT_COLUMNS), rows)
 
 
-def _policy_items(results: SatisfactionResults) -> Iterable[tuple[str, object]]:
-    yield "evaluation_id", results.evaluation_id
-    yield "period", results.period or ""
-    yield "question", results.question or ""
-    yield "audience", results.audience
-    for key, value in results.policy.model_dump(mode="json").items():
-        if isinstance(value, (list, dict)):
-            value = json.dumps(value, ensure_ascii=False)
-        yield key, value
-    yield "rank_method", results.rank_method
+def method_table(
+    results: SatisfactionResults,
+    reader: Reader,
+    group_names: Mapping[str, str],
+    evaluation_name: str,
+    when: datetime,
+) -> Table:
+    """What the numbers mean: how they were computed and with which policy and weights."""
+    policy = results.policy
+    words = reader.words
+    categories = {c.category: reader.named(c.name, c.name_en) for c in results.categories}
+    rows: list[Sequence[Value]] = [
+        [words(N_("Evaluation")), evaluation_name],
+        [words(N_("Exported at (UTC)")), when.strftime("%Y-%m-%d %H:%M")],
+        [words(N_("Period")), results.period or words(N_("all periods"))],
+        [words(N_("Question")), results.question or words(N_("all questions of the policy"))],
+        [
+            words(N_("Policy version")),
+            policy.version or words(N_("Default policy (not saved yet)")),
+        ],
+        [
+            words(N_("Method")),
+            words(
+                N_(
+                    "Each level has a score in points; a group's score is the mean over its "
+                    "valid answers (don't know left out), the unit's score combines the groups "
+                    "with the category's weights, renormalised over the groups used."
+                )
+            ),
+        ],
+        [
+            words(N_("Level scores")),
+            words(N_("; ")).join(f"{lv.code} = {lv.score:g}" for lv in policy.level_scores),
+        ],
+        [words(N_("Confidence level")), f"{policy.confidence:.0%}"],
+        [words(N_("Fewest valid answers for a group to count")), policy.min_n],
+        [words(N_("Cells with fewer respondents are hidden")), policy.suppression_threshold],
+        [words(N_("Ratings dropped at each end (trimmed mean)")), policy.trim_k],
+        [words(N_("Interval of the satisfied share")), policy.rate_ci_method],
+        [words(N_("Interval of the combined score")), policy.combine_ci_method],
+        [
+            words(N_("Likely ranks")),
+            words(
+                Message(
+                    N_("90 in 100 of %(draws)s resampling draws (seed %(seed)s)"),
+                    {"draws": policy.rank_draws, "seed": policy.rank_seed},
+                )
+            ),
+        ],
+    ]
+    for weight in policy.weights:
+        rows.append(
+            [
+                words(N_("Group weight")),
+                f"{categories.get(weight.category, weight.category)} · "
+                f"{group_names.get(weight.group, weight.group)} {weight.weight:.0%}",
+            ]
+        )
+    columns = [Column(words(N_("Item"))), Column(words(N_("Value")), width=90)]
+    return Table(words(N_("Method")), columns, rows)
+
+
+def workbook_tables(
+    results: SatisfactionResults,
+    reader: Reader,
+    *,
+    group_names: Mapping[str, str],
+    evaluation_name: str,
+    comments: Sequence[CommentLine] = (),
+    when: datetime | None = None,
+) -> list[Table]:
+    """A sheet per category (its units by rank), the group cells, the comments, the method."""
+    columns = _columns(reader, UNIT_COLUMNS)
+    tables: list[Table] = []
+    for category in results.categories:
+        units = sorted(
+            (u for u in results.units if u.category == category.category),
+            key=lambda u: (u.rank is None, u.rank or 0, u.unit),
+        )
+        rows: list[Sequence[Value]] = [unit_row(u, reader, group_names) for u in units]
+        tables.append(Table(reader.named(category.name, category.name_en), columns, rows))
+    tables.append(cells_table(results, reader, group_names))
+    if comments:
+        tables.append(comments_table(comments, reader))
+    tables.append(method_table(results, reader, group_names, evaluation_name, when or utcnow()))
+    return tables
+
+
+def to_xlsx(
+    results: SatisfactionResults,
+    reader: Reader,
+    *,
+    group_names: Mapping[str, str],
+    evaluation_name: str,
+    comments: Sequence[CommentLine] = (),
+) -> bytes:
+    return xlsx_bytes(
+        workbook_tables(
+            results,
+            reader,
+            group_names=group_names,
+            evaluation_name=evaluation_name,
+            comments=comments,
+        )
+    )
+
+
+def to_csv(
+    results: SatisfactionResults,
+    reader: Reader,
+    *,
+    group_names: Mapping[str, str],
+    table: TableName = "units",
+) -> str:
+    """One table as CSV text (the caller adds the byte-order mark when writing a file)."""
+    chosen = (
+        units_table(results, reader, group_names)
+        if table == "units"
+        else cells_table(results, reader, group_names)
+    )
+    return csv_text(chosen)

@@ -6,11 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
 
 from tests.web.test_cli import _run
+
+# The tests run the command in English; the exports are checked as the office reads them.
+CHINESE = {"PINGYI_DEFAULT_LANGUAGE": "zh-CN"}
 
 
 def test_schemes_indicators_and_results_from_the_command_line(tmp_path: Path) -> None:
@@ -62,24 +66,35 @@ def test_schemes_indicators_and_results_from_the_command_line(tmp_path: Path) ->
     assert good.returncode == 0, good.stderr
     assert "Imported 2 values: 0 new, 2 changed, 0 unchanged." in good.stdout
 
-    as_csv = _run(tmp_path, "results", "composite", "2", "--format", "csv")
+    as_csv = _run(tmp_path, "results", "composite", "2", "--format", "csv", **CHINESE)
     assert as_csv.returncode == 0, as_csv.stderr
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert len(rows) == 48
-    assert {"unit", "total", "rank", "grade", "rank_change", "interview", "warnings"} <= set(
+    assert {"单位类别", "单位代码", "总分", "名次", "等次", "位次变化", "约谈", "预警"} <= set(
         rows[0]
     )
-    assert {r["scheme_version"] for r in rows} == {"2"}
-    urban = [r for r in rows if r["category"] == "district-urban"]
-    assert sorted(int(r["rank"]) for r in urban) == [1, 2, 3, 4, 5]
-    assert all(r["blocks"].startswith("high_quality=") for r in urban)
+    ranks: dict[str, list[int]] = {}
+    for row in rows:
+        if row["名次"]:
+            ranks.setdefault(row["单位类别"], []).append(int(row["名次"]))
+    assert len(ranks) >= 2 and all(min(r) == 1 for r in ranks.values())
+    # Totals as the schemes round them for ranking (two decimals), blocks by name.
+    assert all(re.fullmatch(r"-?\d+\.\d\d", r["总分"]) for r in rows if r["总分"])
+    assert all("=" in r["板块得分"] for r in rows)
 
     book = tmp_path / "results.xlsx"
-    as_xlsx = _run(tmp_path, "results", "composite", "2", "--format", "xlsx", "--out", str(book))
+    as_xlsx = _run(
+        tmp_path, "results", "composite", "2", "--format", "xlsx", "--out", str(book), **CHINESE
+    )
     assert as_xlsx.returncode == 0, as_xlsx.stderr
-    workbook = load_workbook(book, read_only=True)
-    assert workbook.sheetnames == ["units", "categories", "differentiation", "about"]
-    assert len(list(workbook["units"].iter_rows())) == 49
+    workbook = load_workbook(book)
+    assert workbook.sheetnames[-1] == "方法"
+    categories = [n for n in workbook.sheetnames if n in {r["单位类别"] for r in rows}]
+    assert len(categories) == len({r["单位类别"] for r in rows})
+    assert sum(workbook[n].max_row - 1 for n in categories) == 48
+    first = workbook[categories[0]]
+    assert first.freeze_panes == "A2" and first["D1"].value == "总分"
+    assert first["D2"].number_format == "0.00"
     workbook.close()
 
     last_year = _run(tmp_path, "results", "composite", "1")

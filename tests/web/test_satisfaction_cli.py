@@ -5,42 +5,62 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
 
 from tests.web.test_cli import _run
 
+# The tests run the command in English; the exports are checked as the office reads them.
+CHINESE = {"PINGYI_DEFAULT_LANGUAGE": "zh-CN"}
+
 
 def test_results_in_every_format_and_audience(tmp_path: Path) -> None:
     assert _run(tmp_path, "demo").returncode == 0
-    as_csv = _run(tmp_path, "results", "satisfaction", "2", "--format", "csv")
+    as_csv = _run(tmp_path, "results", "satisfaction", "2", "--format", "csv", **CHINESE)
     assert as_csv.returncode == 0, as_csv.stderr
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert len(rows) == 30
-    assert {"unit", "score", "ci_low", "ci_high", "rank", "rank_low", "rank_high"} <= set(rows[0])
-    assert all(float(r["score"]) > 0 for r in rows)
-    assert {r["rank"] for r in rows if r["category"] == "dept-regulatory"} == {
-        str(n) for n in range(1, 8)
-    }
+    # Headed in Chinese by default, scores as the pages round them.
+    assert {"单位类别", "单位代码", "单位", "满意度得分", "置信区间下限", "名次"} <= set(rows[0])
+    assert all(re.fullmatch(r"\d+\.\d\d", r["满意度得分"]) for r in rows)
+    by_category: dict[str, list[int]] = {}
+    for row in rows:
+        by_category.setdefault(row["单位类别"], []).append(int(row["名次"]))
+    assert len(by_category) >= 2
+    assert all(sorted(ranks) == list(range(1, len(ranks) + 1)) for ranks in by_category.values())
 
-    cells = _run(tmp_path, "results", "satisfaction", "2", "--format", "csv", "--table", "cells")
+    cells = _run(
+        tmp_path, "results", "satisfaction", "2", "--format", "csv", "--table", "cells", **CHINESE
+    )
     cell_rows = list(csv.DictReader(io.StringIO(cells.stdout)))
-    assert {r["unit"] for r in cell_rows} == {r["unit"] for r in rows}
-    assert cell_rows[0]["question"] == "overall" and cell_rows[0]["group"] == "citizens"
+    assert {r["单位代码"] for r in cell_rows} == {r["单位代码"] for r in rows}
+    assert cell_rows[0]["题目"] == "overall" and cell_rows[0]["评议主体"] == "市民群众"
+
+    english = _run(tmp_path, "results", "satisfaction", "2", "--format", "csv")
+    assert english.returncode == 0, english.stderr
+    assert english.stdout.startswith('"Category","Unit code","Unit","Valid answers"')
 
     as_json = _run(tmp_path, "results", "satisfaction", "2", "--period", "Q4")
     assert as_json.returncode == 0, as_json.stderr
     body = json.loads(as_json.stdout)
     assert body["period"] == "Q4" and body["policy"]["version"] == 0
-    assert body["cells"] and body["units"][0]["unit"] == rows[0]["unit"]
+    assert body["cells"] and body["units"][0]["unit"]
 
     book = tmp_path / "results.xlsx"
-    as_xlsx = _run(tmp_path, "results", "satisfaction", "2", "--format", "xlsx", "--out", str(book))
+    as_xlsx = _run(
+        tmp_path, "results", "satisfaction", "2", "--format", "xlsx", "--out", str(book), **CHINESE
+    )
     assert as_xlsx.returncode == 0, as_xlsx.stderr
-    workbook = load_workbook(book, read_only=True)
-    assert workbook.sheetnames == ["units", "cells", "policy"]
-    assert len(list(workbook["units"].iter_rows())) == 31
+    workbook = load_workbook(book)
+    # A sheet per category, the groups' cells, the comments, and what the numbers mean.
+    assert workbook.sheetnames[-3:] == ["分评议主体结果", "意见建议", "方法"]
+    assert set(workbook.sheetnames[:-3]) == set(by_category)
+    assert sum(ws.max_row - 1 for ws in workbook.worksheets[:-3]) == 30
+    first = workbook.worksheets[0]
+    assert first.freeze_panes == "A2" and first["D1"].value == "满意度得分"
+    assert first["D2"].number_format == "0.00"
     workbook.close()
 
     written = tmp_path / "unit.csv"
@@ -55,11 +75,12 @@ def test_results_in_every_format_and_audience(tmp_path: Path) -> None:
         "BM01",
         "--out",
         str(written),
+        **CHINESE,
     )
     assert for_unit.returncode == 0, for_unit.stderr
     assert written.read_bytes().startswith(b"\xef\xbb\xbf")  # spreadsheet programs need it
     [own] = list(csv.DictReader(io.StringIO(written.read_text(encoding="utf-8-sig"))))
-    assert own["unit"] == "BM01"
+    assert own["单位代码"] == "BM01"
 
     public = _run(tmp_path, "results", "satisfaction", "2", "--public")
     assert public.returncode == 1 and "not published" in public.stderr

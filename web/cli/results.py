@@ -14,6 +14,7 @@ from web.cli.common import (
     CLI_ACTOR,
     OutFile,
     _,
+    _language,
     command_session,
     console,
     load_settings,
@@ -82,10 +83,13 @@ def results_satisfaction(
     """Satisfaction scores, intervals and ranks of an evaluation (office view by default)."""
     from survey import organisation as org
     from survey.satisfaction import export
+    from survey.satisfaction.comments import evaluation_comments
     from survey.satisfaction.service import satisfaction_results
+    from web.spreadsheets import reader
 
     output_format = _chosen_format(output_format, out, table)
     settings = load_settings()
+    words = reader(_language())
     with command_session(settings) as session:
         viewer: Principal | None = CLI_ACTOR
         if unit is not None:
@@ -102,12 +106,29 @@ def results_satisfaction(
             by_question=by_question,
             viewer=viewer,
         )
+        evaluation_row = org.get_evaluation(session, evaluation)
+        evaluation_name = words.named(evaluation_row.name, evaluation_row.name_en)
+        groups = {g.code: words.named(g.name, g.name_en) for g in org.list_groups(session)}
+        # Comments are the office's reading: a unit's or the public's export leaves them out.
+        comments = (
+            evaluation_comments(session, evaluation_row, viewer)
+            if viewer is CLI_ACTOR and output_format == "xlsx"
+            else []
+        )
     _write_results(
         output_format,
         out,
         to_json=lambda: export.to_json(results),
-        to_csv=lambda: export.to_csv(results, "cells" if table == "cells" else "units"),
-        to_xlsx=lambda: export.to_xlsx(results),
+        to_csv=lambda: export.to_csv(
+            results, words, group_names=groups, table="cells" if table == "cells" else "units"
+        ),
+        to_xlsx=lambda: export.to_xlsx(
+            results,
+            words,
+            group_names=groups,
+            evaluation_name=evaluation_name,
+            comments=comments,
+        ),
     )
 
 
@@ -124,11 +145,14 @@ def results_composite(
     seed: Annotated[int, typer.Option(help="Sensitivity seed.")] = 20261121,
 ) -> None:
     """Composite totals, block subtotals, ranks, grades, rank changes and flags."""
+    from survey import organisation as org
     from survey.composite import export as composite_export
     from survey.composite import service as composite_service
+    from web.spreadsheets import reader
 
     output_format = _chosen_format(output_format, out)
     settings = load_settings()
+    words = reader(_language())
     with command_session(settings) as session:
         wanted = (
             composite_service.SensitivityRequest(draws=draws, seed=seed) if sensitivity else None
@@ -136,12 +160,17 @@ def results_composite(
         results = composite_service.composite_results(
             session, evaluation, viewer=CLI_ACTOR, category=category, sensitivity=wanted
         )
+        specs = composite_export.scheme_specs(session, results)
+        evaluation_row = org.get_evaluation(session, evaluation)
+        evaluation_name = words.named(evaluation_row.name, evaluation_row.name_en)
     _write_results(
         output_format,
         out,
         to_json=lambda: composite_export.to_json(results),
-        to_csv=lambda: composite_export.to_csv(results),
-        to_xlsx=lambda: composite_export.to_xlsx(results),
+        to_csv=lambda: composite_export.to_csv(results, words, specs=specs),
+        to_xlsx=lambda: composite_export.to_xlsx(
+            results, words, specs=specs, evaluation_name=evaluation_name
+        ),
     )
 
 
