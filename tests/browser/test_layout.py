@@ -2,12 +2,11 @@
 words, not one character per line; and no serious or critical axe-core finding.
 
 Screenshots go to ``PINGYI_SCREENSHOT_DIR`` when set (to look at them), else to a temporary
-folder of the test run.
+folder of the test run (the ``shots`` fixture).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +18,12 @@ from sqlmodel import Session
 
 from survey import demo
 from survey.demo.city import DemoInfo
+from tests.browser.axe import serious_violations
 from tests.factories import TEST_SECRET
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 PASSWORD = "demo-password-1"
-SERIOUS = {"serious", "critical"}
 # Pages that answer with a file, or end the session, are not pages to look at.
 NOT_PAGES = ("/logout", ".xlsx", ".csv", ".png", ".pdf", ".yaml", "/export")
 MAX_OFFICE_PAGES = 40
@@ -42,13 +41,6 @@ els => els.map(el => {
           lineHeight: parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.3};
 })
 """
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("PINGYI_SCREENSHOT_DIR") or tmp_path / "screens")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -94,17 +86,6 @@ def _office_pages(page: Any, base: str) -> Iterator[str]:
                 queue.append(link)
 
 
-def _serious_violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{page.url} {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
-        for v in results.response["violations"]
-        if v.get("impact") in SERIOUS
-    ]
-
-
 def _name(url: str) -> str:
     path = urlsplit(url).path.strip("/").replace("/", "_") or "home"
     return path + (("_" + urlsplit(url).query.replace("=", "-")) if urlsplit(url).query else "")
@@ -139,7 +120,7 @@ def test_ballot_on_a_phone_keeps_each_label_on_one_line(
         "fieldset.row", "els => els.map(e => e.getBoundingClientRect().height)"
     )
     assert max(rows) < 844 / 7
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
 
     # The review page and the code page, too.
     for row in page.locator("fieldset.row").all():
@@ -147,9 +128,9 @@ def test_ballot_on_a_phone_keeps_each_label_on_one_line(
     page.get_by_role("button", name="核对").click()
     page.wait_for_selector("table.review")
     page.screenshot(path=str(shots / "ballot_review_390.png"), full_page=True)
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     page.goto(f"{live_server}/b")
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     context.close()
 
 
@@ -178,7 +159,7 @@ def test_citizen_form_on_a_phone(
     assert labels and [x for x in labels if x["lines"] != 1] == []
     radios = page.locator("input[type=radio]")
     assert radios.count() == page.locator("fieldset input[type=radio]").count()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     context.close()
 
 
@@ -204,7 +185,7 @@ def test_office_pages_read_well_and_pass_axe(
             if device == "1366" and th["lines"] > 3:
                 problems.append(f"{url} th {th['text']!r} on {th['lines']} lines")
         if device == "1366":
-            problems += _serious_violations(page)
+            problems += serious_violations(page)
     assert pages >= 8
     assert problems == [], "\n".join(problems)
     context.close()
