@@ -44,9 +44,10 @@ def _place(session: Session) -> Place:
 
 def _sign_in(client: TestClient) -> str:
     token = TOKEN.search(client.get("/office/login").text).group(1)  # type: ignore[union-attr]
-    client.post(
+    signed_in = client.post(
         "/office/login", data={"username": "kaohe", "password": PASSWORD, "csrf_token": token}
     )
+    assert signed_in.url.path == "/office", signed_in.text
     return token
 
 
