@@ -312,6 +312,13 @@ def import_indicators(
     return IndicatorImportReport(evaluation_id, len(values), inserted, updated, unchanged)
 
 
+def check_indicators(session: Session, evaluation_id: int, data: bytes, filename: str) -> int:
+    """Every check ``import_indicators`` makes, storing nothing: the number of values an
+    import would store, or the same refusals (``ImportRejected`` lists every problem)."""
+    org.get_evaluation(session, evaluation_id)
+    return len(_parse(session, read_table(data, filename)))
+
+
 def push_indicators(
     session: Session,
     evaluation_id: int,

@@ -177,12 +177,7 @@ def import_responses(
     period: str | None = None,
 ) -> ImportReport:
     """Check the whole file, then store it in one transaction, or store nothing."""
-    evaluation = org.get_evaluation(session, evaluation_id)
-    if evaluation.status == EvaluationStatus.published:
-        raise Conflict(N_("A published evaluation cannot be changed."))
-    period_id = _period_id(session, evaluation_id, period)
-    respondents = _parse(session, read_table(data, filename))
-    _refuse_repeats(session, evaluation_id, list(respondents))
+    period_id, respondents = _checked(session, evaluation_id, data, filename, period)
     responses, answers, refs = _rows(evaluation_id, period_id, respondents)
     try:
         connection = session.connection()
@@ -224,6 +219,39 @@ def import_responses(
         respondents=len(responses),
         answers=len(answers),
     )
+
+
+def check_responses(
+    session: Session,
+    evaluation_id: int,
+    data: bytes,
+    filename: str,
+    *,
+    period: str | None = None,
+) -> ImportReport:
+    """Every check ``import_responses`` makes, storing nothing: what an import would store,
+    or the same refusals (``ImportRejected`` lists every problem)."""
+    _, respondents = _checked(session, evaluation_id, data, filename, period)
+    return ImportReport(
+        evaluation_id=evaluation_id,
+        period=period,
+        respondents=len(respondents),
+        answers=sum(len(r.answers) for r in respondents.values()),
+    )
+
+
+def _checked(
+    session: Session, evaluation_id: int, data: bytes, filename: str, period: str | None
+) -> tuple[int | None, dict[str, _Respondent]]:
+    """The period's id and the file's respondents, once the evaluation, period and every row
+    passed."""
+    evaluation = org.get_evaluation(session, evaluation_id)
+    if evaluation.status == EvaluationStatus.published:
+        raise Conflict(N_("A published evaluation cannot be changed."))
+    period_id = _period_id(session, evaluation_id, period)
+    respondents = _parse(session, read_table(data, filename))
+    _refuse_repeats(session, evaluation_id, list(respondents))
+    return period_id, respondents
 
 
 def _period_id(session: Session, evaluation_id: int, period: str | None) -> int | None:

@@ -77,3 +77,11 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where browser tests save screenshots: ``PINGYI_SCREENSHOT_DIR`` to look at them later."""
+    folder = Path(os.environ.get("PINGYI_SCREENSHOT_DIR") or tmp_path / "screens")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
