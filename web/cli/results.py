@@ -12,11 +12,13 @@ from survey.accounts import Principal
 from survey.models import Role
 from web.cli.common import (
     CLI_ACTOR,
+    DemoSwitch,
     OutFile,
     _,
     command_session,
     console,
     load_settings,
+    progress_bar,
     stop,
     write_output,
 )
@@ -78,6 +80,7 @@ def results_satisfaction(
         bool,
         typer.Option(help="Export as the public sees it (published only, small cells hidden)."),
     ] = False,
+    demo: DemoSwitch = False,
 ) -> None:
     """Satisfaction scores, intervals and ranks of an evaluation (office view by default)."""
     from survey import organisation as org
@@ -85,8 +88,9 @@ def results_satisfaction(
     from survey.satisfaction.service import satisfaction_results
 
     output_format = _chosen_format(output_format, out, table)
-    settings = load_settings()
-    with command_session(settings) as session:
+    settings = load_settings(demo)
+    with command_session(settings) as session, progress_bar() as bar:
+        bar.add_task(_("Computing the results"), total=None)
         viewer: Principal | None = CLI_ACTOR
         if unit is not None:
             viewer = Principal(
@@ -122,14 +126,16 @@ def results_composite(
     ] = False,
     draws: Annotated[int, typer.Option(help="Sensitivity draws.")] = 1000,
     seed: Annotated[int, typer.Option(help="Sensitivity seed.")] = 20261121,
+    demo: DemoSwitch = False,
 ) -> None:
     """Composite totals, block subtotals, ranks, grades, rank changes and flags."""
     from survey.composite import export as composite_export
     from survey.composite import service as composite_service
 
     output_format = _chosen_format(output_format, out)
-    settings = load_settings()
-    with command_session(settings) as session:
+    settings = load_settings(demo)
+    with command_session(settings) as session, progress_bar() as bar:
+        bar.add_task(_("Computing the results"), total=None)
         wanted = (
             composite_service.SensitivityRequest(draws=draws, seed=seed) if sensitivity else None
         )
@@ -146,12 +152,15 @@ def results_composite(
 
 
 @results_app.command("publish")
-def results_publish(evaluation: EvaluationId) -> None:
+def results_publish(
+    evaluation: EvaluationId,
+    demo: DemoSwitch = False,
+) -> None:
     """Freeze the composite results of a closed evaluation (a snapshot with the scheme
     versions) and publish it; later changes of data or schemes do not alter them."""
     from survey.composite import service as composite_service
 
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         results = composite_service.publish_results(session, evaluation, CLI_ACTOR)
     console.print(

@@ -9,6 +9,7 @@ import typer
 
 from web.cli.common import (
     CLI_ACTOR,
+    DemoSwitch,
     YamlFile,
     _,
     command_session,
@@ -39,12 +40,13 @@ def _print_scheme_problems(problems: list[SchemeProblem]) -> None:
 def scheme_validate(
     file: YamlFile,
     evaluation: Annotated[int, typer.Option(help="Evaluation id the schemes are for.")],
+    demo: DemoSwitch = False,
 ) -> None:
     """Check a scheme file without storing it; every problem with its line and field."""
     from survey import organisation as org
     from survey.composite import scheme as schemes
 
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         org.get_evaluation(session, evaluation)
         parsed, problems = schemes.parse_schemes(file.read_text(encoding="utf-8"), session)
@@ -64,11 +66,12 @@ def scheme_import(
     file: YamlFile,
     evaluation: Annotated[int, typer.Option(help="Evaluation id the schemes are for.")],
     note: Annotated[str, typer.Option(help="Why the schemes change.")] = "",
+    demo: DemoSwitch = False,
 ) -> None:
     """Store each scheme of the file as the next version of its category (all or none)."""
     from survey.composite import scheme as schemes
 
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         try:
             stored = schemes.import_text(
@@ -93,11 +96,12 @@ def scheme_export(
         Path | None, typer.Argument(dir_okay=False, help="Write here instead of stdout.")
     ] = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    demo: DemoSwitch = False,
 ) -> None:
     """Write the current schemes as YAML (the format `scheme import` reads)."""
     from survey.composite import scheme as schemes
 
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         text_out = schemes.export_text(session, evaluation, category)
     write_output(text_out, None if file is None or str(file) == "-" else file)
