@@ -145,7 +145,9 @@ def test_the_export_holds_the_filtered_view_as_text(client: TestClient, session:
 
 def test_cli_lists_and_exports_the_log(tmp_path: Path) -> None:
     assert _run(tmp_path, "demo").returncode == 0
-    listed = _run(tmp_path, "audit", "list", "--action", "survey.create", "--limit", "5")
+    listed = _run(
+        tmp_path, "audit", "list", "--action", "survey.create", "--limit", "5", COLUMNS="200"
+    )
     assert listed.returncode == 0, listed.stderr
     assert "Created a survey" in listed.stdout and "of 1 entries" in listed.stdout
     chinese = _run(tmp_path, "audit", "list", "--object", "survey", PINGYI_DEFAULT_LANGUAGE="zh-CN")
