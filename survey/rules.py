@@ -23,6 +23,7 @@ class Action(StrEnum):
     enter = "enter"  # enter paper ballots and import answers and data
     edit = "edit"  # change schemes, policies, scores, goals and adjustments
     publish = "publish"  # freeze the results and show them to the public
+    read_audit = "read_audit"  # read and export the audit log (sign-ins, addresses included)
 
 
 _ALL_STATES = frozenset(EvaluationStatus)
@@ -53,6 +54,9 @@ RULES: dict[Action, Rule] = {
     Action.publish: Rule(
         Role.office, frozenset({EvaluationStatus.closed, EvaluationStatus.published})
     ),
+    # The log names people and their addresses: the office that answers for the evaluation
+    # reads it, clerks and viewers do not. It is about the installation, not one state.
+    Action.read_audit: Rule(Role.office, _ALL_STATES),
 }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from survey.ballots import codes
@@ -55,9 +55,20 @@ def _images(url: str) -> tuple[bytes, bytes]:
 
 
 def issued_files(
-    title: str, base_url: str, issued: Sequence[IssuedCode], *, language: str = "zh-CN"
+    title: str,
+    base_url: str,
+    issued: Sequence[IssuedCode],
+    *,
+    language: str = "zh-CN",
+    on_card: Callable[[], None] | None = None,
 ) -> IssuedFiles:
-    images = [_images(card_url(base_url, item.code)) for item in issued]
+    """The files of issued codes; ``on_card`` is called after each card's QR code is drawn
+    (the slow part), for a progress bar."""
+    images = []
+    for item in issued:
+        images.append(_images(card_url(base_url, item.code)))
+        if on_card is not None:
+            on_card()
     cards = [
         {
             "serial": item.serial,

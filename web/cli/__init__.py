@@ -11,6 +11,7 @@ import typer
 
 from web.cli import server
 from web.cli.accounts import token_app, user_app
+from web.cli.audit import audit_app
 from web.cli.ballots import codes_app
 from web.cli.imports import import_app
 from web.cli.results import results_app
@@ -34,5 +35,6 @@ app.add_typer(import_app, name="import")
 app.add_typer(results_app, name="results")
 app.add_typer(codes_app, name="codes")
 app.add_typer(scheme_app, name="scheme")
+app.add_typer(audit_app, name="audit")
 
 __all__ = ["app"]

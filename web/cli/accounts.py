@@ -12,7 +12,7 @@ from sqlmodel import Session
 from survey import accounts, audit
 from survey.security import new_password
 from survey.timeutil import utcnow
-from web.cli.common import _, command_session, console, err_console, load_settings
+from web.cli.common import DemoSwitch, _, command_session, console, err_console, load_settings
 
 user_app = typer.Typer(help="Office user accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
@@ -36,9 +36,10 @@ def user_create(
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input instead of generating one.")
     ] = False,
+    demo: DemoSwitch = False,
 ) -> None:
     """Create an office user; prints a generated password unless one comes on stdin."""
-    settings = load_settings()
+    settings = load_settings(demo)
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with command_session(settings) as session:
         chosen = password or new_password()
@@ -62,9 +63,10 @@ def token_create(
     role: Annotated[str, typer.Option(help="Role the token acts with.")] = "office",
     user: Annotated[str | None, typer.Option(help="User the token belongs to.")] = None,
     days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None,
+    demo: DemoSwitch = False,
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         token, plaintext = accounts.create_token(
             session,
@@ -79,9 +81,12 @@ def token_create(
 
 
 @token_app.command("revoke")
-def token_revoke(prefix: str) -> None:
+def token_revoke(
+    prefix: str,
+    demo: DemoSwitch = False,
+) -> None:
     """Revoke the token whose printed prefix is PREFIX."""
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         token = accounts.revoke_token(session, prefix)
         _record_and_commit(session, "token.revoke", "token", token.prefix)

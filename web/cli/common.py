@@ -9,16 +9,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlmodel import Session
 
 from survey.accounts import Principal
-from survey.config import Settings, get_settings
+from survey.config import Settings
 from survey.db import get_engine, session_scope
 from survey.errors import DomainError
 from survey.models import Role
 from survey.satisfaction.importer import ImportRejected
-from web.i18n import gettext
+from web.cli.database import check_database, find_settings, settings_problem
+from web.cli.words import _ as _
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,33 +29,29 @@ err_console = Console(stderr=True)
 CLI_ACTOR = Principal(name="cli", role=Role.admin)
 
 # Parameters of several areas, declared once so that their help reads the same everywhere.
+DemoSwitch = Annotated[
+    bool,
+    typer.Option(
+        "--demo", help="Use the demo database, the one `pingyi serve --demo` started with."
+    ),
+]
 YamlFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML file.")]
 OutFile = Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")]
 
 
-def _(message: str, **params: object) -> str:
-    return gettext(_language(), message, **params)
-
-
-def _language() -> str:
-    try:
-        return get_settings().default_language
-    except Exception:  # settings that do not load fall back to the default language
-        return "zh-CN"
-
-
 def stop(message: str, code: int) -> typer.Exit:
     """Print ``message`` in red on stderr; the caller raises the returned exit."""
-    err_console.print(f"[red]{message}[/red]")
+    err_console.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
-def load_settings() -> Settings:
-    """The settings, or exit 2 with the reason when they do not load."""
+def load_settings(demo: bool = False) -> Settings:
+    """The settings of the server this command works with, or exit 2 with the reason in one
+    sentence when they do not load. ``demo``: those of ``pingyi serve --demo``."""
     try:
-        return get_settings()
-    except ValueError as error:
-        raise stop(str(error), 2) from None
+        return find_settings(demo)
+    except ValidationError as error:
+        raise stop(settings_problem(error, demo), 2) from None
 
 
 def fail(error: DomainError) -> typer.Exit:
@@ -82,7 +81,12 @@ def refuse_file(error: ImportRejected) -> typer.Exit:
 
 @contextmanager
 def command_session(settings: Settings) -> Iterator[Session]:
-    """A database session whose domain refusals end the command with their report (exit 1)."""
+    """A session on the server's database, which must exist and be migrated (else exit 2:
+    reading never creates a database); domain refusals end the command with their report
+    (exit 1)."""
+    problem = check_database(settings)
+    if problem:
+        raise stop(problem, 2)
     with session_scope(get_engine(settings)) as session:
         try:
             yield session
@@ -98,3 +102,19 @@ def write_output(text: str, out: Path | None, encoding: str = "utf-8") -> None:
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding=encoding)
+
+
+@contextmanager
+def progress_bar() -> Iterator[Progress]:
+    """A progress bar on stderr for a long command. Drawn only on a terminal: piped or captured
+    output gets no control codes, and standard output (which may carry the result) none at all."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        yield bar

@@ -12,15 +12,17 @@ from survey.accounts import Principal
 from survey.models import Role
 from web.cli.common import (
     CLI_ACTOR,
+    DemoSwitch,
     OutFile,
     _,
-    _language,
     command_session,
     console,
     load_settings,
+    progress_bar,
     stop,
     write_output,
 )
+from web.cli.words import language
 
 results_app = typer.Typer(help="Results as JSON, CSV or XLSX files.", no_args_is_help=True)
 
@@ -79,6 +81,7 @@ def results_satisfaction(
         bool,
         typer.Option(help="Export as the public sees it (published only, small cells hidden)."),
     ] = False,
+    demo: DemoSwitch = False,
 ) -> None:
     """Satisfaction scores, intervals and ranks of an evaluation (office view by default)."""
     from survey import organisation as org
@@ -88,9 +91,10 @@ def results_satisfaction(
     from web.spreadsheets import reader
 
     output_format = _chosen_format(output_format, out, table)
-    settings = load_settings()
-    words = reader(_language())
-    with command_session(settings) as session:
+    settings = load_settings(demo)
+    words = reader(language())
+    with command_session(settings) as session, progress_bar() as bar:
+        bar.add_task(_("Computing the results"), total=None)
         viewer: Principal | None = CLI_ACTOR
         if unit is not None:
             viewer = Principal(
@@ -143,6 +147,7 @@ def results_composite(
     ] = False,
     draws: Annotated[int, typer.Option(help="Sensitivity draws.")] = 1000,
     seed: Annotated[int, typer.Option(help="Sensitivity seed.")] = 20261121,
+    demo: DemoSwitch = False,
 ) -> None:
     """Composite totals, block subtotals, ranks, grades, rank changes and flags."""
     from survey import organisation as org
@@ -151,9 +156,10 @@ def results_composite(
     from web.spreadsheets import reader
 
     output_format = _chosen_format(output_format, out)
-    settings = load_settings()
-    words = reader(_language())
-    with command_session(settings) as session:
+    settings = load_settings(demo)
+    words = reader(language())
+    with command_session(settings) as session, progress_bar() as bar:
+        bar.add_task(_("Computing the results"), total=None)
         wanted = (
             composite_service.SensitivityRequest(draws=draws, seed=seed) if sensitivity else None
         )
@@ -175,12 +181,15 @@ def results_composite(
 
 
 @results_app.command("publish")
-def results_publish(evaluation: EvaluationId) -> None:
+def results_publish(
+    evaluation: EvaluationId,
+    demo: DemoSwitch = False,
+) -> None:
     """Freeze the composite results of a closed evaluation (a snapshot with the scheme
     versions) and publish it; later changes of data or schemes do not alter them."""
     from survey.composite import service as composite_service
 
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         results = composite_service.publish_results(session, evaluation, CLI_ACTOR)
     console.print(

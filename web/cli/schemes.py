@@ -10,6 +10,7 @@ import typer
 from survey.errors import DomainError
 from web.cli.common import (
     CLI_ACTOR,
+    DemoSwitch,
     YamlFile,
     _,
     command_session,
@@ -40,12 +41,13 @@ def _print_scheme_problems(problems: list[SchemeProblem]) -> None:
 def scheme_validate(
     file: YamlFile,
     evaluation: Annotated[int, typer.Option(help="Evaluation id the schemes are for.")],
+    demo: DemoSwitch = False,
 ) -> None:
     """Check a scheme file without storing it; every problem with its line and field."""
     from survey import organisation as org
     from survey.composite import scheme as schemes
 
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         org.get_evaluation(session, evaluation)
         parsed, problems = schemes.parse_schemes(file.read_text(encoding="utf-8"), session)
@@ -65,11 +67,12 @@ def scheme_import(
     file: YamlFile,
     evaluation: Annotated[int, typer.Option(help="Evaluation id the schemes are for.")],
     note: Annotated[str, typer.Option(help="Why the schemes change.")] = "",
+    demo: DemoSwitch = False,
 ) -> None:
     """Store each scheme of the file as the next version of its category (all or none)."""
     from survey.composite import scheme as schemes
 
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         try:
             stored = schemes.import_text(
@@ -94,11 +97,12 @@ def scheme_export(
         Path | None, typer.Argument(dir_okay=False, help="Write here instead of stdout.")
     ] = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    demo: DemoSwitch = False,
 ) -> None:
     """Write the current schemes as YAML (the format `scheme import` reads)."""
     from survey.composite import scheme as schemes
 
-    settings = load_settings()
+    settings = load_settings(demo)
     with command_session(settings) as session:
         text_out = schemes.export_text(session, evaluation, category)
     write_output(text_out, None if file is None or str(file) == "-" else file)
@@ -112,7 +116,7 @@ def scheme_export_xlsx(
 ) -> None:
     """Write the category's current scheme as an XLSX workbook to edit in a spreadsheet."""
     from survey.composite import scheme_workbook_review as review
-    from web.cli.common import _language
+    from web.cli.words import language as _language
     from web.i18n import gettext
 
     settings = load_settings()
@@ -133,7 +137,7 @@ def scheme_import_xlsx(
 ) -> None:
     """Check a scheme workbook, list its changes and store it as the next version (or nothing)."""
     from survey.composite import scheme_workbook_review as review
-    from web.cli.common import _language
+    from web.cli.words import language as _language
     from web.i18n import translate
     from web.scheme_workbook_words import problem_line, translations_for
 

@@ -11,17 +11,19 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from survey import demo, migrate
-from survey.config import Mode, Settings, configure, get_settings
+from survey.config import Settings, get_settings
 from survey.db import get_engine
-from web.cli.common import _, command_session, console, load_settings
+from web.cli.common import DemoSwitch, _, command_session, console, load_settings, stop
+from web.cli.database import check_database, demo_database
 
 
 def migrate_command(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
     downgrade: Annotated[bool, typer.Option(help="Downgrade to REVISION instead.")] = False,
+    demo: DemoSwitch = False,
 ) -> None:
     """Bring the database schema up to date (run after every upgrade, before serving)."""
-    settings = load_settings()
+    settings = load_settings(demo)
     url = settings.resolved_database_url
     if downgrade:
         migrate.downgrade(url, revision)
@@ -109,16 +111,20 @@ def serve_command(
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         os.environ["PINGYI_PUBLIC_BASE_URL"] = f"http://{shown}:{port}"
     if demo_mode:
-        os.environ["PINGYI_MODE"] = os.environ.get("PINGYI_MODE", Mode.demo)
-        settings = configure()
-        database = settings.data_dir / "demo.db"
+        # Other commands find this database and secret with --demo, through the same function.
+        settings = load_settings(demo=True)
+        database = demo_database(settings.data_dir)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-        os.environ["PINGYI_DATABASE_URL"] = f"sqlite:///{database}"
-        settings = configure()
+        # Worker processes read their settings from the environment.
+        os.environ["PINGYI_MODE"] = settings.mode
+        os.environ["PINGYI_DATABASE_URL"] = settings.resolved_database_url
         info = _load_demo(settings)
         _print_demo_login(info)
     settings = load_settings()
+    problem = check_database(settings)
+    if problem:
+        raise stop(problem, 2)
     console.print(_("Serving on http://%(host)s:%(port)s", host=host, port=port))
     sys.stdout.flush()
     uvicorn.run(
