@@ -15,7 +15,7 @@ from sqlmodel import Session
 from survey import accounts
 from survey import organisation as org
 from survey.accounts import Principal, management
-from survey.errors import Conflict, Invalid, NotFound, NotPermitted
+from survey.errors import Conflict, DomainError, Invalid, NotFound, NotPermitted
 from survey.models import Role
 from survey.security import new_password
 from web.deps import BrowserPrincipal, SessionDep
@@ -65,6 +65,21 @@ def _page(
 
 def _role(value: str) -> Role:
     return accounts.parse_role(value)
+
+
+def _refused(
+    request: Request, session: Session, actor: Principal, error: DomainError, *, status_code: int
+) -> Response:
+    """The users list again, with why the change to one user was refused (nothing changed)."""
+    session.rollback()
+    return _page(
+        request,
+        session,
+        actor,
+        error=refusal(request, error),
+        error_at="users",
+        status_code=status_code,
+    )
 
 
 @router.get("", name="office_setup_users")
@@ -132,15 +147,7 @@ def user_active(
     try:
         management.set_active(session, actor, user_id, active == "1", ip=client_ip(request))
     except _REFUSED as error:
-        session.rollback()
-        return _page(
-            request,
-            session,
-            actor,
-            error=refusal(request, error),
-            error_at="users",
-            status_code=409,
-        )
+        return _refused(request, session, actor, error, status_code=409)
     return back(request, "office_setup_users")
 
 
@@ -152,15 +159,7 @@ def user_password(
     try:
         user, password = management.reset_password(session, actor, user_id, ip=client_ip(request))
     except _REFUSED as error:
-        session.rollback()
-        return _page(
-            request,
-            session,
-            actor,
-            error=refusal(request, error),
-            error_at="users",
-            status_code=409,
-        )
+        return _refused(request, session, actor, error, status_code=409)
     return _page(
         request,
         session,
@@ -184,15 +183,7 @@ def user_role(
             session, actor, user_id, _role(role), unit or None, ip=client_ip(request)
         )
     except _REFUSED as error:
-        session.rollback()
-        return _page(
-            request,
-            session,
-            actor,
-            error=refusal(request, error),
-            error_at="users",
-            status_code=422,
-        )
+        return _refused(request, session, actor, error, status_code=422)
     return back(request, "office_setup_users")
 
 
