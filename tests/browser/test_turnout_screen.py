@@ -21,12 +21,12 @@ PLAN = [
     ("市政协委员第一组", 20, 20, "open"),
     ("市政协委员第二组", 45, 3, "open"),
     ("企业代表", 30, 0, "open"),
-    ("基层群众代表（社区、村）", 150, 25, "open"),
+    ("2026年度市直部门民主测评（基层群众代表）", 150, 25, "open"),
     ("已结束的测评", 10, 2, "closed"),
 ]
 CARDS = """els => els.map(e => ({
   title: e.querySelector('h2').textContent,
-  titleCut: e.querySelector('h2').scrollWidth > e.querySelector('h2').clientWidth,
+  titleCut: e.querySelector('h2').scrollHeight > e.querySelector('h2').clientHeight + 1,
   used: e.querySelector('.used').textContent,
   issued: e.querySelector('.issued').textContent,
   share: e.querySelector('.share').textContent,
