@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     survey_rate_window_seconds: int = Field(default=600, ge=1)
     survey_rate_soft_limit: int = Field(default=300, ge=1)
     survey_rate_hard_limit: int = Field(default=3000, ge=1)
+    # A citizen answer that rates at least this many units all at one level (不了解 aside) is
+    # stored flagged as identical ratings (straight-lining) for the office to review.
+    survey_identical_ratings_units: int = Field(default=8, ge=2)
     # Wrong ballot codes (well-formed, but unknown) tolerated per address in a window. Typos
     # are caught by the check character and do not count, so a meeting room behind one
     # address is not blocked by its delegates' slips.

@@ -45,6 +45,7 @@ from web.routers import (
     office_setup_users,
     office_setup_weights,
     office_surveys,
+    office_turnout,
     public,
     survey_form,
 )
@@ -121,6 +122,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         ballot,
         office,
         office_surveys,
+        # Before office_ballots: its /{batch_id} would take /screen.
+        office_turnout,
         office_ballots,
         office_satisfaction,
         office_composite,

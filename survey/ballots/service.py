@@ -92,6 +92,7 @@ __all__ = [
     "issue_codes",
     "list_batches",
     "load_ballot",
+    "open_turnouts",
     "remix",
     "set_status",
     "store_ballot",
@@ -439,6 +440,18 @@ def turnout(session: Session, batch: BallotBatch) -> Turnout:
         remaining=counts[CodeStatus.unused],
         share=counts[CodeStatus.used] / issued if issued else 0.0,
     )
+
+
+def open_turnouts(session: Session, *, evaluation_id: int | None = None) -> list[Turnout]:
+    """The turnout of every batch that is open now, of one evaluation or of all, oldest first.
+
+    Draft and closed batches are left out: a meeting room's screen shows the votes under way.
+    """
+    return [
+        turnout(session, batch)
+        for batch in list_batches(session, evaluation_id=evaluation_id)
+        if batch.status == BatchStatus.open
+    ]
 
 
 # Casting ------------------------------------------------------------------------------

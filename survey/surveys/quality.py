@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from survey.models import QualityFlag
+from survey.surveys.scales import DONT_KNOW
+from survey.surveys.submission import AnswerRow
 
 RateVerdict = Literal["ok", "flag", "refuse"]
 
@@ -20,6 +23,10 @@ class SubmissionSignals:
     min_seconds: float | None = None
     device_answered_before: bool = False  # a genuine device mark for this survey came along
     rate: RateVerdict = "ok"
+    # The answers to store, and from how many units rated all alike that is straight-lining;
+    # None leaves that check out (ballots have their own uniform-ballot rule).
+    answers: tuple[AnswerRow, ...] = ()
+    identical_units: int | None = None
 
 
 def rate_verdict(allowed: bool, count: int, soft_limit: int) -> RateVerdict:
@@ -45,4 +52,27 @@ def quality_flags(signals: SubmissionSignals) -> QualityFlag:
         flags |= QualityFlag.repeat_device
     if signals.rate == "flag":
         flags |= QualityFlag.rate_limited
+    if signals.identical_units is not None and identical_ratings(
+        signals.answers, signals.identical_units
+    ):
+        flags |= QualityFlag.straight_lined
     return flags
+
+
+def identical_ratings(answers: Iterable[AnswerRow], min_units: int) -> bool:
+    """True when at least ``min_units`` units are rated and every rating is the same level.
+
+    不了解 is left out: saying you do not know a unit is an honest answer, not a pattern. A
+    survey with several rating questions per unit counts each unit once; one differing rating
+    anywhere means the respondent told the units apart.
+    """
+    levels: set[str] = set()
+    units: set[int] = set()
+    for answer in answers:
+        if answer.unit_id is None or answer.level is None or answer.level == DONT_KNOW:
+            continue
+        levels.add(answer.level)
+        if len(levels) > 1:
+            return False
+        units.add(answer.unit_id)
+    return len(units) >= min_units

@@ -196,8 +196,14 @@ async def submit_response(
     verdict = await rate_limit(request)
     if verdict == "refuse":
         raise HTTPException(status_code=429, headers={"Retry-After": "60"})
-    # The API does not time a form and keeps no device mark: only the rate counts.
-    flags = quality_flags(SubmissionSignals(rate=verdict))
+    # The API does not time a form and keeps no device mark: the rate and the ratings count.
+    flags = quality_flags(
+        SubmissionSignals(
+            rate=verdict,
+            answers=plan.answers,
+            identical_units=settings_of(request).survey_identical_ratings_units,
+        )
+    )
     stored = await request.app.state.writer.store_async(
         Submission(
             plan=plan, key=idempotency_key.strip(), quality_flags=flags, received_at=utcnow()

@@ -39,12 +39,15 @@ def _detail(request: Request, batch_id: int) -> RedirectResponse:
 @router.get("", name="office_ballots")
 def batches_page(request: Request, session: SessionDep, principal: OfficeViewer) -> Response:
     batches = service.list_batches(session)
+    voting = {b.evaluation_id for b in batches if b.status == BatchStatus.open}
     return render(
         request,
         "office/ballots.html",
         {
             "principal": principal,
             "turnouts": [service.turnout(session, b) for b in batches],
+            # One projector screen per evaluation with a vote under way.
+            "screens": [e for e in org.list_evaluations(session) if e.id in voting],
             "evaluations": [
                 e
                 for e in org.list_evaluations(session)
@@ -91,16 +94,6 @@ def create_batch(
     batch = service.create_batch(session, data, actor)
     assert batch.id is not None
     return _detail(request, batch.id)
-
-
-@router.get("/screen", name="office_ballot_screen")
-def screen(request: Request, session: SessionDep, principal: OfficeViewer) -> Response:
-    """Full-screen turnout of every open batch, for the meeting room's projector."""
-    open_batches = [b for b in service.list_batches(session) if b.status == BatchStatus.open]
-    context = {"turnouts": [service.turnout(session, b) for b in open_batches]}
-    if request.headers.get("HX-Request"):
-        return render(request, "office/_turnout_screen.html", context)
-    return render(request, "office/turnout_screen.html", context)
 
 
 @router.get("/{batch_id}", name="office_ballot")

@@ -17,6 +17,7 @@ from survey.surveys.submission import (
     COMMENT_MAX_LENGTH,
     SubmissionInput,
     SubmissionInvalid,
+    SubmissionPlan,
     validate,
 )
 from survey.surveys.writer import KeyReused, Submission, SurveyNotAccepting, receipt_for
@@ -203,7 +204,7 @@ async def survey_submit(request: Request) -> Response:
         return again(422, gettext(language, invalid.message), errors)
     if not key:
         key = new_token(16)  # a form without a key is still an answer; it just cannot be retried
-    signals = _signals(request, definition, form, started, await rate_limit(request))
+    signals = _signals(request, definition, form, started, await rate_limit(request), plan)
     if signals.rate == "refuse":
         message = http_message(language, 429)
         return render(
@@ -236,6 +237,7 @@ def _signals(
     form: FormData,
     started: str,
     rate: RateVerdict,
+    plan: SubmissionPlan,
 ) -> SubmissionSignals:
     """What this request shows about the answer; survey.surveys.quality turns it into flags."""
     secret = settings_of(request).secret_key
@@ -248,6 +250,8 @@ def _signals(
         min_seconds=definition.min_seconds,
         device_answered_before=bool(earlier),
         rate=rate,
+        answers=plan.answers,
+        identical_units=settings_of(request).survey_identical_ratings_units,
     )
 
 
