@@ -70,13 +70,13 @@ def test_schemes_indicators_and_results_from_the_command_line(tmp_path: Path) ->
     assert as_csv.returncode == 0, as_csv.stderr
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert len(rows) == 48
-    assert {"单位类别", "单位代码", "总分", "名次", "等次", "位次变化", "约谈", "预警"} <= set(
+    assert {"考核类别", "单位代码", "总分", "名次", "等次", "位次变化", "约谈", "预警"} <= set(
         rows[0]
     )
     ranks: dict[str, list[int]] = {}
     for row in rows:
         if row["名次"]:
-            ranks.setdefault(row["单位类别"], []).append(int(row["名次"]))
+            ranks.setdefault(row["考核类别"], []).append(int(row["名次"]))
     assert len(ranks) >= 2 and all(min(r) == 1 for r in ranks.values())
     # Totals as the schemes round them for ranking (two decimals), blocks by name.
     assert all(re.fullmatch(r"-?\d+\.\d\d", r["总分"]) for r in rows if r["总分"])
@@ -89,8 +89,8 @@ def test_schemes_indicators_and_results_from_the_command_line(tmp_path: Path) ->
     assert as_xlsx.returncode == 0, as_xlsx.stderr
     workbook = load_workbook(book)
     assert workbook.sheetnames[-1] == "方法"
-    categories = [n for n in workbook.sheetnames if n in {r["单位类别"] for r in rows}]
-    assert len(categories) == len({r["单位类别"] for r in rows})
+    categories = [n for n in workbook.sheetnames if n in {r["考核类别"] for r in rows}]
+    assert len(categories) == len({r["考核类别"] for r in rows})
     assert sum(workbook[n].max_row - 1 for n in categories) == 48
     first = workbook[categories[0]]
     assert first.freeze_panes == "A2" and first["D1"].value == "总分"

@@ -23,11 +23,11 @@ def test_results_in_every_format_and_audience(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert len(rows) == 30
     # Headed in Chinese by default, scores as the pages round them.
-    assert {"单位类别", "单位代码", "单位", "满意度得分", "置信区间下限", "名次"} <= set(rows[0])
+    assert {"考核类别", "单位代码", "单位", "满意度得分", "置信区间下限", "名次"} <= set(rows[0])
     assert all(re.fullmatch(r"\d+\.\d\d", r["满意度得分"]) for r in rows)
     by_category: dict[str, list[int]] = {}
     for row in rows:
-        by_category.setdefault(row["单位类别"], []).append(int(row["名次"]))
+        by_category.setdefault(row["考核类别"], []).append(int(row["名次"]))
     assert len(by_category) >= 2
     assert all(sorted(ranks) == list(range(1, len(ranks) + 1)) for ranks in by_category.values())
 

@@ -39,7 +39,7 @@ COLUMN_NAMES = {
     "answer": N_("Answer"),
     "indicator": N_("Indicator"),
     "period": N_("Period"),
-    "value": N_("Value"),
+    "value": N_("Numeric value"),
     "target": N_("Target value"),
     "benchmark": N_("Benchmark value"),
 }
