@@ -62,8 +62,7 @@ def satisfaction_page(
     charts = dashboard_charts(dashboard, name, catalog.gettext)
     # Each heat map cell opens its unit's page with the cell's group chosen (charts.js).
     charts["chart-heat"]["urls"] = [
-        _unit_url(request, evaluation_id, c.unit, group=c.group)
-        for c in dashboard.heat
+        _unit_url(request, evaluation_id, c.unit, group=c.group) for c in dashboard.heat
     ]
     cells: dict[str, list[object]] = {}
     for cell in dashboard.results.cells:
