@@ -253,6 +253,8 @@
           data: d.values.map(function (v, i) {
             return [i, d.low[i], d.high[i]];
           }),
+          // Both ends on the value axis, so its extent takes in the whole interval.
+          encode: { x: 0, y: [1, 2] },
           renderItem: function (params, api) {
             if (api.value(1) === null || api.value(2) === null || isNaN(api.value(1))) {
               return null;
@@ -279,7 +281,7 @@
           symbolSize: 8,
           itemStyle: { color: "#b0252a" },
           lineStyle: { color: "#b0252a" },
-          label: { show: true, position: "top", formatter: function (p) { return fixed(p.value); } },
+          label: { show: true, position: "right", formatter: function (p) { return fixed(p.value); } },
           z: 3,
         },
       ],
