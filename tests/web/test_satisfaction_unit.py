@@ -179,7 +179,9 @@ def test_a_unit_that_is_not_in_the_evaluation_is_not_found(
     _sign_in(client, "reader")
     base = f"/office/evaluations/{current.id}/satisfaction/units"
     assert client.get(f"{base}/{elsewhere.code}").status_code == 404
-    assert client.get(f"{base}/no-such-unit").status_code == 404
+    missing = client.get(f"{base}/no-such-unit")
+    assert missing.status_code == 404
+    assert "单位 no-such-unit 不参加本次考核。" in missing.text
     assert (
         client.get(f"/office/evaluations/99999/satisfaction/units/{elsewhere.code}").status_code
         == 404
@@ -202,5 +204,10 @@ def test_the_dashboard_links_each_unit_and_heat_cell_to_its_page(
     assert opened.status_code == 200
     group = heat["urls"][0].split("group=")[1]
     assert f'value="{group}" selected' in opened.text
+    # In English, the same page in the reader's language.
+    client.cookies.set("pingyi_lang", "en")
+    english = client.get(heat["urls"][0]).text
+    assert "Trend by year" in english and "Withheld" not in english
+    assert _blocks(english)["chart-years"]["labels"] == ["Year 2025", "Year 2026"]
     links = re.findall(rf'href="({re.escape(base)}[^"]+)"', page)
     assert any("group=" in link for link in links) and any("group=" not in link for link in links)
