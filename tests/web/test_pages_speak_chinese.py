@@ -167,6 +167,8 @@ def test_results_pages_in_chinese_have_no_english_sentence_and_no_indicator_code
         f"{base}/composite/units/{bent['revenue']}",
         f"{base}/composite/units/{bent['investment']}",
         f"{base}/satisfaction",
+        f"{base}/satisfaction/units/{bent['revenue']}",
+        f"{base}/satisfaction/units/{bent['investment']}?group=npc",
     ]
     shown_somewhere = {"missing": False, "dropped": False}
     leaks: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -58,6 +59,11 @@ def satisfaction_page(
     def name(item: Named) -> str:
         return item.name_en if language == "en" and item.name_en else item.name
 
+    charts = dashboard_charts(dashboard, name, catalog.gettext)
+    # Each heat map cell opens its unit's page with the cell's group chosen (charts.js).
+    charts["chart-heat"]["urls"] = [
+        _unit_url(request, evaluation_id, c.unit, group=c.group) for c in dashboard.heat
+    ]
     cells: dict[str, list[object]] = {}
     for cell in dashboard.results.cells:
         cells.setdefault(cell.unit, []).append(cell)
@@ -69,7 +75,7 @@ def satisfaction_page(
             "evaluation": evaluation,
             "dashboard": dashboard,
             "results": dashboard.results,
-            "charts": dashboard_charts(dashboard, name, catalog.gettext),
+            "charts": charts,
             "echarts_file": ECHARTS_FILE,
             "cells": cells,
             "groups": {g.code: g for g in org.list_groups(session)},
@@ -82,6 +88,11 @@ def satisfaction_page(
             "reason_message": public_reason_message,
         },
     )
+
+
+def _unit_url(request: Request, evaluation_id: int, unit: str, *, group: str) -> str:
+    path = request.url_for("office_satisfaction_unit", evaluation_id=evaluation_id, unit=unit).path
+    return f"{path}?{urlencode({'group': group})}"
 
 
 @router.get("/{evaluation_id}/satisfaction/policy", name="office_satisfaction_policy")

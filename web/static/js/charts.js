@@ -9,7 +9,7 @@
     return;
   }
   var LEVEL_COLOURS = ["#1a7f37", "#7ab648", "#f2c12e", "#c0392b", "#a0a4a8", "#6b7b8c"];
-  var ROW_HEIGHT = { whisker: 26, heatmap: 40, stacked: 26, bars: 30, columns: 30 };
+  var ROW_HEIGHT = { whisker: 26, heatmap: 40, stacked: 26, bars: 30, columns: 30, line: 30 };
   // Below this width (a phone) unit names get a narrower column and heat map cells lose their
   // printed numbers, which the table under the chart holds anyway.
   var NARROW = 600;
@@ -235,7 +235,63 @@
     };
   }
 
+  // A line through values over time, the interval as whiskers; null values are gaps.
+  function line(d) {
+    return {
+      grid: { left: 8, right: 24, top: 24, bottom: 24, containLabel: true },
+      tooltip: tooltip(function (p) {
+        var i = p.dataIndex;
+        return d.labels[i] + "\n" + (d.suppressed[i] ? "* " + d.small : d.axis + " " + fixed(d.values[i]) + "\n" +
+          d.interval + " " + fixed(d.low[i]) + " – " + fixed(d.high[i])) + "\n" + d.n + " " + d.counts[i];
+      }),
+      xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0 } },
+      yAxis: { type: "value", name: d.axis, scale: true },
+      series: [
+        {
+          type: "custom",
+          name: d.interval,
+          data: d.values.map(function (v, i) {
+            return [i, d.low[i], d.high[i]];
+          }),
+          // Both ends on the value axis, so its extent takes in the whole interval.
+          encode: { x: 0, y: [1, 2] },
+          renderItem: function (params, api) {
+            if (api.value(1) === null || api.value(2) === null || isNaN(api.value(1))) {
+              return null;
+            }
+            var low = api.coord([api.value(0), api.value(1)]);
+            var high = api.coord([api.value(0), api.value(2)]);
+            var style = { stroke: "#5b6770", lineWidth: 1.5 };
+            return {
+              type: "group",
+              children: [
+                { type: "line", shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style: style },
+                { type: "line", shape: { x1: low[0] - 5, y1: low[1], x2: low[0] + 5, y2: low[1] }, style: style },
+                { type: "line", shape: { x1: high[0] - 5, y1: high[1], x2: high[0] + 5, y2: high[1] }, style: style },
+              ],
+            };
+          },
+        },
+        {
+          type: "line",
+          name: d.axis,
+          data: d.values.map(function (v) {
+            return v === null ? "-" : v;
+          }),
+          symbolSize: 8,
+          itemStyle: { color: "#b0252a" },
+          lineStyle: { color: "#b0252a" },
+          label: { show: true, position: "right", formatter: function (p) { return fixed(p.value); } },
+          z: 3,
+        },
+      ],
+    };
+  }
+
   function rows(d) {
+    if (d.kind === "line") {
+      return d.labels.length ? 6 : 0; // a fixed height: time runs along the horizontal axis
+    }
     if (d.kind === "columns") {
       return d.labels.length ? 8 : 0; // a fixed height: the days run along the horizontal axis
     }
@@ -245,7 +301,7 @@
     return d.labels.length;
   }
 
-  var BUILDERS = { whisker: whisker, heatmap: heatmap, stacked: stacked, bars: bars, columns: columns };
+  var BUILDERS = { whisker: whisker, heatmap: heatmap, stacked: stacked, bars: bars, columns: columns, line: line };
   var started = [];
 
   function draw(item) {
@@ -276,6 +332,15 @@
     var item = { box: box, data: data, build: build, chart: window.echarts.init(box, null, { renderer: "canvas" }) };
     draw(item);
     started.push(item);
+    // Data with "urls" (one per data item) opens the item's page on a click, as its table's link does.
+    if (data.urls) {
+      item.chart.on("click", function (p) {
+        var url = this.urls[p.dataIndex];
+        if (url) {
+          window.location.assign(url);
+        }
+      }.bind(data));
+    }
     // A table marked data-fold stands open for readers without charts; with the chart drawn
     // above it, it folds away behind its summary.
     var next = block.nextElementSibling;
