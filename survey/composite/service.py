@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from scoring import recompute
 from survey import audit
@@ -36,6 +36,7 @@ from survey.composite.schemas import (
     DifferentiationReport,
     UnitComposite,
 )
+from survey.composite.scheme_store import current_schemes
 from survey.composite.sensitivity import apply_sensitivity, published_items
 from survey.composite.snapshots import snapshot_of, snapshot_units
 from survey.errors import N_, Conflict, Invalid, NotFound, NotPermitted
@@ -141,6 +142,21 @@ def composite_results(
         results.categories = [c for c in results.categories if c.category in shown]
         results.differentiation = []
     return results
+
+
+def result_categories(session: Session, evaluation_id: int) -> list[str]:
+    """Codes of the categories that have composite results, in the categories' order: those
+    of the published snapshot, or else those with a current scheme. Cheap (no scoring), so a
+    page can offer every category while computing one."""
+    org.get_evaluation(session, evaluation_id)
+    snapshot = snapshot_of(session, evaluation_id)
+    ordered = session.exec(
+        select(UnitCategory).order_by(col(UnitCategory.sort_order), col(UnitCategory.code))
+    ).all()
+    if snapshot is not None:
+        return [c.code for c in ordered if c.code in snapshot.scheme_versions]
+    ids = set(current_schemes(session, evaluation_id))
+    return [c.code for c in ordered if c.id in ids]
 
 
 def _live_results(

@@ -53,5 +53,5 @@ def test_the_office_downloads_what_its_pages_show(
     content = saved.read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
-    assert rows and {r["单位类别"] for r in rows} == {name}
+    assert rows and {r["类别"] for r in rows} == {name}
     context.close()
