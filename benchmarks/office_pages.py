@@ -69,8 +69,19 @@ def seed(url: str, answers: int) -> tuple[int, str]:
     return evaluation_id, token
 
 
-def timed(client: httpx.Client, path: str, **kwargs: object) -> tuple[float, float, int]:
-    """Seconds to the first byte of the final response and to its complete body, and its size."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux ``/proc``, 10 ms ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(
+    client: httpx.Client, server: int, path: str, **kwargs: object
+) -> tuple[float, float, int, float]:
+    """Seconds to the first byte of the final response and to its complete body, its size, and
+    the server process's CPU seconds meanwhile (steadier than wall time on a shared machine;
+    with PostgreSQL the database server's own work is not in it)."""
+    cpu = cpu_seconds(server)
     start = time.perf_counter()
     with client.stream("GET", path, **kwargs) as response:  # type: ignore[arg-type]
         chunks = response.iter_bytes()
@@ -79,7 +90,7 @@ def timed(client: httpx.Client, path: str, **kwargs: object) -> tuple[float, flo
         size = len(first) + sum(len(c) for c in chunks)
         complete = time.perf_counter() - start
         response.raise_for_status()
-    return first_byte, complete, size
+    return first_byte, complete, size, cpu_seconds(server) - cpu
 
 
 def run(name: str, url: str, answers: int, rounds: int) -> list[str]:
@@ -95,30 +106,35 @@ def run(name: str, url: str, answers: int, rounds: int) -> list[str]:
         "PINGYI_REDIS_URL": "",
     }
     server = start("web.app:create_app", env, port, factory=True)
-    e = evaluation_id
+    e, pid = evaluation_id, server.pid
     view = {"category": CATEGORY, "question": "overall"}
     bearer = {"Authorization": f"Bearer {token}"}
-    requests: dict[str, Callable[[httpx.Client], tuple[float, float, int]]] = {
+    requests: dict[str, Callable[[httpx.Client], tuple[float, float, int, float]]] = {
         "satisfaction JSON (whole view)": lambda c: timed(
             c,
+            pid,
             f"/api/v1/evaluations/{e}/satisfaction",
             params={"question": "overall"},
             headers=bearer,
         ),
         "satisfaction page (one category)": lambda c: timed(
-            c, f"/office/evaluations/{e}/satisfaction", params=view
+            c, pid, f"/office/evaluations/{e}/satisfaction", params=view
         ),
         "composite JSON (one category)": lambda c: timed(
-            c, f"/api/v1/evaluations/{e}/results", params={"category": CATEGORY}, headers=bearer
+            c,
+            pid,
+            f"/api/v1/evaluations/{e}/results",
+            params={"category": CATEGORY},
+            headers=bearer,
         ),
         "composite page (one category)": lambda c: timed(
-            c, f"/office/evaluations/{e}/composite", params={"category": CATEGORY}
+            c, pid, f"/office/evaluations/{e}/composite", params={"category": CATEGORY}
         ),
         "composite page, plain address (redirected)": lambda c: timed(
-            c, f"/office/evaluations/{e}/composite"
+            c, pid, f"/office/evaluations/{e}/composite"
         ),
     }
-    figures: dict[str, list[tuple[float, float, int]]] = {k: [] for k in requests}
+    figures: dict[str, list[tuple[float, float, int, float]]] = {k: [] for k in requests}
     load_before = os.getloadavg()
     try:
         with httpx.Client(
@@ -149,8 +165,8 @@ def run(name: str, url: str, answers: int, rounds: int) -> list[str]:
         f"and {load_after[0]:.1f} after",
         "",
         "| request | first byte, median | complete, median | all rounds (complete) "
-        "| size | page / JSON |",
-        "|---|---|---|---|---|---|",
+        "| server CPU, median | size | page / JSON (complete) | page / JSON (server CPU) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     against = {
         "satisfaction page (one category)": "satisfaction JSON (whole view)",
@@ -158,13 +174,15 @@ def run(name: str, url: str, answers: int, rounds: int) -> list[str]:
         "composite page, plain address (redirected)": "composite JSON (one category)",
     }
     for key in requests:
-        ratio = "-"
+        ratio = cpu_ratio = "-"
         if key in against:
             ratio = f"{median(key, 1) / median(against[key], 1):.2f}x"
+            cpu_ratio = f"{median(key, 3) / max(median(against[key], 3), 0.01):.2f}x"
         every = ", ".join(f"{f[1]:.2f}" for f in figures[key])
         lines.append(
             f"| {key} | {median(key, 0):.3f} s | {median(key, 1):.3f} s | {every} "
-            f"| {figures[key][-1][2] / 1000:.0f} KB | {ratio} |"
+            f"| {median(key, 3):.2f} s | {figures[key][-1][2] / 1000:.0f} KB | {ratio} "
+            f"| {cpu_ratio} |"
         )
     return lines
 
