@@ -28,7 +28,7 @@ from survey import organisation as org
 from survey.accounts import Principal
 from survey.composite import reasons
 from survey.composite.compute import Computation, compute
-from survey.composite.models import CompositeSnapshot, CompositeSnapshotUnit
+from survey.composite.models import CompositeScheme, CompositeSnapshot, CompositeSnapshotUnit
 from survey.composite.publish import store_snapshot
 from survey.composite.schemas import (
     CategoryComposite,
@@ -36,7 +36,6 @@ from survey.composite.schemas import (
     DifferentiationReport,
     UnitComposite,
 )
-from survey.composite.scheme_store import current_schemes
 from survey.composite.sensitivity import apply_sensitivity, published_items
 from survey.composite.snapshots import snapshot_of, snapshot_units
 from survey.errors import N_, Conflict, Invalid, NotFound, NotPermitted
@@ -155,7 +154,14 @@ def result_categories(session: Session, evaluation_id: int) -> list[str]:
     ).all()
     if snapshot is not None:
         return [c.code for c in ordered if c.code in snapshot.scheme_versions]
-    ids = set(current_schemes(session, evaluation_id))
+    # The ids alone: the scheme rows carry their whole definition, which is not needed here.
+    ids = set(
+        session.exec(
+            select(CompositeScheme.category_id)
+            .where(CompositeScheme.evaluation_id == evaluation_id)
+            .distinct()
+        )
+    )
     return [c.code for c in ordered if c.id in ids]
 
 
