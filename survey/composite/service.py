@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from scoring import recompute
 from survey import audit
@@ -28,7 +28,7 @@ from survey import organisation as org
 from survey.accounts import Principal
 from survey.composite import reasons
 from survey.composite.compute import Computation, compute
-from survey.composite.models import CompositeSnapshot, CompositeSnapshotUnit
+from survey.composite.models import CompositeScheme, CompositeSnapshot, CompositeSnapshotUnit
 from survey.composite.publish import store_snapshot
 from survey.composite.schemas import (
     CategoryComposite,
@@ -141,6 +141,28 @@ def composite_results(
         results.categories = [c for c in results.categories if c.category in shown]
         results.differentiation = []
     return results
+
+
+def result_categories(session: Session, evaluation_id: int) -> list[str]:
+    """Codes of the categories that have composite results, in the categories' order: those
+    of the published snapshot, or else those with a current scheme. Cheap (no scoring), so a
+    page can offer every category while computing one."""
+    org.get_evaluation(session, evaluation_id)
+    snapshot = snapshot_of(session, evaluation_id)
+    ordered = session.exec(
+        select(UnitCategory).order_by(col(UnitCategory.sort_order), col(UnitCategory.code))
+    ).all()
+    if snapshot is not None:
+        return [c.code for c in ordered if c.code in snapshot.scheme_versions]
+    # The ids alone: the scheme rows carry their whole definition, which is not needed here.
+    ids = set(
+        session.exec(
+            select(CompositeScheme.category_id)
+            .where(CompositeScheme.evaluation_id == evaluation_id)
+            .distinct()
+        )
+    )
+    return [c.code for c in ordered if c.id in ids]
 
 
 def _live_results(

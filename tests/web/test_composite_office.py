@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from survey import demo
 from survey.composite.models import CompositeAdjustment, CompositeScheme, IndicatorValue
+from survey.demo.city import CATEGORIES
 from survey.models import AuditLog, Evaluation, EvaluationStatus, Role
 from tests.factories import PASSWORD, make_user
 
@@ -38,12 +39,23 @@ def test_results_explanation_and_schemes_pages(client: TestClient, session: Sess
     link = f"/office/evaluations/{current}/composite"
     assert f'href="{link}"' in home
 
+    # The plain address shows the first category alone, named in the address so that the
+    # export links and a bookmark carry it; the selector offers every category.
     page = client.get(link)
     assert page.status_code == 200
-    assert "云江区" in page.text and "中心城区" in page.text and "市司法局" in page.text
-    assert "优秀" in page.text and "↑" in page.text  # a grade and a rank gain
-    assert page.text.count(f'href="{link}/units/') == 48
-    assert 'class="tag bad"' in page.text  # interview or warning flags
+    assert str(page.url).endswith(f"{link}?category=district-urban")
+    assert page.text.count(f'href="{link}/units/') == 5
+    assert "云江区" in page.text and f"{link}/units/BM04" not in page.text
+    offered = re.findall(r'<option value="([\w-]+)"', page.text)
+    assert offered == [code for code, *_ in CATEGORIES]
+    assert "/composite/export.csv?category=district-urban" in page.text
+    # Every category in turn holds the city's 48 units, each once.
+    pages = [client.get(link, params={"category": code}).text for code in offered]
+    assert sum(p.count(f'href="{link}/units/') for p in pages) == 48
+    assert any(f"{link}/units/BM21" in p for p in pages)
+    assert any("优秀" in p for p in pages) and any("↑" in p for p in pages)  # grade, rank gain
+    assert any('class="tag bad"' in p for p in pages)  # interview or warning flags
+    assert client.get(link, params={"category": "NOPE"}).status_code == 404
     # A viewer reads but does not publish.
     assert f'action="{link}/publish"' not in page.text
 

@@ -101,6 +101,13 @@ def results_page(
     seed: int = service.DEFAULT_SEED,
     published: str = "",
 ) -> Response:
+    # One category at a time: all of a city's categories on one page took seconds and about
+    # a megabyte. Without a choice, the first category with results, named in the address so
+    # that the export links and a bookmark carry it.
+    choices = service.result_categories(session, evaluation_id)
+    if not category and choices:
+        url = request.url.include_query_params(category=choices[0])
+        return RedirectResponse(f"{url.path}?{url.query}", status_code=303)
     wanted = service.SensitivityRequest(draws=draws, seed=seed) if sensitivity else None
     results = service.composite_results(
         session,
@@ -136,6 +143,7 @@ def results_page(
                 session, evaluation_id, {c.category: c.scheme_version for c in results.categories}
             ),
             "category": category,
+            "choices": choices,
             "sensitivity": sensitivity,
             "draws": draws,
             "seed": seed,
