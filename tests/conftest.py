@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 import survey.models  # noqa: F401
@@ -93,9 +94,30 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 def _empty_tables(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql" and _truncate(engine):
+        return
     with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+def _truncate(engine: Engine) -> bool:
+    """Empty every table at once on PostgreSQL; False if a lock did not come in time.
+
+    DELETE leaves every row behind as a dead tuple, and tests that load the demo city write
+    some 100,000 answers each: the dead rows piled up between autovacuums until emptying the
+    tables took minutes (foreign-key checks wading through dead index entries). TRUNCATE leaves
+    nothing behind. It needs an exclusive lock, so a connection a test left inside a transaction
+    would block it: after a short wait the DELETEs run instead, as before.
+    """
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '5s'"))
+            connection.execute(text(f"TRUNCATE {names}"))
+    except OperationalError:
+        return False
+    return True
 
 
 @pytest.fixture
