@@ -9,8 +9,8 @@ from typing import Protocol
 from survey.errors import NotAuthenticated, NotPermitted
 from survey.models import EvaluationStatus, Role
 
-# Each role may do everything of the roles after it in this tuple, except ``unit``,
-# which sees only its own unit and so sits outside the chain.
+# Each role may do everything of the roles after it in this tuple, except ``unit`` and ``lead``,
+# which see only their own unit (a lead department: its indicators) and so sit outside the chain.
 ROLE_CHAIN = (Role.admin, Role.office, Role.clerk, Role.viewer)
 
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from survey import accounts
 from survey.accounts import Principal
 from survey.config import Settings
-from survey.errors import NotAuthenticated
+from survey.errors import NotAuthenticated, NotPermitted
 from survey.models import Role
 from web.context import engine_of, settings_of
 
@@ -85,7 +85,34 @@ def office_user(principal: BrowserPrincipal) -> Principal:
     return accounts.require(principal, Role.office)
 
 
+def unit_member(principal: BrowserPrincipal) -> Principal:
+    """A unit's own account in the browser: it sees its unit and nothing else."""
+    held = accounts.require(principal, Role.unit)
+    if held.unit_id is None:
+        raise NotPermitted()
+    return held
+
+
+def lead_member(principal: BrowserPrincipal) -> Principal:
+    """A lead department's account in the browser: it scores the indicators it leads."""
+    held = accounts.require(principal, Role.lead)
+    if held.unit_id is None:
+        raise NotPermitted()
+    return held
+
+
+def api_unit(principal: BearerPrincipal) -> Principal:
+    held = accounts.require(principal, Role.unit)
+    if held.unit_id is None:
+        raise NotPermitted()
+    return held
+
+
 MaybeBrowserUser = BrowserPrincipal
+# A unit's or a lead department's own pages, and a unit token on the API.
+UnitMember = Annotated[Principal, Depends(unit_member)]
+LeadMember = Annotated[Principal, Depends(lead_member)]
+ApiUnit = Annotated[Principal, Depends(api_unit)]
 # API writes: an office token (or an admin's).
 ApiOffice = Annotated[Principal, Depends(api_office)]
 ApiAdmin = Annotated[Principal, Depends(api_admin)]

@@ -30,6 +30,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.clerk: N_("Data entry clerk"),
     Role.viewer: N_("Viewer"),
     Role.unit: N_("Unit under evaluation"),
+    Role.lead: N_("Lead department"),
 }
 
 
@@ -173,7 +174,7 @@ def set_role(
         # Otherwise the last administrator could lock everyone out of this page.
         raise Conflict(N_("You cannot change your own role."))
     unit_id = None
-    if role == Role.unit:
+    if role in (Role.unit, Role.lead):
         if not unit_code:
             raise Invalid(N_("A unit account needs a unit."), field="unit")
         unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()

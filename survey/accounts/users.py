@@ -38,7 +38,7 @@ def create_user(
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(N_("The username %(username)s is taken."), username=username)
     unit_id = None
-    if role == Role.unit:
+    if role in (Role.unit, Role.lead):
         if not unit_code:
             raise Invalid(N_("A unit account needs a unit."), field="unit")
         unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()

@@ -19,6 +19,7 @@ class Role(StrEnum):
     clerk = "clerk"  # enters paper ballots and imports data
     viewer = "viewer"  # reads office views, changes nothing
     unit = "unit"  # sees its own unit's results and answers comments
+    lead = "lead"  # a lead department (牵头部门): scores the indicators it leads, nothing else
 
 
 class User(SQLModel, table=True):
