@@ -42,6 +42,8 @@ class Inputs:
     )
     penalties: dict[int, Penalty] = field(default_factory=dict)
     lowest_penalty: float = 0.0
+    # The categories computed (None: all); satisfaction is scored for their units alone.
+    category_ids: Sequence[int] | None = None
 
     def satisfaction(
         self, session: Session, period: str | None, question: str | None
@@ -50,7 +52,7 @@ class Inputs:
         if key not in self.satisfaction_cache:
             assert self.evaluation.id is not None
             self.satisfaction_cache[key] = _satisfaction_index(
-                session, self.evaluation.id, period, question, self.units
+                session, self.evaluation.id, period, question, self.units, self.category_ids
             )
         return self.satisfaction_cache[key]
 
@@ -70,9 +72,11 @@ def load_inputs(
         if unit.active:
             members[unit.category_id].append(unit)
     cache = {
-        key: _satisfaction_index(session, evaluation.id, *key, units) for key in satisfaction_keys
+        key: _satisfaction_index(session, evaluation.id, *key, units, category_ids)
+        for key in satisfaction_keys
     }
     inputs = _other_inputs(session, evaluation, units, positions, members, cache)
+    inputs.category_ids = category_ids
     inputs.hard = HardStore.load(session, evaluation.id, positions, category_ids)
     inputs.previous = HardStore.load(session, evaluation.previous_id, positions, category_ids)
     return inputs
@@ -84,9 +88,17 @@ def _satisfaction_index(
     period: str | None,
     question: str | None,
     units: list[Unit],
+    category_ids: Sequence[int] | None,
 ) -> UnitScores:
     # Scores and standard errors only: no intervals, ranks or response models are needed.
-    return unit_scores(session, evaluation_id, period=period, question=question, units=units)
+    return unit_scores(
+        session,
+        evaluation_id,
+        period=period,
+        question=question,
+        units=units,
+        category_ids=category_ids,
+    )
 
 
 def _other_inputs(

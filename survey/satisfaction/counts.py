@@ -109,6 +109,17 @@ def answer_counts(session: Session, where: CountFilter) -> list[Count]:
     return _sorted_counts({(u, g, q, lv): n for u, g, q, lv, n in rows})
 
 
+def has_counted_answers(session: Session, evaluation_id: int, unit_ids: Collection[int]) -> bool:
+    """Whether any of these units has a counted answer in the evaluation."""
+    answer = _table("answer")
+    probe = (
+        select(answer.c.unit_id)
+        .where(*_answer_filters(answer, CountFilter(evaluation_id, unit_ids=unit_ids)))
+        .limit(1)
+    )
+    return session.connection().execute(probe).first() is not None
+
+
 def _sorted_counts(totals: dict[tuple[Any, ...], int]) -> list[Count]:
     return sorted(
         ((u, g, q, lv, n) for (u, g, q, lv), n in totals.items()),

@@ -115,6 +115,21 @@ def _question_names(session: Session, evaluation_id: int) -> dict[str, Named]:
     return found
 
 
+def _first_answered(session: Session, evaluation_id: int, categories: list[Named]) -> Named | None:
+    """The first category, in the office's order, whose units have counted answers."""
+    by_code = {c.code: cid for cid, c in repository.categories_by_id(session).items()}
+    members: dict[int | None, list[int]] = defaultdict(list)
+    for unit in repository.units_in_order(session):
+        if unit.id is not None:
+            members[unit.category_id].append(unit.id)
+    for named in categories:
+        unit_ids = members.get(by_code.get(named.code), [])
+        # One probe of the counts index per category, not a count of every answer.
+        if unit_ids and sql.has_counted_answers(session, evaluation_id, unit_ids):
+            return named
+    return None
+
+
 def _score_order(unit: UnitResult) -> tuple[bool, float, str]:
     return (unit.score is None, -(unit.score or 0.0), unit.unit)
 
@@ -131,6 +146,20 @@ def satisfaction_dashboard(
     viewer: Principal | None = None,
 ) -> SatisfactionDashboard:
     """One category of the satisfaction results (the first with units when none is named)."""
+    # Every category, so a view with no answers yet still offers (and names) them all.
+    categories = [
+        Named(c.code, c.name, c.name_en)
+        for c in sorted(
+            repository.categories_by_id(session).values(), key=lambda c: (c.sort_order, c.code)
+        )
+    ]
+    if category is not None:
+        chosen = next((c for c in categories if c.code == category), None)
+        if chosen is None:
+            raise NotFound(N_("No unit category has the code %(code)s."), code=category)
+    else:
+        chosen = _first_answered(session, evaluation_id, categories) or next(iter(categories), None)
+    # One category computed, not all: its scores and ranks do not depend on the others.
     results = satisfaction_results(
         session,
         evaluation_id,
@@ -139,23 +168,8 @@ def satisfaction_dashboard(
         question=question,
         channel=channel,
         viewer=viewer,
+        category=chosen.code if chosen is not None else None,
     )
-    # Every category, so a view with no answers yet still offers (and names) them all.
-    categories = [
-        Named(c.code, c.name, c.name_en)
-        for c in sorted(
-            repository.categories_by_id(session).values(), key=lambda c: (c.sort_order, c.code)
-        )
-    ]
-    with_units = {u.category for u in results.units}
-    if category is not None:
-        chosen = next((c for c in categories if c.code == category), None)
-        if chosen is None:
-            raise NotFound(N_("No unit category has the code %(code)s."), code=category)
-    else:
-        chosen = next((c for c in categories if c.code in with_units), None) or next(
-            iter(categories), None
-        )
     units = sorted(
         (u for u in results.units if chosen is not None and u.category == chosen.code),
         key=_score_order,
@@ -184,9 +198,10 @@ def satisfaction_dashboard(
             )
 
     # Counts of the category's answers, every question, for the levels and the profile.
+    shown_by_code = {u.unit: u for u in units}
     unit_ids: dict[int, UnitResult] = {}
     for row in repository.units_in_order(session):
-        shown = next((u for u in units if u.unit == row.code), None)
+        shown = shown_by_code.get(row.code)
         if shown is not None and row.id is not None:
             unit_ids[row.id] = shown
     period_row = repository.period_by_code(session, evaluation_id, period)

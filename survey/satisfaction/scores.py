@@ -13,7 +13,7 @@ The office's view: nothing is suppressed.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,12 +96,15 @@ def unit_scores(
     period: str | None = None,
     question: str | None = None,
     units: Sequence[Unit] | None = None,
+    category_ids: Collection[int] | None = None,
 ) -> UnitScores:
     """Every unit's combined satisfaction score and standard error (office view).
 
     ``period`` counts that period's answers alone, ``question`` scores that question alone,
     as in ``satisfaction_results``; the scores and standard errors are the same numbers.
-    ``units``: every unit, when the caller has read them already.
+    ``units``: every unit, when the caller has read them already. ``category_ids``: score
+    the units of these categories alone (the same numbers: scores, weights and raking do not
+    depend on other categories), so one category's page does not count every unit's answers.
     """
     org.get_evaluation(session, evaluation_id)
     period_row = repository.period_by_code(session, evaluation_id, period)
@@ -109,10 +112,12 @@ def unit_scores(
     policy = scoring_policy(settings)
     categories = repository.categories_by_id(session)
     all_units = list(units) if units is not None else repository.units_in_order(session)
+    if category_ids is not None:
+        all_units = [u for u in all_units if u.category_id in category_ids]
     where = sql.CountFilter(
         evaluation_id=evaluation_id,
         period_id=period_row.id if period_row else None,
-        unit_ids=None,
+        unit_ids={u.id for u in all_units if u.id} if category_ids is not None else None,
         questions=[question] if question is not None else (settings.questions or None),
     )
     rows, cell_rows = repository.count_rows(session, settings, where)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from scoring import suppression_mask
 from survey import organisation as org
 from survey.accounts import Principal
-from survey.errors import N_, Invalid, NotAuthenticated, NotPermitted
+from survey.errors import N_, Invalid, NotAuthenticated, NotFound, NotPermitted
 from survey.models import (
     Evaluation,
     EvaluationStatus,
@@ -101,6 +101,7 @@ def satisfaction_results(
     viewer: Principal | None = None,
     rank_intervals: bool = True,
     channel: str | None = None,
+    category: str | None = None,
 ) -> SatisfactionResults:
     """Satisfaction of every unit of an evaluation, per group and combined, with ranks.
 
@@ -130,14 +131,15 @@ def satisfaction_results(
 
     categories = repository.categories_by_id(session)
     all_units = repository.units_in_order(session)
+    # Raking weighs each group's respondents over the whole evaluation, not per unit, so
+    # leaving the other categories' units out changes none of the numbers shown.
+    only_category = _only_category(categories, unit_row, category)
+    if only_category is not None:
+        all_units = [u for u in all_units if u.category_id == only_category]
     where = sql.CountFilter(
         evaluation_id=evaluation_id,
         period_id=period_row.id if period_row else None,
-        unit_ids=(
-            {u.id for u in all_units if u.category_id == unit_row.category_id and u.id}
-            if unit_row is not None
-            else None
-        ),
+        unit_ids={u.id for u in all_units if u.id} if only_category is not None else None,
         questions=[question] if question is not None else (settings.questions or None),
         channel=channel,
     )
@@ -168,6 +170,21 @@ def satisfaction_results(
         rank_method=rank_method(settings),
         unscored_answers=computed.unscored,
     )
+
+
+def _only_category(
+    categories: dict[int | None, UnitCategory], unit_row: Unit | None, category: str | None
+) -> int | None:
+    """The one category to compute, if a unit or a category is asked for."""
+    if category is not None:
+        chosen = next((cid for cid, c in categories.items() if c.code == category), None)
+        if chosen is None:
+            raise NotFound(N_("No unit category has the code %(code)s."), code=category)
+        # A unit of another category is then among no units computed and shows no rows.
+        return chosen
+    if unit_row is not None:
+        return unit_row.category_id
+    return None
 
 
 @dataclass(frozen=True)
