@@ -3,15 +3,14 @@ same numbers stand in tables without it. Screenshots go to PINGYI_SCREENSHOT_DIR
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import Session, select
 
 from survey import demo
 from survey.models import Evaluation
+from tests.browser.pages import SIZES, WATCH_CSP, sign_in_office
 
 # Every chart box holds a canvas that ECharts drew in.
 CHARTS_DRAWN = """() => {
@@ -20,32 +19,6 @@ CHARTS_DRAWN = """() => {
     return box.querySelector("canvas") !== null;
   });
 }"""
-SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
-# Counting a CSP violation in the page itself: the report has no console message of its own
-# for every kind of violation, the event does.
-WATCH_CSP = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
-});
-"""
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("PINGYI_SCREENSHOT_DIR", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _sign_in(context: Any, base: str) -> Any:
-    page = context.new_page()
-    page.goto(f"{base}/office/login")
-    page.fill("input[name=username]", "office")
-    page.fill("input[name=password]", "demo-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/office")
-    return page
 
 
 def test_satisfaction_dashboard_charts_with_and_without_javascript(
@@ -60,7 +33,7 @@ def test_satisfaction_dashboard_charts_with_and_without_javascript(
         errors.clear()
         context = browser.new_context(viewport={"width": width, "height": height})
         context.add_init_script(WATCH_CSP)
-        page = _sign_in(context, live_server)
+        page = sign_in_office(context, live_server)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url)
@@ -111,7 +84,7 @@ def test_satisfaction_dashboard_charts_with_and_without_javascript(
     context = browser.new_context(
         java_script_enabled=False, viewport={"width": 1366, "height": 768}
     )
-    page = _sign_in(context, live_server)
+    page = sign_in_office(context, live_server)
     page.goto(url)
     assert page.locator("[data-chart]:visible").count() == 0
     assert page.locator("table.scores tbody tr[data-unit]").count() == 8
@@ -130,7 +103,7 @@ def test_office_overview_charts(
         errors.clear()
         context = browser.new_context(viewport={"width": width, "height": height})
         context.add_init_script(WATCH_CSP)
-        page = _sign_in(context, live_server)
+        page = sign_in_office(context, live_server)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.reload()
@@ -159,7 +132,7 @@ def test_composite_rank_band_charts(
         errors.clear()
         context = browser.new_context(viewport={"width": width, "height": height})
         context.add_init_script(WATCH_CSP)
-        page = _sign_in(context, live_server)
+        page = sign_in_office(context, live_server)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url)

@@ -4,43 +4,18 @@ Screenshots go to PINGYI_SCREENSHOT_DIR (or a tmp dir)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import Session, select
 
 from survey import demo
 from survey.models import Evaluation
+from tests.browser.pages import SIZES, WATCH_CSP, sign_in_office
 
-SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
 TREND_DRAWN = """() => ['chart-years', 'chart-periods'].every(function (id) {
   return document.querySelector('[data-chart=' + id + '] canvas') !== null;
 })"""
-WATCH_CSP = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
-});
-"""
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("PINGYI_SCREENSHOT_DIR", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _sign_in(context: Any, base: str) -> Any:
-    page = context.new_page()
-    page.goto(f"{base}/office/login")
-    page.fill("input[name=username]", "office")
-    page.fill("input[name=password]", "demo-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/office")
-    return page
 
 
 def test_from_the_dashboard_table_to_a_unit_page(
@@ -57,7 +32,7 @@ def test_from_the_dashboard_table_to_a_unit_page(
             java_script_enabled=javascript, viewport={"width": 1366, "height": 768}
         )
         context.add_init_script(WATCH_CSP)
-        page = _sign_in(context, live_server)
+        page = sign_in_office(context, live_server)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(dashboard)
@@ -102,7 +77,7 @@ def test_a_heat_map_cell_opens_the_unit_page_and_the_page_at_two_sizes(
         errors.clear()
         context = browser.new_context(viewport={"width": width, "height": height})
         context.add_init_script(WATCH_CSP)
-        page = _sign_in(context, live_server)
+        page = sign_in_office(context, live_server)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(dashboard)
