@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -101,12 +101,31 @@ def error_response(
     )
 
 
+def _same_site_path(url: str, host: str) -> str:
+    """The path and query of a URL, if it names no other site (so ``next`` stays ours)."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", host) or not parts.path.startswith("/"):
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 async def handle_domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
     status = status_for(error)
     if isinstance(error, NotAuthenticated) and not wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         login = request.app.url_path_for("office_login")
+        if request.headers.get("hx-request") == "true":
+            # An htmx refresh (the projector's turnout, a filter) would swap the login page
+            # into a part of the screen: the whole page goes to the sign-in instead, and back
+            # to the page it was on afterwards.
+            shown = (
+                _same_site_path(request.headers.get("hx-current-url", ""), request.url.netloc)
+                or target
+            )
+            return Response(
+                status_code=204, headers={"HX-Redirect": f"{login}?next={quote(shown)}"}
+            )
         return RedirectResponse(f"{login}?next={quote(target)}", status_code=303)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     retry_after = getattr(error, "retry_after", None)

@@ -4,6 +4,7 @@ closed, nothing secret, and a page that refreshes itself with and without JavaSc
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -96,3 +97,29 @@ def test_the_screen_carries_no_code_and_needs_a_sign_in(
     assert unknown.status_code == 404 and "999999" in unknown.text
     bad = client.get("/office/ballots/screen", params={"evaluation": "abc"})
     assert bad.status_code == 422
+
+
+def test_a_refresh_after_the_session_ended_takes_the_whole_screen_to_the_sign_in(
+    client: TestClient, session: Session
+) -> None:
+    room = meeting_room(session, client, [("第一代表团", 3, 1, "open")])
+    screen = f"/office/ballots/screen?evaluation={room.evaluation.id}"
+    # htmx's every-3-s refresh with no (or an expired) session: no login form swapped into
+    # the cards, but a redirect of the whole page, back to the screen after signing in.
+    refresh = client.get(
+        screen,
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{screen}"},
+        follow_redirects=False,
+    )
+    assert refresh.status_code == 204 and refresh.text == ""
+    assert refresh.headers["HX-Redirect"] == "/office/login?next=" + quote(screen)
+    # A current URL on another site is not followed back.
+    elsewhere = client.get(
+        screen,
+        headers={"HX-Request": "true", "HX-Current-URL": "//evil.example/office"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["HX-Redirect"] == "/office/login?next=" + quote(screen)
+    # A plain request still gets the ordinary redirect.
+    plain = client.get(screen, follow_redirects=False)
+    assert plain.status_code == 303 and "HX-Redirect" not in plain.headers
