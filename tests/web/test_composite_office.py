@@ -72,6 +72,9 @@ def test_results_explanation_and_schemes_pages(client: TestClient, session: Sess
     assert "target_completion" in unit.text and "period_weights" not in unit.text
     assert 'class="tree"' in unit.text
     assert client.get(f"{link}/units/NOPE").status_code == 404
+    # The unit's rank band is offered on request and is the category page's band for it.
+    assert 'name="sensitivity" value="true"' in unit.text
+    _band_agrees_with_the_category_page(client, link, "BM01", "dept-economic")
 
     schemes = client.get(f"{link}/schemes", params={"show": "district-urban"})
     assert schemes.status_code == 200
@@ -202,3 +205,31 @@ def test_office_imports_a_scheme_values_and_adjustments_then_publishes(
     session.refresh(evaluation)
     assert evaluation.status == EvaluationStatus.published
     assert f'action="{base}/publish"' not in client.get(base).text
+
+
+def _band_row(html: str) -> list[str]:
+    """The median rank, band and grade probabilities in the unit's band table."""
+    section = html.split('id="band"', 1)[1].split("</section>", 1)[0]
+    row = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in row.split("<td>")[1:]]
+
+
+def _category_row(html: str, link: str, unit: str) -> list[str]:
+    """The same three figures in the unit's row of the category page."""
+    row = html.split(f'href="{link}/units/{unit}"', 1)[1].split("</tr>", 1)[0]
+    cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in row.split("<td>")[1:]]
+    return cells[-3:]
+
+
+def _band_agrees_with_the_category_page(
+    client: TestClient, link: str, unit: str, category: str
+) -> None:
+    params = {"sensitivity": "true", "draws": 200}
+    page = client.get(f"{link}/units/{unit}", params=params)
+    assert page.status_code == 200
+    band = _band_row(page.text)
+    whole = client.get(link, params={"category": category, **params}).text
+    assert band == _category_row(whole, link, unit)
+    median, span, _grades = band
+    low, high = (int(x) for x in span.split(" – "))
+    assert low <= int(median) <= high

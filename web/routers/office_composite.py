@@ -167,10 +167,29 @@ def _unit_name(request: Request) -> Callable[[UnitComposite], str]:
 
 @router.get("/{evaluation_id}/composite/units/{unit}", name="office_composite_unit")
 def unit_page(
-    request: Request, evaluation_id: int, unit: str, session: SessionDep, principal: OfficeViewer
+    request: Request,
+    evaluation_id: int,
+    unit: str,
+    session: SessionDep,
+    principal: OfficeViewer,
+    sensitivity: bool = False,
+    draws: int = SENSITIVITY_DRAWS,
+    seed: int = service.DEFAULT_SEED,
 ) -> Response:
     explanation = service.explain_unit(session, evaluation_id, unit, viewer=principal)
     evaluation = org.evaluation_public(session, org.get_evaluation(session, evaluation_id))
+    band = None
+    if sensitivity:
+        # The unit's band comes from its category's draws (ranks are within the category),
+        # with the category page's draws and seed, so both pages show the same band.
+        category = service.composite_results(
+            session,
+            evaluation_id,
+            viewer=principal,
+            category=explanation["category"],
+            sensitivity=service.SensitivityRequest(draws=draws, seed=seed),
+        )
+        band = next((u.sensitivity for u in category.units if u.unit == explanation["unit"]), None)
     return render(
         request,
         "office/composite_unit.html",
@@ -191,6 +210,9 @@ def unit_page(
                 session, evaluation_id, {explanation["category"]: explanation["scheme_version"]}
             )[explanation["category"]],
             "excellence_rule": describe.EXCELLENCE_RULE,
+            "sensitivity": sensitivity,
+            "band": band,
+            "draws": draws,
         },
     )
 
