@@ -17,11 +17,14 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def sign_in_office(context: Any, base: str, password: str = "demo-password-1") -> Any:
-    """A new page of ``context``, signed in as the demo's office user, on the office home."""
+def sign_in_office(
+    context: Any, base: str, password: str = "demo-password-1", username: str = "office"
+) -> Any:
+    """A new page of ``context``, signed in (the demo's office user by default), on the
+    office home."""
     page = context.new_page()
     page.goto(f"{base}/office/login")
-    page.fill("input[name=username]", "office")
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/office")

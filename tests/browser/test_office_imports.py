@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 from survey import demo
 from survey.models import Answer, Evaluation, RespondentGroup, Response, Unit
 from tests.browser.axe import serious_violations
+from tests.browser.pages import sign_in_office
 from tests.factories import TEST_SECRET
 
 PASSWORD = "demo-password-1"
@@ -46,12 +47,7 @@ def test_import_a_response_file_with_one_bad_row_then_fixed(
     context = browser.new_context(
         viewport={"width": 1366, "height": 768}, java_script_enabled=javascript
     )
-    page = context.new_page()
-    page.goto(f"{live_server}/office/login")
-    page.fill("input[name=username]", "office")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/office")
+    page = sign_in_office(context, live_server, PASSWORD)
     page.get_by_role("link", name="导入数据").click()
     assert page.locator("h1").inner_text() == "导入数据"
 

@@ -25,6 +25,7 @@ from survey.models import (
     UnitCategory,
 )
 from survey.satisfaction import policy
+from tests.browser.pages import sign_in_office
 from tests.factories import TEST_SECRET
 
 PASSWORD = "demo-password-1"
@@ -59,14 +60,9 @@ def test_the_office_walks_from_the_overview_to_the_audit_log(
         java_script_enabled=javascript,
         accept_downloads=True,
     )
-    page = context.new_page()
 
     # Sign in: the overview, with the evaluation's responses counted as the database holds them.
-    page.goto(f"{live_server}/office/login")
-    page.fill("input[name=username]", "office")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/office")
+    page = sign_in_office(context, live_server, PASSWORD)
     shown = page.locator("[data-number=responses]").inner_text()
     assert int(shown) == _count(session, Response.evaluation_id == evaluation.id)
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from survey.models import Role
 from tests.browser.axe import serious_violations
+from tests.browser.pages import sign_in_office
 from tests.factories import PASSWORD, make_user
 from tests.web.turnout_world import LEVELS, cast, meeting_room
 
@@ -44,12 +45,7 @@ def test_six_open_batches_fit_a_projector_and_follow_the_votes(
     room = meeting_room(session, delegates, PLAN)
     make_user(session, Role.viewer, username="screen")
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{live_server}/office/login")
-    page.fill("input[name=username]", "screen")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/office")
+    page = sign_in_office(context, live_server, PASSWORD, username="screen")
     page.goto(f"{live_server}/office/ballots/screen?evaluation={room.evaluation.id}")
     page.screenshot(path=str(shots / "turnout_screen_1920.png"))
 
