@@ -12,6 +12,10 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+NO_STORE = (b"cache-control", b"no-store")
+CACHEABLE_PREFIXES = ("/static/",)
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
@@ -33,12 +37,17 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # Pages and API answers carry people's answers, results before publication, codes
+        # and audit entries: no browser or proxy cache may keep them (a shared office PC,
+        # the back button after signing out). Static files and QR images set their own.
+        extra = [] if scope["path"].startswith(CACHEABLE_PREFIXES) else [NO_STORE]
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 present = {name.lower() for name, _ in message["headers"]}
                 message["headers"] = list(message["headers"]) + [
-                    (name, value) for name, value in self.headers if name not in present
+                    (name, value) for name, value in [*self.headers, *extra] if name not in present
                 ]
             await send(message)
 

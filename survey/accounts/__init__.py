@@ -27,6 +27,7 @@ from survey.accounts.users import (
     USERNAME_PATTERN,
     authenticate,
     create_user,
+    login_name,
     principal_for_user,
 )
 from survey.rules import role_satisfies
@@ -40,6 +41,7 @@ __all__ = [
     "create_token",
     "create_user",
     "end_session",
+    "login_name",
     "parse_role",
     "principal_for_user",
     "require",

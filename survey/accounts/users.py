@@ -57,8 +57,15 @@ def create_user(
     return user
 
 
+def login_name(typed: str) -> str:
+    """The username a sign-in looks up, from what was typed. The sign-in throttle counts
+    attempts under this same name: any other spelling would be a fresh allowance of guesses
+    for the same account."""
+    return typed.strip()
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = session.exec(select(User).where(User.username == login_name(username))).first()
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -151,3 +152,54 @@ def test_survey_export_and_import(tmp_path: Path) -> None:
     refused = _run(tmp_path, "survey", "import", str(broken), "--evaluation", "2")
     assert refused.returncode == 1
     assert "not valid at questions" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "seen"), [([], "127.0.0.1"), (["--forwarded-allow-ips", "127.0.0.1"], "203.0.113.9")]
+)
+def test_forwarded_addresses_are_believed_only_from_named_proxies(
+    tmp_path: Path, option: list[str], seen: str
+) -> None:
+    """By default a client cannot choose its address (and with it a fresh allowance of sign-in
+    and code guesses) by sending X-Forwarded-For; a proxy the operator names is believed."""
+    port = _free_port()
+    env = _env(tmp_path)
+    del env["PINGYI_DATABASE_URL"]
+    env["PINGYI_MODE"] = "demo"
+    server = subprocess.Popen(
+        [PINGYI, "serve", "--demo", "--port", str(port), *option],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            assert time.monotonic() < deadline, "server did not come up"
+            time.sleep(0.3)
+        with httpx.Client(base_url=base, timeout=10) as client:
+            form = client.get("/office/login").text
+            token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            refused = client.post(
+                "/office/login",
+                data={"username": "office", "password": "not the password", "csrf_token": token},
+                headers={"X-Forwarded-For": "203.0.113.9"},
+            )
+        assert refused.status_code == 400
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+    with sqlite3.connect(tmp_path / "data" / "demo.db") as db:
+        addresses = db.execute(
+            "SELECT ip FROM audit_log WHERE action = 'auth.login_failed'"
+        ).fetchall()
+    assert addresses == [(seen,)]

@@ -179,3 +179,36 @@ def test_sign_in_attempts_are_rate_limited(client: TestClient, session: Session)
     assert statuses[:10] == [400] * 10
     assert statuses[10] == 429
     assert _sign_in(client, "kaohe").status_code == 429
+    # Every spelling that signs in to the same account counts against the same allowance:
+    # padded with spaces, tabs or a newline, the right password is still refused.
+    for spelling in (" kaohe ", "kaohe\t", "\nkaohe"):
+        assert _sign_in(client, spelling).status_code == 429
+    # Another account's allowance is its own.
+    make_user(session, Role.office, username="other")
+    assert _sign_in(client, "other").status_code == 303
+
+
+def test_padded_names_sign_in_and_count_as_the_same_account(
+    client: TestClient, session: Session
+) -> None:
+    make_user(session, Role.office, username="kaohe")
+    statuses = [
+        _sign_in(client, f" kaohe{' ' * (i % 3)}", "wrong password!").status_code for i in range(10)
+    ]
+    assert statuses == [400] * 10
+    assert _sign_in(client, "kaohe").status_code == 429
+
+
+def test_pages_and_api_answers_are_not_cached_static_files_are(
+    client: TestClient, session: Session
+) -> None:
+    make_user(session, Role.office, username="kaohe")
+    assert _sign_in(client, "kaohe").status_code == 303
+    for path in ("/", "/office", "/office/login", "/office/audit", "/healthz", "/api/v1/units"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert answer.headers["cache-control"] == "no-store", path
+    # A 404 page and a redirect are no-store too.
+    assert client.get("/office/nothing-here").headers["cache-control"] == "no-store"
+    css = client.get("/static/css/app.css")
+    assert css.status_code == 200 and css.headers.get("cache-control") != "no-store"

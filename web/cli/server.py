@@ -100,8 +100,12 @@ def serve_command(
         typer.Option("--demo", help="Start with a fresh SQLite database holding the demo city."),
     ] = False,
     forwarded_allow_ips: Annotated[
-        str, typer.Option(help="Balancer addresses whose X-Forwarded-For is trusted.")
-    ] = "127.0.0.1",
+        str,
+        typer.Option(
+            help="Addresses of your own proxies or balancers whose X-Forwarded-For is "
+            "believed (comma-separated). Empty: none, every client is its own address."
+        ),
+    ] = "",
 ) -> None:
     """Run the web server (uvicorn)."""
     import uvicorn
@@ -133,8 +137,10 @@ def serve_command(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
+        # Believing X-Forwarded-For from anyone would let a client pick its own address
+        # and walk past the code-guessing and sign-in limits; only named proxies are believed.
+        proxy_headers=bool(forwarded_allow_ips.strip()),
+        forwarded_allow_ips=forwarded_allow_ips.strip() or None,
         log_level=settings.log_level,
         server_header=False,
     )

@@ -44,7 +44,7 @@ def login_submit(
     language = language_of(request, settings.default_language)
     ip = client_ip(request)
     verdict = request.app.state.rate_limiter.hit(
-        "login", f"{ip}:{username.lower()}", LOGIN_LIMIT, LOGIN_WINDOW_SECONDS
+        "login", f"{ip}:{accounts.login_name(username)}", LOGIN_LIMIT, LOGIN_WINDOW_SECONDS
     )
     if not verdict.allowed:
         message = gettext(
@@ -59,7 +59,7 @@ def login_submit(
             status_code=429,
             headers={"Retry-After": str(verdict.retry_after)},
         )
-    user = accounts.authenticate(session, username.strip(), password)
+    user = accounts.authenticate(session, username, password)
     if user is None:
         audit.record(session, username[:100] or "?", "auth.login_failed", ip=ip)
         session.commit()
