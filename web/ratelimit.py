@@ -6,6 +6,7 @@ the in-process store is for a single instance (and the embedded demo).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from typing import Protocol
 
 import redis
 from starlette.concurrency import run_in_threadpool
+
+log = logging.getLogger("pingyi.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,78 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
+    """Limits shared by every instance through Redis.
+
+    When Redis cannot be reached, the limits fall back to this process's own counters (each
+    instance then limits alone, which is looser, never open), a warning is logged once per
+    outage, ``/healthz`` reports the degraded state, and Redis is tried again every
+    ``RETRY_SECONDS``, so the shared limits come back by themselves. A submission is never
+    refused because the limit store is down.
+    """
+
     blocking = True
+    RETRY_SECONDS = 5.0
 
     def __init__(self, url: str) -> None:
-        self._redis = redis.Redis.from_url(url, socket_timeout=1.0)
+        self._redis = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._local = MemoryRateLimiter()
+        self._lock = threading.Lock()
+        self._down_since: float | None = None
+        self._next_try = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        return self._down_since is not None
+
+    def _usable(self) -> bool:
+        with self._lock:
+            return self._down_since is None or time.monotonic() >= self._next_try
+
+    def _failed(self, error: redis.RedisError) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._next_try = now + self.RETRY_SECONDS
+            if self._down_since is None:
+                self._down_since = now
+                log.warning(
+                    "Redis unreachable (%s): rate limits fall back to this process's own "
+                    "counters until it answers again",
+                    error.__class__.__name__,
+                )
+
+    def _recovered(self) -> None:
+        if self._down_since is not None:
+            with self._lock:
+                if self._down_since is not None:
+                    log.warning(
+                        "Redis answers again after %.0f s: rate limits are shared again",
+                        time.monotonic() - self._down_since,
+                    )
+                    self._down_since = None
 
     def hit(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
+        if self._usable():
+            try:
+                verdict = self._redis_hit(scope, ident, limit, window_seconds)
+            except redis.RedisError as error:
+                self._failed(error)
+            else:
+                self._recovered()
+                return verdict
+        return self._local.hit(scope, ident, limit, window_seconds)
+
+    def peek(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
+        if self._usable():
+            try:
+                verdict = self._redis_peek(scope, ident, limit, window_seconds)
+            except redis.RedisError as error:
+                self._failed(error)
+            else:
+                self._recovered()
+                return verdict
+        return self._local.peek(scope, ident, limit, window_seconds)
+
+    def _redis_hit(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
         now = int(time.time())
         window = now - now % window_seconds
         key = f"pingyi:rl:{scope}:{ident}:{window}"
@@ -85,7 +154,7 @@ class RedisRateLimiter:
         retry = max(1, window + window_seconds - now)
         return Verdict(count <= limit, 0 if count <= limit else retry, count)
 
-    def peek(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
+    def _redis_peek(self, scope: str, ident: str, limit: int, window_seconds: int) -> Verdict:
         now = int(time.time())
         window = now - now % window_seconds
         raw = self._redis.get(f"pingyi:rl:{scope}:{ident}:{window}")

@@ -19,4 +19,8 @@ def healthz(request: Request) -> JSONResponse:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    # Redis down is no reason to take the instance out of rotation (limits fall back to
+    # in-process counters), but the operator must see it: 200, with the state named.
+    if getattr(request.app.state.rate_limiter, "degraded", False):
+        return JSONResponse({"status": "degraded", "database": "ok", "rate_limits": "in-process"})
     return JSONResponse({"status": "ok", "database": "ok"})
