@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -50,6 +50,7 @@ from web.routers import (
     public,
     survey_form,
 )
+from web.safety import ids_in_range
 
 log = logging.getLogger("pingyi")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        # Before any route's own work: an id no row can have is a 404, not a database error.
+        dependencies=[Depends(ids_in_range)],
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from fastapi import Request
 from starlette.requests import HTTPConnection
+
+from survey.errors import N_, NotFound
 
 
 def local_path(candidate: str, fallback: str) -> str:
@@ -20,3 +23,21 @@ def local_path(candidate: str, fallback: str) -> str:
 def client_ip(connection: HTTPConnection) -> str:
     # Behind a balancer uvicorn's --forwarded-allow-ips puts the real address here.
     return connection.client.host if connection.client else ""
+
+
+# Ids are 64-bit integers in both databases; a larger number in an address names nothing.
+LARGEST_ID = 2**63 - 1
+
+
+def ids_in_range(request: Request) -> None:
+    """Answer 404 for an address whose id no row can have, before any query sees it:
+    SQLite cannot bind it and PostgreSQL refuses it, which would otherwise end in a 500."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    for field in getattr(dependant, "path_params", ()):
+        if field.field_info.annotation is not int:
+            continue
+        value = request.path_params.get(field.alias)
+        digits = isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit()
+        if digits and abs(int(str(value))) > LARGEST_ID:
+            raise NotFound(N_("The page you asked for does not exist."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -12,7 +13,7 @@ from sqlmodel import Session, select
 from starlette.routing import BaseRoute, Route
 
 from survey.models import AuditLog, Role, WebSession
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, bearer, make_token, make_user
 from web.csrf import CHECKED_IN_HANDLER, verify_csrf
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -212,3 +213,40 @@ def test_pages_and_api_answers_are_not_cached_static_files_are(
     assert client.get("/office/nothing-here").headers["cache-control"] == "no-store"
     css = client.get("/static/css/app.css")
     assert css.status_code == 200 and css.headers.get("cache-control") != "no-store"
+
+
+def _effective_routes(app: FastAPI) -> Iterator[Any]:
+    """Every API route as the app serves it: full path, methods and dependant."""
+    for route in app.router.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            yield from (c for c in contexts() if c.dependant is not None)
+        elif isinstance(route, APIRoute):
+            yield route
+
+
+def test_ids_beyond_64_bits_are_not_found_on_every_route(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    """Every route with an integer in its address answers 404 (not 500) for a number no
+    row can have, whatever the database; other methods get a 4xx too."""
+    make_user(session, Role.admin, username="kaohe")
+    assert _sign_in(client, "kaohe").status_code == 303
+    token = make_token(session, Role.admin)
+    huge = str(2**64)
+    tried = 0
+    for route in _effective_routes(app):
+        ints = [f.alias for f in route.dependant.path_params if f.field_info.annotation is int]
+        if not ints:
+            continue
+        values = {
+            f.alias: (huge if f.alias in ints else "BM01") for f in route.dependant.path_params
+        }
+        path = route.path_format.format(**values)
+        for method in sorted(route.methods - {"HEAD"}):
+            answer = client.request(method, path, headers=bearer(token), follow_redirects=False)
+            tried += 1
+            assert answer.status_code < 500, (method, path, answer.status_code)
+            if method == "GET":
+                assert answer.status_code == 404, (method, path, answer.status_code)
+    assert tried > 40
