@@ -65,7 +65,13 @@ def login_name(typed: str) -> str:
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.exec(select(User).where(User.username == login_name(username))).first()
+    name = login_name(username)
+    if not USERNAME_PATTERN.fullmatch(name):
+        # No account can have this name (PostgreSQL cannot even compare a NUL byte); the
+        # password is still checked against nothing, so that the answer takes as long.
+        verify_password(None, password)
+        return None
+    user = session.exec(select(User).where(User.username == name)).first()
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
         return None

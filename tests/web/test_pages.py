@@ -250,3 +250,25 @@ def test_ids_beyond_64_bits_are_not_found_on_every_route(
             if method == "GET":
                 assert answer.status_code == 404, (method, path, answer.status_code)
     assert tried > 40
+
+
+def test_sign_in_names_no_account_can_have_are_refused_plainly(
+    client: TestClient, session: Session
+) -> None:
+    make_user(session, Role.office, username="kaohe")
+    for name in ("kao\x00he", "kaohe\x00", "考核办", "'; DROP TABLE app_user; --"):
+        answer = _sign_in(client, name)
+        assert answer.status_code == 400, name
+        assert "用户名或密码错误" in answer.text
+    assert _sign_in(client, "kaohe").status_code == 303
+
+
+def test_checking_a_scheme_needs_an_office_token(client: TestClient, session: Session) -> None:
+    from tests.factories import make_evaluation
+
+    evaluation = make_evaluation(session)
+    path = f"/api/v1/evaluations/{evaluation.id}/schemes/validate"
+    yaml = {"Content-Type": "application/yaml"}
+    assert client.post(path, content=b"category: x\n", headers=yaml).status_code == 401
+    reader = {**yaml, **bearer(make_token(session, Role.viewer))}
+    assert client.post(path, content=b"category: x\n", headers=reader).status_code == 200

@@ -114,8 +114,13 @@ async def import_schemes(
     response_model=SchemeValidation,
     openapi_extra=_YAML_BODY,
 )
-async def validate_schemes(evaluation_id: int, request: Request) -> SchemeValidation:
-    """Check a scheme file without storing it: every problem with its line and field."""
+async def validate_schemes(
+    evaluation_id: int, request: Request, _reader: ApiViewer
+) -> SchemeValidation:
+    """Check a scheme file without storing it: every problem with its line and field.
+
+    Office accounts only (a viewer's token suffices): the check names the evaluation's
+    categories and indicators, and parsing a megabyte of YAML is work no stranger may order."""
     text = await _yaml_text(request)
     language = language_of(request, request.app.state.settings.default_language)
 
