@@ -108,8 +108,10 @@ def _audience(
         if unit is None:
             raise NotPermitted()
         own = unit.code
-        if session.get(CompositeRelease, evaluation.id) is None:
-            # A unit reads its composite result once the office releases it (its own only).
+        released = session.get(CompositeRelease, evaluation.id) is not None
+        if not released and evaluation.status != EvaluationStatus.published:
+            # A unit reads its composite result once the office releases it (its own only),
+            # or once it is published for everyone.
             raise NotFound(N_("The office has not released the composite results yet."))
     return audience, own
 

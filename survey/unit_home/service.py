@@ -101,6 +101,14 @@ def composite_released(session: Session, evaluation_id: int) -> bool:
     return session.get(CompositeRelease, evaluation_id) is not None
 
 
+def composite_visible(session: Session, evaluation: Evaluation) -> bool:
+    """Whether units read their composite results: released by the office, or published."""
+    assert evaluation.id is not None
+    return evaluation.status == EvaluationStatus.published or composite_released(
+        session, evaluation.id
+    )
+
+
 def set_composite_release(
     session: Session, evaluation_id: int, released: bool, actor: Principal, *, ip: str
 ) -> bool:
@@ -132,8 +140,8 @@ def unit_composite(
 ) -> dict[str, Any]:
     """The unit's composite explanation tree, once the office has released it."""
     unit = unit_of(session, principal, code)
-    unit_evaluation(session, unit, evaluation_id)
-    if not composite_released(session, evaluation_id):
+    evaluation = unit_evaluation(session, unit, evaluation_id)
+    if not composite_visible(session, evaluation):
         raise NotFound(N_("The office has not released the composite results yet."))
     return explain_unit(session, evaluation_id, unit.code, viewer=principal)
 
@@ -241,7 +249,7 @@ def unit_home(
         for p in view.periods
     ]
     years = _years(session, unit, evaluation, view.years, gate, focus)
-    released = composite_released(session, evaluation_id)
+    released = composite_visible(session, evaluation)
     return UnitHome(
         view=replace(
             view,
