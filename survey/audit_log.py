@@ -58,6 +58,8 @@ ACTION_WORDS: dict[str, str] = {
     "paper_ballot.enter": N_("Entered a paper ballot"),
     "composite_scheme.import": N_("Stored a scoring scheme"),
     "composite.publish": N_("Published the composite results"),
+    "composite.release": N_("Released the composite results to the units"),
+    "composite.withdraw": N_("Withdrew the composite results from the units"),
     "composite_adjustment.add": N_("Added a bonus or deduction"),
     "composite_adjustment.delete": N_("Deleted a bonus or deduction"),
     "qualitative_scores.put": N_("Entered qualitative scores"),

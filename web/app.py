@@ -26,6 +26,7 @@ from web.routers import (
     api_org,
     api_satisfaction,
     api_surveys,
+    api_unit,
     ballot,
     health,
     office,
@@ -47,8 +48,10 @@ from web.routers import (
     office_setup_weights,
     office_surveys,
     office_turnout,
+    office_unit_release,
     public,
     survey_form,
+    unit,
 )
 from web.safety import ids_in_range
 
@@ -144,11 +147,14 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         office_imports,
         office_audit,
         office_flagged,
+        office_unit_release,
+        unit,
         api_org,
         api_surveys,
         api_ballots,
         api_satisfaction,
         api_composite,
+        api_unit,
     ):
         app.include_router(module.router)
     # Compressed pages matter on a slow mobile network; the balancer may compress again.

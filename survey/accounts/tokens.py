@@ -65,7 +65,14 @@ def token_principal(session: Session, plaintext: str) -> Principal | None:
         token.last_used_on = now.date()
         session.add(token)
         session.commit()
-    return Principal(name=f"token:{token.name}", role=Role(token.role), user_id=token.user_id)
+    unit_id = None
+    if token.user_id is not None and Role(token.role) in (Role.unit, Role.lead):
+        # A unit's (or lead department's) token acts for its user's unit.
+        user = session.get(User, token.user_id)
+        unit_id = user.unit_id if user is not None else None
+    return Principal(
+        name=f"token:{token.name}", role=Role(token.role), user_id=token.user_id, unit_id=unit_id
+    )
 
 
 def revoke_token(session: Session, prefix: str) -> ApiToken:

@@ -41,6 +41,7 @@ from survey.composite.snapshots import snapshot_of, snapshot_units
 from survey.errors import N_, Conflict, Invalid, NotFound, NotPermitted
 from survey.models import Evaluation, EvaluationStatus, Unit, UnitCategory
 from survey.satisfaction.service import audience_of
+from survey.unit_home.models import CompositeRelease
 
 DEFAULT_DRAWS = 1000
 DEFAULT_SEED = 20261121
@@ -107,6 +108,11 @@ def _audience(
         if unit is None:
             raise NotPermitted()
         own = unit.code
+        released = session.get(CompositeRelease, evaluation.id) is not None
+        if not released and evaluation.status != EvaluationStatus.published:
+            # A unit reads its composite result once the office releases it (its own only),
+            # or once it is published for everyone.
+            raise NotFound(N_("The office has not released the composite results yet."))
     return audience, own
 
 
@@ -241,7 +247,8 @@ def explain_unit(
     _, own = _audience(session, evaluation, viewer)
     unit = org.unit_by_code(session, unit_code)
     if own is not None and own != unit.code:
-        raise NotPermitted()
+        # To a unit, another unit's results do not exist (404, not 403).
+        raise NotFound(N_("There is no such unit."))
     snapshot = snapshot_of(session, evaluation_id)
     if snapshot is not None:
         row = session.get(CompositeSnapshotUnit, (snapshot.id, unit.code))

@@ -212,3 +212,4 @@ class DemoInfo:
     try_codes: tuple[str, ...]  # unused codes of the NPC deputies' ballot, to try /b
     composite_schemes: int = 0
     indicator_values: int = 0
+    unit_logins: tuple[tuple[str, str, str], ...] = ()  # (unit code, username, password)

@@ -50,6 +50,7 @@ from survey.surveys.models import (
     SurveyStatus,
     SurveyUnit,
 )
+from survey.unit_home.models import CompositeRelease
 
 __all__ = [
     "Answer",
@@ -64,6 +65,7 @@ __all__ = [
     "CodeStatus",
     "Comment",
     "CompositeAdjustment",
+    "CompositeRelease",
     "CompositeScheme",
     "CompositeSnapshot",
     "CompositeSnapshotUnit",

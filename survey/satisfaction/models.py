@@ -47,6 +47,8 @@ class SatisfactionPolicyVersion(SQLModel, table=True):
     rate_ci_method: str = Field(default="wilson", max_length=32)
     combine_ci_method: str = Field(default="satterthwaite", max_length=32)
     suppression_threshold: int = 5
+    # The fewest comments behind any respondent detail (a group) that a unit is shown.
+    comment_threshold: int = Field(default=10, sa_column_kwargs={"server_default": "10"})
     # Question codes that make up the score; empty means every question answered.
     questions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Population totals for raking public responses: {variable: {category: total}}.

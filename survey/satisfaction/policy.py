@@ -52,6 +52,7 @@ def settings_of(row: SatisfactionPolicyVersion | None) -> PolicySettings:
             "rate_ci_method": row.rate_ci_method,
             "combine_ci_method": row.combine_ci_method,
             "suppression_threshold": row.suppression_threshold,
+            "comment_threshold": row.comment_threshold,
             "questions": row.questions,
             "margins": row.margins,
             "raked_groups": row.raked_groups,

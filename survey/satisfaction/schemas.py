@@ -69,6 +69,13 @@ class PolicySettings(_In):
     suppression_threshold: int = Field(
         default=5, ge=0, le=1000, description="Cells with fewer respondents are not shown"
     )
+    comment_threshold: int = Field(
+        default=10,
+        ge=0,
+        le=1000,
+        description="Comments shown to a unit name a respondent group only when at least this "
+        "many of its comments come from that group",
+    )
     questions: list[str] = Field(
         default_factory=list,
         max_length=100,

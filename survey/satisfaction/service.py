@@ -79,7 +79,8 @@ def _unit_row(
     unit_row = org.unit_by_code(session, code) if code is not None else None
     if audience == "unit":
         if unit_row is not None and unit_row.id != own_unit_id:
-            raise NotPermitted()
+            # To a unit, another unit's results do not exist (404, not 403).
+            raise NotFound(N_("There is no such unit."))
         unit_row = session.get(Unit, own_unit_id)
         if unit_row is None:
             raise NotPermitted()

@@ -9,7 +9,7 @@ from scipy import stats
 from sqlmodel import Session
 
 from survey.accounts import Principal
-from survey.errors import NotAuthenticated, NotPermitted
+from survey.errors import NotAuthenticated, NotFound, NotPermitted
 from survey.models import Role
 from survey.satisfaction import policy as policy_service
 from survey.satisfaction import rank_draws
@@ -201,7 +201,7 @@ def test_a_unit_sees_only_itself(session: Session) -> None:
     assert {c.unit for c in own.cells} == {case.u1.code}
     assert own.units[0].rank == 1  # ranked against the whole category
     assert next(c for c in own.cells if c.group == case.d.code).suppressed
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotFound):
         satisfaction_results(session, case.evaluation.id, unit=case.u2.code, viewer=unit_viewer)
     with pytest.raises(NotPermitted):
         satisfaction_results(

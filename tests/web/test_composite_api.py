@@ -179,10 +179,16 @@ def test_results_fields_audiences_and_sensitivity(client: TestClient, session: S
 
     _, unit_token = create_token(session, "unit", Role.unit, username="u03")
     session.commit()
+    # Before the office releases the composite results, a unit sees nothing of them.
+    assert client.get(url, headers=bearer(unit_token)).status_code == 404
+    from survey.accounts import Principal
+    from survey.unit_home.service import set_composite_release
+
+    set_composite_release(session, current.id, True, Principal("kaohe", Role.office), ip="")
     own = client.get(url, headers=bearer(unit_token)).json()
     assert [u["unit"] for u in own["units"]] == ["U03"] and own["differentiation"] == []
     explain = f"{url}/units/U04/explain"
-    assert client.get(explain, headers=bearer(unit_token)).status_code == 403
+    assert client.get(explain, headers=bearer(unit_token)).status_code == 404
     assert client.get(f"{url}/units/U03/explain", headers=bearer(unit_token)).status_code == 200
 
 

@@ -89,6 +89,15 @@ def _print_demo_login(info: demo.DemoInfo) -> None:
         ),
         style="bold",
     )
+    for code, user, password in info.unit_logins:
+        console.print(
+            _(
+                "Unit login (%(unit)s): user %(user)s, password %(password)s",
+                unit=code,
+                user=user,
+                password=password,
+            )
+        )
 
 
 def serve_command(

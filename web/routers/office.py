@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from survey import accounts, audit
 from survey import organisation as org
 from survey.errors import N_
+from survey.models import Role
 from survey.overview import CHANNEL_NAMES, GroupTurnout, current_evaluation, overview
 from survey.overview_charts import overview_charts
 from web.charts import ECHARTS_FILE
@@ -25,10 +26,20 @@ LOGIN_LIMIT = 10
 LOGIN_WINDOW_SECONDS = 300
 
 
+def landing(request: Request, role: Role, next: str) -> str:
+    """Where a sign-in leads: ``next`` when it is a local page of the account's own area,
+    else its home (a unit account's own unit; the office home for the office's roles)."""
+    if role == Role.unit:
+        home = request.url_for("unit_start").path
+        wanted = local_path(next, home)
+        return wanted if wanted == home or wanted.startswith(home + "/") else home
+    return local_path(next, request.url_for("office_home").path)
+
+
 @router.get("/login", name="office_login")
 def login_page(request: Request, principal: MaybeBrowserUser, next: str = "") -> Response:
     if principal is not None:
-        return RedirectResponse(local_path(next, request.url_for("office_home").path), 303)
+        return RedirectResponse(landing(request, principal.role, next), 303)
     return render(request, "office/login.html", {"next": local_path(next, "")})
 
 
@@ -73,7 +84,7 @@ def login_submit(
     token = accounts.start_session(session, user, settings.session_hours)
     audit.record(session, user.username, "auth.login", ip=ip)
     session.commit()
-    response = RedirectResponse(local_path(next, request.url_for("office_home").path), 303)
+    response = RedirectResponse(landing(request, Role(user.role), next), 303)
     response.set_cookie(
         SESSION_COOKIE,
         token,

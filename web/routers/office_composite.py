@@ -21,6 +21,7 @@ from survey.composite.schemas import AdjustmentCreate, UnitComposite
 from survey.errors import N_, DomainError, Invalid, Message
 from survey.rules import Action
 from survey.satisfaction.importer import ImportRejected
+from survey.unit_home.service import composite_released
 from survey.validation import first_problem
 from web.charts import ECHARTS_FILE
 from web.context import settings_of
@@ -148,6 +149,7 @@ def results_page(
             "draws": draws,
             "seed": seed,
             "just_published": bool(published),
+            "composite_released": composite_released(session, evaluation_id),
             "can_publish": rules.can(principal, Action.publish, evaluation.status)
             and not results.frozen,
             "charts": composite_charts(results, _unit_name(request), _catalog(request).gettext),

@@ -1,0 +1,1 @@
+"""A unit's own account: its results, trend and released composite, and nothing of others."""
