@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from survey import accounts, audit
 from survey import organisation as org
 from survey.errors import N_
+from survey.models import Role
 from survey.overview import CHANNEL_NAMES, GroupTurnout, current_evaluation, overview
 from survey.overview_charts import overview_charts
 from web.charts import ECHARTS_FILE
@@ -25,10 +26,15 @@ LOGIN_LIMIT = 10
 LOGIN_WINDOW_SECONDS = 300
 
 
+def _home(request: Request, role: Role) -> str:
+    """Where a sign-in lands without a ``next``: a lead department on its own pages."""
+    return request.url_for("lead_home" if role == Role.lead else "office_home").path
+
+
 @router.get("/login", name="office_login")
 def login_page(request: Request, principal: MaybeBrowserUser, next: str = "") -> Response:
     if principal is not None:
-        return RedirectResponse(local_path(next, request.url_for("office_home").path), 303)
+        return RedirectResponse(local_path(next, _home(request, principal.role)), 303)
     return render(request, "office/login.html", {"next": local_path(next, "")})
 
 
@@ -73,7 +79,7 @@ def login_submit(
     token = accounts.start_session(session, user, settings.session_hours)
     audit.record(session, user.username, "auth.login", ip=ip)
     session.commit()
-    response = RedirectResponse(local_path(next, request.url_for("office_home").path), 303)
+    response = RedirectResponse(local_path(next, _home(request, Role(user.role))), 303)
     response.set_cookie(
         SESSION_COOKIE,
         token,
