@@ -21,6 +21,7 @@ from survey.demo.city import (
     WEIGHTS_PERCENT,
     DemoInfo,
 )
+from survey.demo.leads import load_demo_leads
 from survey.demo.responses import load_demo_survey
 from survey.errors import N_, Conflict
 from survey.models import (
@@ -62,6 +63,7 @@ def load_demo(
     survey, seeded = load_demo_survey(session, current.id, year=current.year)
     ballots = load_demo_ballots(session, current.id, secret=secret)
     composite_schemes, indicator_values = load_demo_composite(session)
+    lead_logins = load_demo_leads(session, password=office_password)
     return DemoInfo(
         categories=len(categories),
         units=unit_count,
@@ -76,6 +78,7 @@ def load_demo(
         try_codes=ballots.try_codes,
         composite_schemes=composite_schemes,
         indicator_values=indicator_values,
+        lead_logins=lead_logins,
     )
 
 
