@@ -90,13 +90,16 @@ def test_a_lead_is_refused_then_submits_and_the_office_reopens(
     assert "QX05 北塘区" in rule.locator("tr", has_text="满分").inner_text()
     violations += _shoot(page, shots, "lead-refused")
     session.expire_all()
-    assert session.exec(
-        select(QualitativeScore).where(
-            QualitativeScore.evaluation_id == evaluation.id,
-            QualitativeScore.item == "rule_of_law",
-            QualitativeScore.updated_by == "sifaju",
-        )
-    ).all() == []
+    assert (
+        session.exec(
+            select(QualitativeScore).where(
+                QualitativeScore.evaluation_id == evaluation.id,
+                QualitativeScore.item == "rule_of_law",
+                QualitativeScore.updated_by == "sifaju",
+            )
+        ).all()
+        == []
+    )
 
     for code, value in KEEPING.items():
         page.fill(f"input[name='score.{code}']", value)
@@ -133,8 +136,7 @@ def test_a_lead_is_refused_then_submits_and_the_office_reopens(
     # The lead department sees none of the office's pages.
     assert page.goto(f"{live_server}/office").status == 403
     assert (
-        page.goto(f"{live_server}/office/evaluations/{evaluation.id}/composite/leads").status
-        == 403
+        page.goto(f"{live_server}/office/evaluations/{evaluation.id}/composite/leads").status == 403
     )
     page.goto(f"{live_server}/lead")
     page.click("button:has-text('退出')")
