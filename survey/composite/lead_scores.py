@@ -454,7 +454,7 @@ def _sheet(session: Session, row: LeadAssignment) -> ScoreSheet:
             ScoredUnit(u.code, _named(u), drafts.get(u.id or 0), counted.get(u.id or 0))
             for u in units
         ),
-        check=check_scores(units, {k: v for k, v in drafts.items()}, rule),
+        check=check_scores(units, drafts, rule),
         rule=rule,
     )
 
@@ -464,11 +464,6 @@ def score_sheet(
 ) -> ScoreSheet:
     """The department's form for one indicator: its units, draft, counted scores and the check."""
     return _sheet(session, _own_assignment(session, evaluation_id, assignment_id, actor))
-
-
-def office_sheet(session: Session, evaluation_id: int, assignment_id: int) -> ScoreSheet:
-    """The same sheet as the office reads it (any department's)."""
-    return _sheet(session, _assignment(session, evaluation_id, assignment_id))
 
 
 # Draft, submit, reopen -----------------------------------------------------------------------
@@ -826,9 +821,3 @@ def assign_lead(
     )
     session.commit()
     return _indicator(session, row) if lead_unit is not None and row is not None else None
-
-
-def indicator_of_evaluation(
-    session: Session, evaluation_id: int, assignment_id: int
-) -> LeadIndicator:
-    return _indicator(session, _assignment(session, evaluation_id, assignment_id))
