@@ -68,6 +68,11 @@ ACTION_WORDS: dict[str, str] = {
     "excellence_goal.delete": N_("Deleted an excellence goal"),
     "indicators.import": N_("Imported indicator values"),
     "indicators.push": N_("Received indicator values through the API"),
+    "lead_assignment.set": N_("Bound a lead department to an indicator"),
+    "lead_assignment.remove": N_("Unbound a lead department from an indicator"),
+    "lead_scores.draft": N_("Saved a lead department's draft scores"),
+    "lead_scores.submit": N_("Submitted a lead department's scores"),
+    "lead_scores.reopen": N_("Reopened a lead department's submitted scores"),
 }
 
 # The kinds of object an entry is about (its target type, or the part of an action kind
@@ -97,6 +102,8 @@ OBJECT_WORDS: dict[str, str] = {
     "excellence_goals": N_("Excellence goals"),
     "excellence_goal": N_("Excellence goal"),
     "indicators": N_("Indicator values"),
+    "lead_assignment": N_("Lead department's indicator"),
+    "lead_scores": N_("Lead department's scores"),
 }
 
 # The details services record, by key.
@@ -153,6 +160,7 @@ DETAIL_WORDS: dict[str, str] = {
     "voided": N_("Cancelled"),
     "weights": N_("Weights"),
     "year": N_("Year"),
+    "previous_lead": N_("Previous lead department"),
 }
 OTHER_ACTION = N_("Other action on: %(object)s")
 OTHER_OBJECT = N_("Other object")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -187,3 +188,68 @@ class CompositeSnapshotUnit(SQLModel, table=True):
     position: int = 0
     result: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     explanation: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class LeadStatus(StrEnum):
+    """Where a lead department's scoring of one item stands."""
+
+    draft = "draft"  # the lead department may change its draft; nothing of it is counted
+    submitted = "submitted"  # the scores are in ``qualitative_score``; changed after a reopening
+
+
+class LeadAssignment(SQLModel, table=True):
+    """Which lead department (牵头部门) scores one qualitative item of one category.
+
+    The office binds it; the department's accounts (role ``lead``, unit = the department)
+    then score every other active unit of the category on the item. Its drafts are kept apart
+    (``lead_draft_score``) and reach ``qualitative_score`` only when it submits.
+    """
+
+    __tablename__ = "lead_assignment"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "category_id", "item", name="uq_lead_assignment"),
+        Index("ix_lead_assignment_lead_unit", "lead_unit_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = _evaluation_fk("lead_assignment")
+    category_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("unit_category.id", name="fk_lead_assignment_category"),
+            nullable=False,
+        )
+    )
+    item: str = Field(sa_column=Column(String(32), nullable=False))
+    lead_unit_id: int = _unit_fk("lead_assignment", "lead_unit")
+    status: str = Field(default=LeadStatus.draft, sa_column=Column(String(16), nullable=False))
+    submitted_at: datetime | None = Field(default=None)
+    submitted_by: str = Field(default="", max_length=100)
+    # Why the office reopened it last (shown to the department), empty until then.
+    reopen_reason: str = Field(default="", max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=100)
+
+
+class LeadDraftScore(SQLModel, table=True):
+    """A score in a lead department's draft: never read by the composite computation."""
+
+    __tablename__ = "lead_draft_score"
+
+    assignment_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey(
+                "lead_assignment.id", ondelete="CASCADE", name="fk_lead_draft_score_assignment"
+            ),
+            primary_key=True,
+        )
+    )
+    unit_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("unit.id", name="fk_lead_draft_score_unit"), primary_key=True
+        )
+    )
+    score: float = Field(sa_column=Column(Float, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=100)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from survey.accounts import Principal
 from survey.models import (
@@ -10,6 +11,9 @@ from survey.models import (
     GroupKind,
     Role,
 )
+
+if TYPE_CHECKING:
+    from survey.demo.leads import DemoLogin
 
 CITY = "云江市"
 DEMO_ACTOR = Principal(name="demo-loader", role=Role.admin)
@@ -213,3 +217,4 @@ class DemoInfo:
     composite_schemes: int = 0
     indicator_values: int = 0
     unit_logins: tuple[tuple[str, str, str], ...] = ()  # (unit code, username, password)
+    lead_logins: tuple[DemoLogin, ...] = ()  # a lead department's sign-in

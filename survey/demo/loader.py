@@ -21,6 +21,7 @@ from survey.demo.city import (
     WEIGHTS_PERCENT,
     DemoInfo,
 )
+from survey.demo.leads import load_demo_leads
 from survey.demo.responses import load_demo_survey
 from survey.demo.units import load_demo_units
 from survey.errors import N_, Conflict
@@ -64,6 +65,7 @@ def load_demo(
     ballots = load_demo_ballots(session, current.id, secret=secret)
     composite_schemes, indicator_values = load_demo_composite(session)
     unit_logins = load_demo_units(session)
+    lead_logins = load_demo_leads(session, password=office_password)
     return DemoInfo(
         categories=len(categories),
         units=unit_count,
@@ -79,6 +81,7 @@ def load_demo(
         composite_schemes=composite_schemes,
         indicator_values=indicator_values,
         unit_logins=unit_logins,
+        lead_logins=lead_logins,
     )
 
 

@@ -18,6 +18,9 @@ from survey.composite.models import (
     CompositeSnapshotUnit,
     ExcellenceGoal,
     IndicatorValue,
+    LeadAssignment,
+    LeadDraftScore,
+    LeadStatus,
     QualitativeScore,
 )
 from survey.models.accounts import ApiToken, AuditLog, Role, User, WebSession
@@ -75,6 +78,9 @@ __all__ = [
     "GroupKind",
     "GroupWeight",
     "IndicatorValue",
+    "LeadAssignment",
+    "LeadDraftScore",
+    "LeadStatus",
     "PaperEntry",
     "PaperState",
     "Period",

@@ -98,6 +98,16 @@ def _print_demo_login(info: demo.DemoInfo) -> None:
                 password=password,
             )
         )
+    for lead in info.lead_logins:
+        console.print(
+            _(
+                "Lead department login (%(unit)s): user %(user)s, password %(password)s",
+                unit=lead.unit_name,
+                user=lead.username,
+                password=lead.password,
+            ),
+            style="bold",
+        )
 
 
 def serve_command(

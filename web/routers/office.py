@@ -29,8 +29,10 @@ LOGIN_WINDOW_SECONDS = 300
 def landing(request: Request, role: Role, next: str) -> str:
     """Where a sign-in leads: ``next`` when it is a local page of the account's own area,
     else its home (a unit account's own unit; the office home for the office's roles)."""
-    if role == Role.unit:
-        home = request.url_for("unit_start").path
+    own = {Role.unit: "unit_start", Role.lead: "lead_home"}.get(role)
+    if own is not None:
+        # A unit or a lead department has its own area and nothing outside it.
+        home = request.url_for(own).path
         wanted = local_path(next, home)
         return wanted if wanted == home or wanted.startswith(home + "/") else home
     return local_path(next, request.url_for("office_home").path)
