@@ -172,6 +172,16 @@ ROUTES: dict[str, Access] = {
     "POST /office/flagged/{evaluation_id}/decide": Access(OFFICE),
     # A unit's own pages (any other unit: 404).
     "GET /unit": Access(UNIT),
+    # A lead department: its own indicators (another lead's answer 404).
+    "GET /lead": Access(LEAD),
+    "GET /lead/evaluations/{evaluation_id}/indicators/{assignment_id}": Access(LEAD),
+    "POST /lead/evaluations/{evaluation_id}/indicators/{assignment_id}/draft": Access(LEAD),
+    "POST /lead/evaluations/{evaluation_id}/indicators/{assignment_id}/submit": Access(LEAD),
+    "GET /office/evaluations/{evaluation_id}/composite/leads": Access(VIEWER),
+    "POST /office/evaluations/{evaluation_id}/composite/leads": Access(OFFICE),
+    "POST /office/evaluations/{evaluation_id}/composite/leads/{assignment_id}/reopen": Access(
+        OFFICE
+    ),
     "GET /unit/units/{code}": Access(UNIT, own_unit=True),
     "GET /unit/units/{code}/satisfaction": Access(UNIT, own_unit=True),
     "GET /unit/units/{code}/trend": Access(UNIT, own_unit=True),
@@ -220,7 +230,7 @@ ROUTES: dict[str, Access] = {
     "GET /api/v1/evaluations/{evaluation_id}/satisfaction-policy/versions": Access(ANYONE),
     "GET /api/v1/evaluations/{evaluation_id}/schemes": Access(ANYONE),
     "POST /api/v1/evaluations/{evaluation_id}/schemes": Access(OFFICE),
-    "POST /api/v1/evaluations/{evaluation_id}/schemes/validate": Access(ANYONE),
+    "POST /api/v1/evaluations/{evaluation_id}/schemes/validate": Access(VIEWER),
     "GET /api/v1/evaluations/{evaluation_id}/schemes/export": Access(ANYONE),
     "GET /api/v1/evaluations/{evaluation_id}/schemes/{category}": Access(ANYONE),
     "PUT /api/v1/evaluations/{evaluation_id}/schemes/{category}": Access(OFFICE),

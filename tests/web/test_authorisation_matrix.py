@@ -21,6 +21,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from survey import accounts, demo
 from survey.accounts import Principal, create_token
 from survey.ballots.models import BallotBatch
+from survey.composite.models import LeadAssignment
+from survey.demo.leads import DEMO_LEAD_UNIT
 from survey.models import (
     Evaluation,
     EvaluationStatus,
@@ -92,7 +94,7 @@ def _world(session: Session) -> World:
     for caller in Caller:
         if caller is Caller.anonymous:
             continue
-        unit_code = {Caller.unit: OWN_UNIT, Caller.lead: OTHER_UNIT}.get(caller)
+        unit_code = {Caller.unit: OWN_UNIT, Caller.lead: DEMO_LEAD_UNIT}.get(caller)
         user = make_user(session, Role(caller.value), username=f"m-{caller}", unit_code=unit_code)
         users[caller] = user
         _, tokens[caller] = create_token(
@@ -115,6 +117,14 @@ def _world(session: Session) -> World:
     assert group is not None
     response = session.exec(select(Response.id).order_by(col(Response.id))).first()
     target = make_user(session, Role.viewer, username="m-target")
+    lead_unit = session.exec(select(Unit).where(Unit.code == DEMO_LEAD_UNIT)).one()
+    assignment = session.exec(
+        select(LeadAssignment).where(
+            LeadAssignment.evaluation_id == open_eval.id,
+            LeadAssignment.lead_unit_id == lead_unit.id,
+        )
+    ).first()
+    assert assignment is not None
     values = {
         "slug": survey.slug,
         "language": "en",
@@ -132,6 +142,7 @@ def _world(session: Session) -> World:
         "unit_code": OWN_UNIT,
         "group_code": group.code,
         "goal_code": "no-such-goal",
+        "assignment_id": str(assignment.id),
     }
     return World(open_eval.id, published.id, values, users, tokens)
 
