@@ -22,6 +22,7 @@ from survey.demo.city import (
     DemoInfo,
 )
 from survey.demo.responses import load_demo_survey
+from survey.demo.tally import load_demo_tally
 from survey.errors import N_, Conflict
 from survey.models import (
     Evaluation,
@@ -61,6 +62,7 @@ def load_demo(
     assert current.id is not None
     survey, seeded = load_demo_survey(session, current.id, year=current.year)
     ballots = load_demo_ballots(session, current.id, secret=secret)
+    load_demo_tally(session, current.id)
     composite_schemes, indicator_values = load_demo_composite(session)
     return DemoInfo(
         categories=len(categories),
