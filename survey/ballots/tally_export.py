@@ -59,7 +59,7 @@ def units_table(tally: Tally, reader: Reader) -> Table:
         Column(words(N_("Unit"))),
         Column(words(N_("Category"))),
         *(Column(words(level.label), WHOLE) for level in tally.levels),
-        Column(words(N_("Total")), WHOLE),
+        Column(words(N_("Ballots in all")), WHOLE),
     ]
     rows: list[Sequence[Value]] = [
         [
