@@ -75,6 +75,13 @@ STATE_WORDS: dict[str, str] = {
     QuorumState.over_returned: N_("More ballots returned than codes issued: the count is void"),
     QuorumState.no_codes: N_("No code issued yet"),
 }
+# Short words for a tag beside a batch whose voting may still be under way.
+STATE_TAGS: dict[str, str] = {
+    QuorumState.met: N_("Quorum reached"),
+    QuorumState.short: N_("Quorum not reached"),
+    QuorumState.over_returned: N_("More returned than issued"),
+    QuorumState.no_codes: N_("No code issued yet"),
+}
 DISPOSITION_WORDS: dict[str, str] = {
     SheetDisposition.valid: N_("Valid sheet"),
     SheetDisposition.blank: N_("Blank sheet (no mark)"),

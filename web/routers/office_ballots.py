@@ -50,7 +50,7 @@ def batches_page(request: Request, session: SessionDep, principal: OfficeViewer)
             "principal": principal,
             "turnouts": [service.turnout(session, b) for b in batches],
             "tallies": tally.batch_tallies(session, batches),
-            "state_words": tally.STATE_WORDS,
+            "state_tags": tally.STATE_TAGS,
             # One projector screen per evaluation with a vote under way.
             "screens": [e for e in org.list_evaluations(session) if e.id in voting],
             "evaluations": [
@@ -115,7 +115,7 @@ def batch_page(
             "turnout": service.turnout(session, batch),
             "paper": paper.paper_counts(session, batch_id),
             "tally": tally.batch_tally(session, batch, with_units=False),
-            "state_words": tally.STATE_WORDS,
+            "state_tags": tally.STATE_TAGS,
         },
     )
 
