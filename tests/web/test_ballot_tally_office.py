@@ -102,7 +102,20 @@ def test_clerks_type_blank_and_spoilt_sheets(client: TestClient, session: Sessio
     )
     assert refused.status_code == 422 and "空白票上没有任何标记" in refused.text
     ballot_page = client.get(f"/office/ballots/{batch.id}").text
-    assert re.search(r"空白票 1 · 废票 1 · 有效票 0", ballot_page), ballot_page
+    assert "空白票 1 · 废票 1 · 有效票 0" in ballot_page
+    # Two readings that disagree on what the sheet is go to a third look, which shows both.
+    for clerk, fields in (
+        ("clerk1", {"disposition": "blank"}),
+        ("clerk2", {"disposition": "invalid", "invalid_reason": "illegible"}),
+    ):
+        token = _sign_in(client, clerk)
+        client.post(
+            f"/office/ballots/{batch.id}/paper",
+            data={"csrf_token": token, "sheet_no": "M-1", **fields},
+        )
+    look = client.get(f"/office/ballots/{batch.id}/paper").text
+    assert "M-1" in look and "废票: 涂改或无法辨认" in look
+    assert "<td>空白票（无任何标记）</td>" in look
 
 
 def test_the_tally_sheet_and_its_downloads(client: TestClient, session: Session) -> None:
