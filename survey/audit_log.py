@@ -53,6 +53,7 @@ ACTION_WORDS: dict[str, str] = {
     "satisfaction_policy.set": N_("Set the satisfaction policy"),
     "ballot_batch.create": N_("Created a ballot"),
     "ballot_batch.status": N_("Opened or closed a ballot"),
+    "ballot_batch.quorum": N_("Set a ballot's quorum"),
     "ballot_codes.issue": N_("Issued ballot codes"),
     "ballot_codes.void": N_("Cancelled ballot codes"),
     "paper_ballot.enter": N_("Entered a paper ballot"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from survey.timeutil import utcnow
@@ -43,6 +43,28 @@ class PaperState(StrEnum):
     superseded = "superseded"  # a mismatching entry that the third look did not confirm
 
 
+class SheetDisposition(StrEnum):
+    """What a clerk reads a paper sheet as. Only a valid sheet becomes a ballot with answers."""
+
+    valid = "valid"  # every unit marked once (不了解 is a mark)
+    blank = "blank"  # no unit marked at all (空白票)
+    invalid = "invalid"  # spoilt (废票), for one of ``InvalidReason``
+
+
+class InvalidReason(StrEnum):
+    """Why a paper sheet is spoilt: categories only, never free text that could name someone."""
+
+    several_marks = "several_marks"  # a unit marked more than once
+    illegible = "illegible"  # altered or unreadable marks
+    unofficial = "unofficial"  # not an official sheet of this meeting
+    other = "other"
+
+
+# A batch's result stands when the ballots returned reach this share of the codes issued,
+# unless the office sets another (two thirds, as delegate meetings usually require).
+DEFAULT_QUORUM = (2, 3)
+
+
 def _batch_fk(primary_key: bool = False) -> Column[int]:
     return Column(
         Integer,
@@ -69,6 +91,13 @@ class BallotBatch(SQLModel, table=True):
     excluded_unit_id: int | None = Field(default=None, foreign_key="unit.id")
     uniform_rule: str = Field(default=UniformRule.warn, max_length=8)
     status: str = Field(default=BatchStatus.draft, max_length=16)
+    # The quorum as an exact fraction of the codes issued (2/3 stays 2/3, not 0.667).
+    quorum_numerator: int = Field(
+        default=DEFAULT_QUORUM[0], sa_column_kwargs={"server_default": text("2")}
+    )
+    quorum_denominator: int = Field(
+        default=DEFAULT_QUORUM[1], sa_column_kwargs={"server_default": text("3")}
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -111,4 +140,13 @@ class PaperEntry(SQLModel, table=True):
     answers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     comments: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     state: str = Field(default=PaperState.pending, max_length=12)
+    # Blank and spoilt sheets are counted here only: they store no ballot and no answers.
+    disposition: str = Field(
+        default=SheetDisposition.valid,
+        max_length=8,
+        sa_column_kwargs={"server_default": text("'valid'")},
+    )
+    invalid_reason: str = Field(
+        default="", max_length=16, sa_column_kwargs={"server_default": text("''")}
+    )
     created_at: datetime = Field(default_factory=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from survey.ballots.models import UniformRule
+from survey.ballots.models import InvalidReason, SheetDisposition, UniformRule
 from survey.schemas import CODE_PATTERN
 from survey.surveys.scales import ScaleKind
 
@@ -77,3 +77,5 @@ class PaperEntryIn(_In):
     sheet_no: str = Field(min_length=1, max_length=32)
     answers: dict[str, str]
     comments: dict[str, str] = Field(default_factory=dict)
+    disposition: SheetDisposition = SheetDisposition.valid
+    invalid_reason: InvalidReason | None = Field(default=None, description="For a spoilt sheet")

@@ -23,6 +23,7 @@ from survey.demo.city import (
 )
 from survey.demo.leads import load_demo_leads
 from survey.demo.responses import load_demo_survey
+from survey.demo.tally import load_demo_tally
 from survey.demo.units import load_demo_units
 from survey.errors import N_, Conflict
 from survey.models import (
@@ -63,6 +64,7 @@ def load_demo(
     assert current.id is not None
     survey, seeded = load_demo_survey(session, current.id, year=current.year)
     ballots = load_demo_ballots(session, current.id, secret=secret)
+    load_demo_tally(session, current.id)
     composite_schemes, indicator_values = load_demo_composite(session)
     unit_logins = load_demo_units(session)
     lead_logins = load_demo_leads(session, password=office_password)

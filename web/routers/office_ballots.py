@@ -1,8 +1,9 @@
-"""The office's ballot pages: batches, codes and card sheets, live turnout, paper double entry."""
+"""The office's ballot pages: batches, codes and card sheets, live turnout, paper double entry,
+the quorum and the tally sheet."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -10,17 +11,19 @@ from fastapi.responses import RedirectResponse, Response
 from survey import accounts, rules
 from survey import organisation as org
 from survey.accounts import Principal
-from survey.ballots import paper, service
-from survey.ballots.models import BatchStatus, UniformRule
+from survey.ballots import paper, service, tally, tally_export
+from survey.ballots.models import BatchStatus, InvalidReason, SheetDisposition, UniformRule
 from survey.ballots.schemas import BALLOT_SCALES, BatchCreate
-from survey.errors import N_, Invalid
+from survey.errors import N_, Conflict, Invalid
 from survey.models import Role
 from survey.rules import Action
+from survey.spreadsheet import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bytes, xlsx_bytes
 from web.ballot_sheet import issued_files
 from web.context import settings_of
 from web.deps import BrowserPrincipal, OfficeUser, OfficeViewer, SessionDep
 from web.i18n import language_of
 from web.routers import browser_router
+from web.spreadsheets import download, reader
 from web.templating import render
 
 router = browser_router(prefix="/office/ballots", include_in_schema=False)
@@ -46,6 +49,8 @@ def batches_page(request: Request, session: SessionDep, principal: OfficeViewer)
         {
             "principal": principal,
             "turnouts": [service.turnout(session, b) for b in batches],
+            "tallies": tally.batch_tallies(session, batches),
+            "state_tags": tally.STATE_TAGS,
             # One projector screen per evaluation with a vote under way.
             "screens": [e for e in org.list_evaluations(session) if e.id in voting],
             "evaluations": [
@@ -109,8 +114,67 @@ def batch_page(
             "batch": service.batch_public(session, batch),
             "turnout": service.turnout(session, batch),
             "paper": paper.paper_counts(session, batch_id),
+            "tally": tally.batch_tally(session, batch, with_units=False),
+            "state_tags": tally.STATE_TAGS,
         },
     )
+
+
+@router.post("/{batch_id}/quorum", name="office_ballot_quorum")
+def set_quorum(
+    request: Request,
+    batch_id: int,
+    session: SessionDep,
+    actor: OfficeUser,
+    quorum: Annotated[str, Form(max_length=16)],
+) -> Response:
+    tally.set_quorum(session, batch_id, quorum, actor)
+    return _detail(request, batch_id)
+
+
+@router.get("/{batch_id}/tally", name="office_ballot_tally")
+def tally_page(
+    request: Request, batch_id: int, session: SessionDep, principal: OfficeViewer
+) -> Response:
+    """The tally sheet for the scrutineers to sign; it prints on A4."""
+    batch = service.get_batch(session, batch_id)
+    return render(
+        request,
+        "office/ballot_tally.html",
+        {
+            "principal": principal,
+            "tally": tally.batch_tally(session, batch),
+            "state_words": tally.STATE_WORDS,
+            "reason_words": tally.REASON_WORDS,
+        },
+    )
+
+
+@router.get("/{batch_id}/tally.{file_format}", name="office_ballot_tally_export")
+def tally_file(
+    request: Request,
+    batch_id: int,
+    file_format: Literal["xlsx", "csv"],
+    session: SessionDep,
+    principal: OfficeViewer,
+    table: Literal["units", "accounting"] = "units",
+) -> Response:
+    """XLSX: the accounting and the count per unit; CSV: one of them (``table``)."""
+    batch = service.get_batch(session, batch_id)
+    sheet = tally.batch_tally(session, batch)
+    words = reader(language_of(request, settings_of(request).default_language))
+    what = words.words(N_("tally"))
+    stem = f"{batch.title}-{what}"
+    if file_format == "xlsx":
+        content = xlsx_bytes(tally_export.tally_tables(sheet, words))
+        return download(content, f"{stem}.xlsx", XLSX_MEDIA_TYPE)
+    if table == "units":
+        if sheet.units is None:
+            raise Conflict(N_("The count per unit is shown once voting has closed."))
+        chosen = tally_export.units_table(sheet, words)
+    else:
+        chosen = tally_export.accounting_table(sheet, words)
+    return download(csv_bytes(chosen), f"{stem}-{table}.csv", CSV_MEDIA_TYPE)
 
 
 @router.get("/{batch_id}/turnout", name="office_ballot_turnout")
@@ -203,6 +267,10 @@ def paper_page(
             "counts": paper.paper_counts(session, batch_id),
             "mismatches": paper.sheets_needing_a_look(session, batch_id),
             "message": message,
+            "dispositions": list(SheetDisposition),
+            "reasons": list(InvalidReason),
+            "disposition_words": tally.DISPOSITION_WORDS,
+            "reason_words": tally.REASON_WORDS,
         },
     )
 
@@ -222,6 +290,15 @@ async def paper_enter(
         if name.startswith("r.") and str(value)
     }
     comments = {name[2:]: str(value) for name, value in form.multi_items() if name.startswith("c.")}
-    entry = paper.enter_sheet(session, batch_id, sheet, answers, comments, clerk)
+    entry = paper.enter_sheet(
+        session,
+        batch_id,
+        sheet,
+        answers,
+        comments,
+        clerk,
+        disposition=str(form.get("disposition", SheetDisposition.valid)),
+        invalid_reason=str(form.get("invalid_reason", "")),
+    )
     target = request.url_for("office_paper", batch_id=batch_id).path
     return RedirectResponse(f"{target}?message={entry.state}", status_code=303)
