@@ -53,10 +53,11 @@ def test_topics_page_charts_table_and_form(
     evaluation = session.exec(select(Evaluation).where(Evaluation.year == 2026)).one()
     url = f"{live_server}/office/evaluations/{evaluation.id}/topics"
 
+    errors: list[str] = []
     for size, (width, height) in SIZES.items():
+        errors.clear()
         context = browser.new_context(viewport={"width": width, "height": height})
         context.add_init_script(WATCH_CSP)
-        errors: list[str] = []
         page = _sign_in(context, live_server)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -156,7 +156,9 @@ def test_a_viewer_reads_but_cannot_change(client: TestClient, session: Session) 
     topic = session.exec(select(Topic)).first()
     assert topic is not None
     for url in (base, f"{base}/{topic.id}", f"{base}/{topic.id}/delete", f"{base}/defaults"):
-        denied = client.post(url, data={"csrf_token": token, "code": "a", "name": "b", "keywords": "c"})
+        denied = client.post(
+            url, data={"csrf_token": token, "code": "a", "name": "b", "keywords": "c"}
+        )
         assert denied.status_code == 403, url
     assert client.get(f"/office/evaluations/{evaluation_id}/topics/999999").status_code == 404
     client.cookies.clear()
