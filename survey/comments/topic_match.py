@@ -78,7 +78,17 @@ class TopicMatcher:
         text = normalise(text)
         tokens = self.tokenizer.lcut(text, HMM=False)
         found = set(tokens)
-        found.update(self.tokenizer.lcut_for_search(text, HMM=False))
+        # The sub-words jieba's search mode adds (``cut_for_search``), from the same cut
+        # rather than a second one: the 2- and 3-character dictionary words inside a word.
+        freq = self.tokenizer.FREQ
+        for token in tokens:
+            for size in (2, 3):
+                if len(token) > size:
+                    found.update(
+                        token[i : i + size]
+                        for i in range(len(token) - size + 1)
+                        if freq.get(token[i : i + size])
+                    )
         longest = max((len(k) for k in self.by_keyword), default=0)
         for start in range(len(tokens)):
             joined = tokens[start]

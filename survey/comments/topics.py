@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, exists, func, insert, or_, tuple_
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, tuple_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -201,9 +201,10 @@ def pending_comments(session: Session, evaluation_id: int) -> int:
     )
 
 
-def _pending_query(evaluation_id: int, version: int) -> Select[str, int, str]:
+def _pending_query(evaluation_id: int, version: int) -> Select[str, int, str, int | None]:
+    """Comments without a mark of the current version: their key, text and older mark."""
     return (
-        select(Comment.response_id, Comment.seq, Comment.text)
+        select(Comment.response_id, Comment.seq, Comment.text, CommentTagging.rules_version)
         .outerjoin(
             CommentTagging,
             and_(
@@ -535,34 +536,30 @@ def _retag(session: Session, evaluation_id: int) -> TaggingReport:
 
 
 def _tag(
-    session: Session, evaluation_id: int, version: int, query: Select[str, int, str]
+    session: Session, evaluation_id: int, version: int, query: Select[str, int, str, int | None]
 ) -> TaggingReport:
     started = time.perf_counter()
     matcher = matcher_for(session, evaluation_id)
-    rows: list[tuple[str, int, str]] = [
-        (response_id, seq, text)
-        for response_id, seq, text in session.exec(
-            query.order_by(col(Comment.response_id), col(Comment.seq))
-        ).all()
-    ]
+    rows = session.exec(query.order_by(col(Comment.response_id), col(Comment.seq))).all()
     tagged = with_topic = tags = 0
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        keys = [(r[0], r[1]) for r in chunk]
-        # Stale marks and tags (tagged under an older version) make way for the new ones.
-        session.exec(
-            delete(CommentTopic).where(
-                tuple_(col(CommentTopic.response_id), col(CommentTopic.seq)).in_(keys)
+        # Marks and tags of an older version (a change the pass did not see) make way.
+        stale = [(r[0], r[1]) for r in chunk if r[3] is not None]
+        if stale:
+            session.exec(
+                delete(CommentTopic).where(
+                    tuple_(col(CommentTopic.response_id), col(CommentTopic.seq)).in_(stale)
+                )
             )
-        )
-        session.exec(
-            delete(CommentTagging).where(
-                tuple_(col(CommentTagging.response_id), col(CommentTagging.seq)).in_(keys)
+            session.exec(
+                delete(CommentTagging).where(
+                    tuple_(col(CommentTagging.response_id), col(CommentTagging.seq)).in_(stale)
+                )
             )
-        )
         marks: list[dict[str, Any]] = []
         pairs: list[dict[str, Any]] = []
-        for response_id, seq, text in chunk:
+        for response_id, seq, text, _older in chunk:
             found = matcher.topics_of(text)
             marks.append(
                 {
@@ -683,19 +680,30 @@ def topic_unit_table(session: Session, evaluation_id: int, viewer: Principal | N
         .where(CommentTopic.evaluation_id == evaluation_id)
         .group_by(col(Comment.unit_id), col(CommentTopic.topic_id))
     ).all()
-    tagged_any = exists().where(
-        col(CommentTopic.response_id) == col(Comment.response_id),
-        col(CommentTopic.seq) == col(Comment.seq),
-    )
     per_unit = session.exec(
-        select(
-            Comment.unit_id,
-            func.count(),
-            func.sum(case((tagged_any, 1), else_=0)),
-        )
+        select(Comment.unit_id, func.count())
         .where(Comment.evaluation_id == evaluation_id)
         .group_by(col(Comment.unit_id))
     ).all()
+    tagged = (
+        select(CommentTopic.response_id, CommentTopic.seq)
+        .where(CommentTopic.evaluation_id == evaluation_id)
+        .distinct()
+        .subquery()
+    )
+    with_topic = dict(
+        session.exec(
+            select(Comment.unit_id, func.count())
+            .join(
+                tagged,
+                and_(
+                    tagged.c.response_id == col(Comment.response_id),
+                    tagged.c.seq == col(Comment.seq),
+                ),
+            )
+            .group_by(col(Comment.unit_id))
+        ).all()
+    )
     counts: dict[int | None, dict[int, int]] = defaultdict(dict)
     for unit_id, topic_id, n in per_topic:
         counts[unit_id][topic_id] = int(n)
@@ -707,14 +715,14 @@ def topic_unit_table(session: Session, evaluation_id: int, viewer: Principal | N
     }
     rows: list[TopicUnitRow] = []
     general: TopicUnitRow | None = None
-    for unit_id, n, n_topic in per_unit:
+    for unit_id, n in per_unit:
         unit = units.get(unit_id)
         row = TopicUnitRow(
             unit=unit.code if unit else "",
             unit_name=unit.name if unit else "",
             unit_name_en=unit.name_en if unit else "",
             comments=int(n),
-            with_topic=int(n_topic or 0),
+            with_topic=int(with_topic.get(unit_id, 0)),
             counts=counts.get(unit_id, {}),
         )
         if unit is None:
