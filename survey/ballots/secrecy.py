@@ -26,8 +26,17 @@ from survey.timeutil import truncate_to_day
 
 log = logging.getLogger("pingyi.ballot_secrecy")
 
-# Every table that holds ballots or codes (or the paper sheets behind ballots).
-BALLOT_TABLES = ("response", "answer", "comment", "ballot_code", "paper_entry")
+# Every table that holds ballots or codes (or the paper sheets behind ballots), and the
+# comments' topic tags, keyed like the comments (the close's cascade leaves old ids there).
+BALLOT_TABLES = (
+    "response",
+    "answer",
+    "comment",
+    "comment_topic",
+    "comment_tagging",
+    "ballot_code",
+    "paper_entry",
+)
 
 Rows = list[tuple[Any, ...]]
 

@@ -24,6 +24,7 @@ from survey.demo.city import (
 from survey.demo.leads import load_demo_leads
 from survey.demo.responses import load_demo_survey
 from survey.demo.tally import load_demo_tally
+from survey.demo.topics import load_demo_topics
 from survey.demo.units import load_demo_units
 from survey.errors import N_, Conflict
 from survey.models import (
@@ -68,6 +69,7 @@ def load_demo(
     composite_schemes, indicator_values = load_demo_composite(session)
     unit_logins = load_demo_units(session)
     lead_logins = load_demo_leads(session, password=office_password)
+    load_demo_topics(session)
     return DemoInfo(
         categories=len(categories),
         units=unit_count,

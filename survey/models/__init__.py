@@ -1,5 +1,6 @@
 """Table models. Importing this package registers every table on ``SQLModel.metadata``."""
 
+import survey.comments.topic_models  # noqa: F401  (registers the comment topic tables)
 from survey.ballots.models import (
     BallotBatch,
     BallotBatchCategory,

@@ -17,6 +17,7 @@ from web.cli.imports import import_app
 from web.cli.results import results_app
 from web.cli.schemes import scheme_app
 from web.cli.surveys import survey_app
+from web.cli.topics import topics_app
 
 app = typer.Typer(
     help="Pingyi (评议): public appraisal and satisfaction scoring. "
@@ -36,5 +37,6 @@ app.add_typer(results_app, name="results")
 app.add_typer(codes_app, name="codes")
 app.add_typer(scheme_app, name="scheme")
 app.add_typer(audit_app, name="audit")
+app.add_typer(topics_app, name="topics")
 
 __all__ = ["app"]

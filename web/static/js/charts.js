@@ -9,7 +9,7 @@
     return;
   }
   var LEVEL_COLOURS = ["#1a7f37", "#7ab648", "#f2c12e", "#c0392b", "#a0a4a8", "#6b7b8c"];
-  var ROW_HEIGHT = { whisker: 26, heatmap: 40, stacked: 26, bars: 30, columns: 30, line: 30 };
+  var ROW_HEIGHT = { whisker: 26, heatmap: 40, counts: 30, stacked: 26, bars: 30, columns: 30, line: 30 };
   // Below this width (a phone) unit names get a narrower column and heat map cells lose their
   // printed numbers, which the table under the chart holds anyway.
   var NARROW = 600;
@@ -149,6 +149,49 @@
             fontSize: 11,
             color: "#1f2328",
           },
+          itemStyle: { borderColor: "#fff", borderWidth: 1 },
+        },
+      ],
+    };
+  }
+
+  // A heat map of counts (comments per unit and topic): whole numbers, empty cells left out.
+  function counts(d, narrow) {
+    var high = Math.max.apply(null, [1].concat(d.cells.map(function (c) {
+      return c[2];
+    })));
+    return {
+      grid: { left: 8, right: 16, top: 32, bottom: 56, containLabel: true },
+      tooltip: tooltip(function (p) {
+        var c = d.cells[p.dataIndex];
+        return d.y[c[1]] + " · " + d.x[c[0]] + "\n" + d.value + " " + c[2];
+      }),
+      xAxis: {
+        type: "category",
+        data: d.x,
+        position: "top",
+        axisTick: { show: false },
+        axisLabel: { interval: 0, rotate: narrow ? 45 : 0 },
+      },
+      yAxis: categoryAxis(d.y, true),
+      visualMap: {
+        min: 0,
+        max: high,
+        orient: "horizontal",
+        left: "center",
+        bottom: 4,
+        itemHeight: 120,
+        calculable: false,
+        text: [String(high), "0"],
+        inRange: { color: ["#fbeee0", "#f3c089", "#e58a4e"] },
+      },
+      series: [
+        {
+          type: "heatmap",
+          data: d.cells.map(function (c) {
+            return { value: [c[0], c[1], c[2]] };
+          }),
+          label: { show: true, fontSize: 11, color: "#1f2328" },
           itemStyle: { borderColor: "#fff", borderWidth: 1 },
         },
       ],
@@ -295,13 +338,13 @@
     if (d.kind === "columns") {
       return d.labels.length ? 8 : 0; // a fixed height: the days run along the horizontal axis
     }
-    if (d.kind === "heatmap") {
+    if (d.kind === "heatmap" || d.kind === "counts") {
       return d.y.length;
     }
     return d.labels.length;
   }
 
-  var BUILDERS = { whisker: whisker, heatmap: heatmap, stacked: stacked, bars: bars, columns: columns, line: line };
+  var BUILDERS = { whisker: whisker, heatmap: heatmap, counts: counts, stacked: stacked, bars: bars, columns: columns, line: line };
   var started = [];
 
   function draw(item) {
