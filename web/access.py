@@ -180,6 +180,15 @@ ROUTES: dict[str, Access] = {
     "GET /lead/evaluations/{evaluation_id}/indicators/{assignment_id}": Access(LEAD),
     "POST /lead/evaluations/{evaluation_id}/indicators/{assignment_id}/draft": Access(LEAD),
     "POST /lead/evaluations/{evaluation_id}/indicators/{assignment_id}/submit": Access(LEAD),
+    # Comment topics: the office edits the rules, viewers read the counts.
+    "GET /office/evaluations/{evaluation_id}/topics": Access(VIEWER),
+    "GET /office/evaluations/{evaluation_id}/topics/{topic_id}": Access(VIEWER),
+    "POST /office/evaluations/{evaluation_id}/topics": Access(OFFICE),
+    "POST /office/evaluations/{evaluation_id}/topics/copy": Access(OFFICE),
+    "POST /office/evaluations/{evaluation_id}/topics/defaults": Access(OFFICE),
+    "POST /office/evaluations/{evaluation_id}/topics/tag": Access(OFFICE),
+    "POST /office/evaluations/{evaluation_id}/topics/{topic_id}": Access(OFFICE),
+    "POST /office/evaluations/{evaluation_id}/topics/{topic_id}/delete": Access(OFFICE),
     "GET /office/evaluations/{evaluation_id}/composite/leads": Access(VIEWER),
     "POST /office/evaluations/{evaluation_id}/composite/leads": Access(OFFICE),
     "POST /office/evaluations/{evaluation_id}/composite/leads/{assignment_id}/reopen": Access(

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from survey import accounts, demo
 from survey.accounts import Principal, create_token
 from survey.ballots.models import BallotBatch
+from survey.comments.topic_models import Topic
 from survey.composite.models import LeadAssignment
 from survey.demo.leads import DEMO_LEAD_UNIT
 from survey.models import (
@@ -125,6 +126,8 @@ def _world(session: Session) -> World:
         )
     ).first()
     assert assignment is not None
+    topic = session.exec(select(Topic).where(Topic.evaluation_id == open_eval.id)).first()
+    assert topic is not None
     values = {
         "slug": survey.slug,
         "language": "en",
@@ -143,6 +146,7 @@ def _world(session: Session) -> World:
         "group_code": group.code,
         "goal_code": "no-such-goal",
         "assignment_id": str(assignment.id),
+        "topic_id": str(topic.id),
     }
     return World(open_eval.id, published.id, values, users, tokens)
 
@@ -169,6 +173,9 @@ def _url(path: str, world: World, evaluation_id: int, unit: str | None = None) -
             return unit if unit is not None and kind == "unit_code" else world.values[kind]
         if name == "unit" and unit is not None:
             return unit
+        if name == "topic_id" and path.endswith("/delete"):
+            # The first caller allowed would delete the topic the next one asks for.
+            return "999999"
         return world.values[name]
 
     return re.sub(r"{(\w+)}", value, path)
