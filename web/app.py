@@ -36,6 +36,7 @@ from web.routers import (
     office_exports,
     office_flagged,
     office_imports,
+    office_publication,
     office_satisfaction,
     office_satisfaction_unit,
     office_scheme_workbook,
@@ -48,6 +49,7 @@ from web.routers import (
     office_surveys,
     office_turnout,
     public,
+    public_results,
     survey_form,
 )
 
@@ -130,6 +132,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         office_satisfaction_unit,
         office_composite,
         office_composite_inputs,
+        office_publication,
+        public_results,
         office_setup_index,
         office_setup_evaluations,
         office_setup_weights,
