@@ -329,7 +329,15 @@ def verify(session: Session, evaluation_id: int) -> VerifyReport:
     change behind the application's back shows there too.
     """
     evaluation = org.get_evaluation(session, evaluation_id)
-    versions = versions_of(session, evaluation_id)
+    # Read as stored now, not as this session may remember them.
+    versions = list(
+        session.exec(
+            select(PublicationVersion)
+            .where(PublicationVersion.evaluation_id == evaluation_id)
+            .order_by(col(PublicationVersion.version))
+            .execution_options(populate_existing=True)
+        )
+    )
     differences: list[Difference] = []
     listed: list[tuple[int, str, str]] = []
     for version in versions:
