@@ -93,6 +93,7 @@ OBJECT_WORDS: dict[str, str] = {
     "paper_ballot": N_("Paper ballot"),
     "composite_scheme": N_("Scoring scheme"),
     "composite": N_("Composite results"),
+    "publication": N_("Published results"),
     "composite_adjustment": N_("Bonus or deduction"),
     "qualitative_scores": N_("Qualitative scores"),
     "qualitative_score": N_("Qualitative score"),

@@ -223,6 +223,9 @@ def test_canonical_json_sorts_keys_fixes_floats_and_keeps_utf8() -> None:
 
 def test_publish_correct_and_verify(session: Session, city: Evaluation) -> None:
     assert city.id == 2
+    # What the live tables give before publishing, to compare with the frozen computation.
+    live_composite = composite_service.composite_results(session, 2, viewer=ACTOR)
+    live_satisfaction = satisfaction_results(session, 2, viewer=ACTOR, rank_intervals=False)
     first = service.publish(session, 2, ACTOR)
     assert first.version == 1 and first.reason == ""
     assert first.inputs_digest == canonical.digest(first.inputs_json)
@@ -253,6 +256,14 @@ def test_publish_correct_and_verify(session: Session, city: Evaluation) -> None:
     assert d4["mean"] is None
     totals = {u["unit"]: u["total"] for u in results["composite"]["units"]}
     assert set(totals) == set(UNITS)
+    # The frozen inputs are complete: the results computed from them alone are the live ones.
+    assert totals == pytest.approx({u.unit: u.total for u in live_composite.units}, abs=1e-9)
+    assert {u["unit"]: (u["rank"], u["grade"]) for u in results["composite"]["units"]} == {
+        u.unit: (u.rank, u.grade) for u in live_composite.units
+    }
+    assert {u["unit"]: u["score"] for u in results["satisfaction"]["units"]} == pytest.approx(
+        {u.unit: u.score for u in live_satisfaction.units}, abs=1e-9
+    )
 
     # A correction: refused without a reason, then a new version with one.
     with pytest.raises(Conflict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 
@@ -90,6 +91,10 @@ def test_open_data_has_counts_per_level_with_small_cells_blank_and_no_formulas(
     assert [c.value for c in sheet[1]][:6] == header[:6]
     assert workbook.worksheets[1].title == "说明"
     assert client.get("/results/2/open-data.pdf").status_code == 404
+    # The results file's SHA-256 is the digest the page shows.
+    raw = client.get("/results/2/open-data.json?version=1").content
+    version = service.versions_of(session, 2)[0]
+    assert hashlib.sha256(raw).hexdigest() == version.results_digest
 
 
 def test_the_office_publishes_corrects_and_withdraws_with_csrf_and_audit(

@@ -57,6 +57,13 @@ def open_data(
     version: VersionQuery = None,
 ) -> Response:
     publication, shown = service.public_publication(session, evaluation_id, version)
+    if extension == "json":
+        # The stored bytes themselves: their SHA-256 is the results digest the page shows.
+        return download(
+            shown.results_json.encode("utf-8"),
+            f"results-{evaluation_id}-v{shown.version}.json",
+            "application/json",
+        )
     if extension not in ("csv", "xlsx"):
         return Response(status_code=404)
     words = reader(language_of(request, settings_of(request).default_language))
