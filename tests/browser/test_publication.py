@@ -32,6 +32,10 @@ def test_public_results_on_a_phone_without_javascript_and_the_office_flow(
     current = session.exec(select(Evaluation).where(Evaluation.year == 2026)).one()
     versions = service.versions_of(session, last.id or 0)
     assert [v.version for v in versions] == [1, 2]
+    # End this session's transaction: closing ballot batches waits for older transactions
+    # (PostgreSQL) before it cleans up.
+    last_id, last_name, current_id = last.id, last.name, current.id
+    session.rollback()
 
     # The public, on a phone, scripts off: from the front page to last year's results.
     context = browser.new_context(java_script_enabled=False, viewport=PHONE, accept_downloads=True)
@@ -39,8 +43,8 @@ def test_public_results_on_a_phone_without_javascript_and_the_office_flow(
     page.goto(f"{live_server}/")
     page.click("text=考核结果公布")
     page.wait_for_url(f"{live_server}/results")
-    page.click(f"text={last.name}")
-    page.wait_for_url(f"{live_server}/results/{last.id}")
+    page.click(f"text={last_name}")
+    page.wait_for_url(f"{live_server}/results/{last_id}")
     body = page.inner_text("main")
     assert "第 2 版，公布于" in body and CORRECTION_REASON in body
     assert versions[1].results_digest in body and versions[0].results_digest in body
@@ -60,7 +64,7 @@ def test_public_results_on_a_phone_without_javascript_and_the_office_flow(
     # axe needs scripts: the same page in a scripted context, at both widths.
     scripted = browser.new_context(viewport=PHONE)
     page = scripted.new_page()
-    page.goto(f"{live_server}/results/{last.id}")
+    page.goto(f"{live_server}/results/{last_id}")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert serious_violations(page) == []
     page.set_viewport_size(DESKTOP)
@@ -77,24 +81,26 @@ def test_public_results_on_a_phone_without_javascript_and_the_office_flow(
     page.fill("input[name=password]", "demo-password-1")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/office")
-    page.goto(f"{live_server}/office/setup/evaluations/{current.id}")
-    page.click("button:has-text('结束考核')")
-    page.wait_for_url(f"**/office/setup/evaluations/{current.id}")
+    page.goto(f"{live_server}/office/setup/evaluations/{current_id}")
+    # Closing cleans up after the ballot batches, which on PostgreSQL may wait for older
+    # transactions (PINGYI_BALLOT_CLOSE_WAIT_SECONDS, 30 s): more than the click's default.
+    page.click("button:has-text('结束考核')", timeout=90_000)
+    page.wait_for_url(f"**/office/setup/evaluations/{current_id}")
     page.click("text=结果公布")
-    page.wait_for_url(f"**/office/evaluations/{current.id}/publication")
+    page.wait_for_url(f"**/office/evaluations/{current_id}/publication")
     page.click("button:has-text('发布结果')")
-    page.wait_for_url(f"**/office/evaluations/{current.id}/publication")
+    page.wait_for_url(f"**/office/evaluations/{current_id}/publication")
     assert page.locator("tbody tr").count() == 1
     page.click("button:has-text('重新打开以更正')")
-    page.wait_for_url(f"**/office/evaluations/{current.id}/publication")
+    page.wait_for_url(f"**/office/evaluations/{current_id}/publication")
     page.click("button:has-text('公布更正')")  # no reason: the browser asks for one
     assert page.locator("textarea[name=reason]:invalid").count() == 1
     page.fill("textarea[name=reason]", "更正一季度问卷的计分口径")
     page.click("button:has-text('公布更正')")
-    page.wait_for_url(f"**/office/evaluations/{current.id}/publication")
+    page.wait_for_url(f"**/office/evaluations/{current_id}/publication")
     rows = page.locator("tbody tr")
     assert rows.count() == 2 and "更正一季度问卷的计分口径" in rows.first.inner_text()
     _shoot(page, shots, "office-publication")
     assert serious_violations(page) == []
     office.close()
-    assert service.verify(session, current.id or 0).ok
+    assert service.verify(session, current_id or 0).ok
