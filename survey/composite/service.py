@@ -7,9 +7,10 @@ excellence goals and bonus and deduction entries; ``scoring`` does all arithmeti
 library's reasons (a missing value, an undefined growth rate) become the category's notes, as
 codes with parameters that pages word in the reader's language, rather than errors.
 
-Publishing stores a snapshot: every unit's result and its full explanation, with the scheme
-versions. A published evaluation is read back from it, so later changes of data or schemes
-never alter published figures; its sensitivity analysis runs on the tree rebuilt from the
+Publishing (``survey.publication.service``) stores a snapshot: every unit's result and
+its full explanation, with the scheme versions, computed from the frozen inputs. A published
+evaluation is read back from it, so later changes of data or schemes never alter published
+figures; its sensitivity analysis runs on the tree rebuilt from the
 stored explanations, which gives the stored totals back exactly.
 """
 
@@ -23,13 +24,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from scoring import recompute
-from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
 from survey.composite import reasons
 from survey.composite.compute import Computation, compute
 from survey.composite.models import CompositeScheme, CompositeSnapshot, CompositeSnapshotUnit
-from survey.composite.publish import store_snapshot
 from survey.composite.schemas import (
     CategoryComposite,
     CompositeResults,
@@ -40,6 +39,7 @@ from survey.composite.sensitivity import apply_sensitivity, published_items
 from survey.composite.snapshots import snapshot_of, snapshot_units
 from survey.errors import N_, Conflict, Invalid, NotFound, NotPermitted
 from survey.models import Evaluation, EvaluationStatus, Unit, UnitCategory
+from survey.publication import service as publication
 from survey.satisfaction.service import audience_of
 from survey.unit_home.models import CompositeRelease
 
@@ -49,32 +49,27 @@ MAX_DRAWS = 20000
 
 
 def publish_results(
-    session: Session, evaluation_id: int, actor: Principal, *, ip: str = ""
+    session: Session, evaluation_id: int, actor: Principal, *, ip: str = "", reason: str = ""
 ) -> CompositeResults:
-    """Freeze the results: store every unit's result and explanation, mark it published."""
+    """Freeze the inputs and results as the next publication version, mark it published.
+
+    The composite snapshot (every unit's result and explanation) is stored with it; see
+    ``survey.publication.service.publish``.
+    """
     evaluation = org.get_evaluation(session, evaluation_id)
-    if snapshot_of(session, evaluation_id) is not None:
+    if evaluation.status == EvaluationStatus.published:
         raise Conflict(N_("The composite results of this evaluation are already published."))
-    if evaluation.status not in (EvaluationStatus.closed, EvaluationStatus.published):
-        raise Conflict(N_("Close the evaluation before publishing its results."))
-    computed = compute(session, evaluation)
-    if not computed.runs:
+    if not _has_schemes(session, evaluation_id):
         raise Conflict(N_("The evaluation has no scheme to publish results of."))
-    versions, position = store_snapshot(session, computed, evaluation_id, actor.name)
-    evaluation.status = EvaluationStatus.published
-    session.add(evaluation)
-    audit.record(
-        session,
-        actor.name,
-        "composite.publish",
-        target_type="evaluation",
-        target_id=evaluation_id,
-        ip=ip,
-        scheme_versions=versions,
-        units=position,
-    )
-    session.commit()
+    publication.publish(session, evaluation_id, actor, reason=reason, ip=ip)
     return composite_results(session, evaluation_id, viewer=actor)
+
+
+def _has_schemes(session: Session, evaluation_id: int) -> bool:
+    found = session.exec(
+        select(CompositeScheme.id).where(CompositeScheme.evaluation_id == evaluation_id).limit(1)
+    ).first()
+    return found is not None
 
 
 # Reading results ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from survey.demo.city import (
     DemoInfo,
 )
 from survey.demo.leads import load_demo_leads
+from survey.demo.publication import load_demo_publication
 from survey.demo.responses import load_demo_survey
 from survey.demo.tally import load_demo_tally
 from survey.demo.topics import load_demo_topics
@@ -69,6 +70,7 @@ def load_demo(
     composite_schemes, indicator_values = load_demo_composite(session)
     unit_logins = load_demo_units(session)
     lead_logins = load_demo_leads(session, password=office_password)
+    load_demo_publication(session, DEMO_ACTOR)
     load_demo_topics(session)
     return DemoInfo(
         categories=len(categories),

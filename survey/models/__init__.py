@@ -44,6 +44,7 @@ from survey.models.responses import (
     Response,
     TimePrecision,
 )
+from survey.publication.models import PublicationVersion
 from survey.satisfaction.models import SatisfactionPolicyVersion
 from survey.surveys.models import (
     QuestionKind,
@@ -86,6 +87,7 @@ __all__ = [
     "PaperState",
     "Period",
     "PeriodKind",
+    "PublicationVersion",
     "QualitativeScore",
     "QualityFlag",
     "QuestionKind",

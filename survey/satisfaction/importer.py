@@ -246,8 +246,10 @@ def _checked(
     """The period's id and the file's respondents, once the evaluation, period and every row
     passed."""
     evaluation = org.get_evaluation(session, evaluation_id)
-    if evaluation.status == EvaluationStatus.published:
-        raise Conflict(N_("A published evaluation cannot be changed."))
+    if evaluation.status in (EvaluationStatus.closed, EvaluationStatus.published):
+        # Closed means closed for every channel: nothing stored after the close may move a
+        # result.
+        raise Conflict(N_("This evaluation has closed: it takes no more answers."))
     period_id = _period_id(session, evaluation_id, period)
     respondents = _parse(session, read_table(data, filename))
     _refuse_repeats(session, evaluation_id, list(respondents))

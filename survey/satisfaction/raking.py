@@ -11,6 +11,7 @@ from sqlmodel import Session
 from scoring import GroupRaking, rake_group
 from survey.models import GroupKind, RespondentGroup
 from survey.satisfaction import counts as sql
+from survey.satisfaction import frozen
 from survey.satisfaction.reasons import reason_message, reason_public
 from survey.satisfaction.schemas import PolicySettings, RakingReport
 from survey.satisfaction.tables import Axes, Tables
@@ -56,9 +57,15 @@ def rake_tables(
         return []
     group_ids = {g.id for g in raked if g.id is not None}
     cells_by_group: dict[int, list[tuple[str | None, int]]] = defaultdict(list)
-    for group_id, cell_key, n in sql.respondent_cells(
-        session, where.evaluation_id, group_ids, where.period_id, where.channel
-    ):
+    frozen_source = frozen.source_for(session, where.evaluation_id)
+    respondents = (
+        frozen_source.respondent_cells(group_ids, where.period_id, where.channel)
+        if frozen_source is not None
+        else sql.respondent_cells(
+            session, where.evaluation_id, group_ids, where.period_id, where.channel
+        )
+    )
+    for group_id, cell_key, n in respondents:
         cells_by_group[group_id].append((cell_key, n))
 
     reports: list[RakingReport] = []

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from survey.errors import N_, NotFound
 from survey.models import Period, RespondentGroup, Unit, UnitCategory
 from survey.satisfaction import counts as sql
+from survey.satisfaction import frozen
 from survey.satisfaction.schemas import PolicySettings
 
 
@@ -45,8 +46,15 @@ def count_rows(
 ) -> tuple[list[sql.Count], list[sql.CellCount]]:
     """The counts and, when the policy rakes, the counts per weighting cell they sum.
 
-    One statement either way: raking reads the cell counts and sums them itself.
+    One statement either way: raking reads the cell counts and sums them itself. A published
+    evaluation (or one being published or verified) is counted from its frozen counts.
     """
+    frozen_source = frozen.source_for(session, where.evaluation_id)
+    if frozen_source is not None:
+        frozen_cells = frozen_source.cell_counts(where)
+        if not settings.margins:
+            return sql.without_cells(frozen_cells), []
+        return sql.without_cells(frozen_cells), frozen_cells
     if not settings.margins:
         return sql.answer_counts(session, where), []
     cell_rows = sql.cell_answer_counts(session, where)

@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from survey.errors import N_, Conflict, Invalid, Unavailable
-from survey.models import Channel, Response, Survey, TimePrecision
+from survey.models import Channel, Evaluation, EvaluationStatus, Response, Survey, TimePrecision
 from survey.models.responses import is_counted
 from survey.security import time_ordered_id
 from survey.surveys.models import SurveyStatus
@@ -449,14 +449,17 @@ def _insert_statement(dialect: Dialect, table: str, columns: tuple[str, ...]) ->
 
 
 def _accepting_surveys(connection: Connection, ids: set[int], now: datetime) -> set[int]:
+    # The evaluation's status too: a closed evaluation takes nothing, whatever a survey says.
     rows = connection.execute(
-        select(Survey.id, Survey.status, Survey.opens_at, Survey.closes_at).where(  # type: ignore[call-overload]
-            Survey.id.in_(ids)  # type: ignore[union-attr]
+        select(  # type: ignore[call-overload]
+            Survey.id, Survey.status, Survey.opens_at, Survey.closes_at, Evaluation.status
         )
+        .join(Evaluation, col(Evaluation.id) == Survey.evaluation_id)
+        .where(Survey.id.in_(ids))  # type: ignore[union-attr]
     ).all()
     accepting = set()
-    for survey_id, status, opens_at, closes_at in rows:
-        if status != SurveyStatus.open:
+    for survey_id, status, opens_at, closes_at, evaluation_status in rows:
+        if status != SurveyStatus.open or evaluation_status != EvaluationStatus.open:
             continue
         if opens_at is not None and now < _aware(opens_at):
             continue

@@ -107,7 +107,7 @@ def test_an_evaluation_is_closed_published_and_refused_a_step_out_of_order(
     assert _post(client, url, token, step="publish").status_code == 303  # type: ignore[attr-defined]
     session.expire_all()
     assert session.get(Evaluation, evaluation_id).status == "published"  # type: ignore[union-attr]
-    assert audit_actions(session)[-2:] == ["evaluation.status", "evaluation.status"]
+    assert audit_actions(session)[-2:] == ["evaluation.status", "publication.publish"]
     page = client.get(f"/office/setup/evaluations/{evaluation_id}").text
     assert 'name="step"' not in page  # publication is final
     before = snapshot(session)
@@ -577,4 +577,4 @@ def test_publishing_an_evaluation_with_schemes_freezes_its_composite_results(
     session.expire_all()
     assert session.get(Evaluation, evaluation.id).status == "published"  # type: ignore[union-attr]
     assert snapshot_of(session, evaluation.id) is not None
-    assert audit_actions(session)[-2:] == ["evaluation.status", "composite.publish"]
+    assert audit_actions(session)[-2:] == ["evaluation.status", "publication.publish"]

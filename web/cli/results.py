@@ -183,15 +183,21 @@ def results_composite(
 @results_app.command("publish")
 def results_publish(
     evaluation: EvaluationId,
+    reason: Annotated[
+        str, typer.Option(help="Why: needed for a correction (a second or later version).")
+    ] = "",
     demo: DemoSwitch = False,
 ) -> None:
-    """Freeze the composite results of a closed evaluation (a snapshot with the scheme
-    versions) and publish it; later changes of data or schemes do not alter them."""
+    """Freeze the inputs and results of a closed evaluation as its next publication version
+    (canonical JSON with SHA-256 digests) and publish it; later changes of data or schemes do
+    not alter them."""
     from survey.composite import service as composite_service
+    from survey.publication import service as publication
 
     settings = load_settings(demo)
     with command_session(settings) as session:
-        results = composite_service.publish_results(session, evaluation, CLI_ACTOR)
+        results = composite_service.publish_results(session, evaluation, CLI_ACTOR, reason=reason)
+        version = publication.versions_of(session, evaluation)[-1]
     console.print(
         _(
             "Published the composite results of %(units)s units (schemes %(versions)s).",
@@ -199,3 +205,51 @@ def results_publish(
             versions=", ".join(f"{k} v{v}" for k, v in results.scheme_versions.items()),
         )
     )
+    console.print(
+        _(
+            "Version %(version)s, results digest %(digest)s.",
+            version=version.version,
+            digest=version.results_digest,
+        )
+    )
+
+
+@results_app.command("verify")
+def results_verify(evaluation: EvaluationId, demo: DemoSwitch = False) -> None:
+    """Recompute every published version of an evaluation from its frozen inputs and compare
+    the digests; for a published evaluation, compare its live inputs with the newest version.
+    Exit code 1 names each version and part that differs."""
+    from survey.publication import service as publication
+
+    settings = load_settings(demo)
+    with command_session(settings) as session:
+        report = publication.verify(session, evaluation)
+    if not report.versions:
+        raise stop(_("The evaluation has no published version."), 1)
+    for number, inputs_digest, results_digest in report.versions:
+        console.print(
+            _(
+                "Version %(version)s: inputs %(inputs)s, results %(results)s",
+                version=number,
+                inputs=inputs_digest,
+                results=results_digest,
+            )
+        )
+    for difference in report.differences:
+        if difference.version is None:
+            line = _(
+                "Live data: %(part)s differs from the newest version (%(detail)s).",
+                part=difference.part,
+                detail=difference.detail,
+            )
+        else:
+            line = _(
+                "Version %(version)s: %(part)s differs (%(detail)s).",
+                version=difference.version,
+                part=difference.part,
+                detail=difference.detail,
+            )
+        typer.echo(line, err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+    console.print(_("Verified: every version recomputes to its digests."))

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from survey import organisation as org
 from survey.config import SUPPORTED_LANGUAGES
+from survey.publication import service as publication
 from web.context import settings_of
 from web.deps import SessionDep
 from web.i18n import LANGUAGE_COOKIE
@@ -18,7 +19,12 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", name="home")
 def home(request: Request, session: SessionDep) -> Response:
-    return render(request, "home.html", {"evaluations": org.list_evaluations(session)})
+    published = {p.evaluation.id for p in publication.public_listing(session)}
+    return render(
+        request,
+        "home.html",
+        {"evaluations": org.list_evaluations(session), "published_ids": published},
+    )
 
 
 @router.get("/lang/{language}", name="set_language")

@@ -1,0 +1,1 @@
+"""Publication of an evaluation: frozen inputs and results as versions with SHA-256 digests."""
