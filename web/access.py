@@ -76,6 +76,10 @@ ROUTES: dict[str, Access] = {
     "GET /office/login": Access(ANYONE),
     "POST /office/login": Access(ANYONE),
     "POST /office/logout": Access(ANYONE),
+    # Published results: nobody sees an evaluation's page before it is published.
+    "GET /results": Access(ANYONE),
+    "GET /results/{evaluation_id}": Access(NOBODY, published=ANYONE),
+    "GET /results/{evaluation_id}/open-data.{extension}": Access(NOBODY, published=ANYONE),
     # The office's pages.
     "GET /office": Access(VIEWER),
     "GET /office/surveys": Access(VIEWER),
@@ -189,6 +193,11 @@ ROUTES: dict[str, Access] = {
     "POST /office/evaluations/{evaluation_id}/topics/tag": Access(OFFICE),
     "POST /office/evaluations/{evaluation_id}/topics/{topic_id}": Access(OFFICE),
     "POST /office/evaluations/{evaluation_id}/topics/{topic_id}/delete": Access(OFFICE),
+    # Publication: the office publishes, reopens for correction, withdraws and restores.
+    "GET /office/evaluations/{evaluation_id}/publication": Access(VIEWER),
+    "POST /office/evaluations/{evaluation_id}/publication/publish": Access(OFFICE),
+    "POST /office/evaluations/{evaluation_id}/publication/reopen": Access(OFFICE),
+    "POST /office/evaluations/{evaluation_id}/publication/{version}/{action}": Access(OFFICE),
     "GET /office/evaluations/{evaluation_id}/composite/leads": Access(VIEWER),
     "POST /office/evaluations/{evaluation_id}/composite/leads": Access(OFFICE),
     "POST /office/evaluations/{evaluation_id}/composite/leads/{assignment_id}/reopen": Access(

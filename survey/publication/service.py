@@ -171,7 +171,9 @@ def reopen_for_correction(
     stay closed, and an evaluation with versions does not open again).
     """
     evaluation = org.get_evaluation(session, evaluation_id)
-    rules.require(actor, Action.publish, evaluation.status)
+    # Who may first, then the state: an office asking to reopen an open evaluation is told
+    # why it cannot (409), not that it lacks the right (403).
+    rules.require(actor, Action.publish)
     if evaluation.status != EvaluationStatus.published:
         raise Conflict(N_("Only a published evaluation can be reopened for correction."))
     evaluation.status = EvaluationStatus.closed

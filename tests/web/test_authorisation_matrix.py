@@ -147,6 +147,9 @@ def _world(session: Session) -> World:
         "goal_code": "no-such-goal",
         "assignment_id": str(assignment.id),
         "topic_id": str(topic.id),
+        "extension": "csv",
+        "version": "1",
+        "action": "withdraw",
     }
     return World(open_eval.id, published.id, values, users, tokens)
 
