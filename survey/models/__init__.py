@@ -11,6 +11,7 @@ from survey.ballots.models import (
     PaperState,
     UniformRule,
 )
+from survey.comments.rectification_models import Rectification, RectificationSetting
 from survey.composite.models import (
     CompositeAdjustment,
     CompositeScheme,
@@ -79,6 +80,8 @@ __all__ = [
     "PeriodKind",
     "QualitativeScore",
     "QualityFlag",
+    "Rectification",
+    "RectificationSetting",
     "QuestionKind",
     "RespondentGroup",
     "Response",

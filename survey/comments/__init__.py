@@ -1,0 +1,1 @@
+"""Comments: listing, routing to units, rectification and topics."""
