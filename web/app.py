@@ -22,6 +22,7 @@ from web.headers import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from web.ratelimit import build_rate_limiter
 from web.routers import (
     api_ballots,
+    api_comments,
     api_composite,
     api_org,
     api_satisfaction,
@@ -31,6 +32,7 @@ from web.routers import (
     office,
     office_audit,
     office_ballots,
+    office_comments,
     office_composite,
     office_composite_inputs,
     office_exports,
@@ -49,6 +51,7 @@ from web.routers import (
     office_turnout,
     public,
     survey_form,
+    unit_comments,
 )
 
 log = logging.getLogger("pingyi")
@@ -141,11 +144,14 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         office_imports,
         office_audit,
         office_flagged,
+        office_comments,
+        unit_comments,
         api_org,
         api_surveys,
         api_ballots,
         api_satisfaction,
         api_composite,
+        api_comments,
     ):
         app.include_router(module.router)
     # Compressed pages matter on a slow mobile network; the balancer may compress again.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, tuple_
 from sqlmodel import Session, col, select
@@ -154,7 +154,8 @@ def _day(value: str, field: str) -> date | None:
 
 
 def encode_cursor(submitted_at: datetime, response_id: str, seq: int) -> str:
-    raw = f"{submitted_at.replace(tzinfo=None).isoformat()}|{response_id}|{seq}"
+    moment = submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=UTC)
+    raw = f"{moment.astimezone(UTC).isoformat()}|{response_id}|{seq}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -162,7 +163,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, str, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         moment, response_id, seq = base64.urlsafe_b64decode(padded).decode().split("|")
-        return datetime.fromisoformat(moment), response_id, int(seq)
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed, response_id, int(seq)
     except (ValueError, UnicodeDecodeError):
         raise Invalid(
             N_("This page link is not valid; start again from the first page."), field="after"
@@ -196,9 +200,9 @@ def _conditions(
             col(Response.period_id) == _lookup(session, Period, wanted.period, evaluation_id)
         )
     if wanted.since is not None:
-        found.append(col(Response.submitted_at) >= datetime.combine(wanted.since, time()))
+        found.append(col(Response.submitted_at) >= datetime.combine(wanted.since, time(), UTC))
     if wanted.until is not None:
-        end = datetime.combine(wanted.until + timedelta(days=1), time())
+        end = datetime.combine(wanted.until + timedelta(days=1), time(), UTC)
         found.append(col(Response.submitted_at) < end)
     if wanted.words:
         found.append(col(Comment.text).contains(wanted.words, autoescape=True))
@@ -223,7 +227,7 @@ def _conditions(
                 and_(
                     no_record,
                     col(Comment.unit_id).is_not(None),
-                    col(Response.submitted_at) < datetime.combine(cutoff, time()),
+                    col(Response.submitted_at) < datetime.combine(cutoff, time(), UTC),
                 ),
             )
         )
