@@ -21,6 +21,7 @@ from survey.demo.city import (
     WEIGHTS_PERCENT,
     DemoInfo,
 )
+from survey.demo.comments import load_demo_rectification
 from survey.demo.responses import load_demo_survey
 from survey.errors import N_, Conflict
 from survey.models import (
@@ -62,6 +63,7 @@ def load_demo(
     survey, seeded = load_demo_survey(session, current.id, year=current.year)
     ballots = load_demo_ballots(session, current.id, secret=secret)
     composite_schemes, indicator_values = load_demo_composite(session)
+    load_demo_rectification(session, current.id)
     return DemoInfo(
         categories=len(categories),
         units=unit_count,
