@@ -12,8 +12,9 @@ import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, tuple_
 from sqlmodel import Session, col, select
 
 from survey.comments.rectification import OPEN_STATUSES, deadline_rule, today_utc
@@ -338,6 +339,28 @@ _ORDER = (
 )
 
 
+def page_statement(
+    session: Session,
+    evaluation_id: int,
+    wanted: CommentFilter,
+    *,
+    after: str = "",
+    page_size: int = PAGE_SIZE,
+    today: date | None = None,
+) -> Select[Any]:
+    """The SELECT of one page (one row more than the page, to know whether another follows)."""
+    conditions = _conditions(session, evaluation_id, wanted, today or today_utc())
+    statement = _base(_COLUMNS).where(*conditions)
+    if after:
+        moment, response_id, seq = decode_cursor(after)
+        statement = statement.where(
+            tuple_(col(Response.submitted_at), col(Comment.response_id), col(Comment.seq))
+            < tuple_(moment, response_id, seq)
+        )
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    return statement.order_by(*_ORDER).limit(size + 1)  # type: ignore[no-any-return]
+
+
 def comment_page(
     session: Session,
     evaluation_id: int,
@@ -351,15 +374,10 @@ def comment_page(
     """One page of the evaluation's comments, newest first, after the cursor ``after``."""
     today = today or today_utc()
     size = max(1, min(page_size, MAX_PAGE_SIZE))
-    conditions = _conditions(session, evaluation_id, wanted, today)
-    statement = _base(_COLUMNS).where(*conditions)
-    if after:
-        moment, response_id, seq = decode_cursor(after)
-        statement = statement.where(
-            tuple_(col(Response.submitted_at), col(Comment.response_id), col(Comment.seq))
-            < tuple_(moment, response_id, seq)
-        )
-    raw = list(session.exec(statement.order_by(*_ORDER).limit(size + 1)))
+    statement = page_statement(
+        session, evaluation_id, wanted, after=after, page_size=size, today=today
+    )
+    raw = list(session.execute(statement).all())
     names = _Names(session, evaluation_id)
     rule = deadline_rule(session, evaluation_id)
     rows = [_row(tuple(r), names, rule, today) for r in raw[:size]]
@@ -369,6 +387,7 @@ def comment_page(
         next_cursor = encode_cursor(last[5], last[0], last[1])
     total = -1
     if with_total:
+        conditions = _conditions(session, evaluation_id, wanted, today)
         total = int(session.exec(_base((func.count(),)).where(*conditions)).one())
     return CommentPage(rows=rows, total=total, next_cursor=next_cursor, page_size=size)
 

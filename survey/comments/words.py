@@ -9,7 +9,7 @@ OVERDUE = "overdue"  # a filter, not a status: open past its deadline
 
 STATUS_WORDS: dict[str, str] = {
     UNROUTED: N_("Not routed"),
-    "received": N_("Received"),
+    "received": N_("Received by the unit"),
     "in_progress": N_("In progress"),
     "rectified": N_("Rectified"),
     "verified": N_("Verified by callback"),
