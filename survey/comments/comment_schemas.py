@@ -27,7 +27,12 @@ class CommentPublic(BaseModel):
 
 class CommentPagePublic(BaseModel):
     items: list[CommentPublic]
-    total: int = Field(description="Comments matching the filters, over all pages")
+    total: int = Field(
+        description="Comments matching the filters, over all pages, counted up to 10,001"
+    )
+    total_capped: bool = Field(
+        description="More than 10,000 match: total is a lower bound (page on with next_cursor)"
+    )
     page_size: int
     next_cursor: str | None = Field(
         description="Pass as `after` for the next page; null on the last page"

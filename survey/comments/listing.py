@@ -14,7 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, tuple_
+from sqlalchemy import ColumnElement, Exists, Select, and_, func, or_, tuple_
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col, select
 
 from survey.comments.rectification import OPEN_STATUSES, deadline_rule, today_utc
@@ -30,6 +33,8 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 EXPORT_BATCH = 2000
 MAX_WORDS = 100
+# Counts stop here: beyond it a page says "more than 10,000" (see ``_count``).
+COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -94,9 +99,14 @@ class CommentRow:
 @dataclass(frozen=True)
 class CommentPage:
     rows: list[CommentRow]
-    total: int
+    total: int  # at most COUNT_CAP + 1; -1 when not counted
     next_cursor: str | None  # where the next page starts; None on the last page
     page_size: int
+
+    @property
+    def total_capped(self) -> bool:
+        """More matches than COUNT_CAP: ``total`` is a lower bound."""
+        return self.total > COUNT_CAP
 
 
 def comment_key(response_id: str, seq: int) -> str:
@@ -188,10 +198,17 @@ def _conditions(
     session: Session, evaluation_id: int, wanted: CommentFilter, today: date
 ) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = [col(Comment.evaluation_id) == evaluation_id]
-    routed_unit = func.coalesce(col(Rectification.unit_id), col(Comment.unit_id))
     no_record = col(Rectification.id).is_(None)
     if wanted.unit:
-        found.append(routed_unit == _lookup(session, Unit, wanted.unit))
+        unit_id = _lookup(session, Unit, wanted.unit)
+        # A comment about a unit is only ever routed to that unit; a general one (no unit)
+        # to the unit the office chose.
+        found.append(
+            or_(
+                col(Comment.unit_id) == unit_id,
+                and_(col(Comment.unit_id).is_(None), col(Rectification.unit_id) == unit_id),
+            )
+        )
     if wanted.group:
         found.append(col(Response.group_id) == _lookup(session, RespondentGroup, wanted.group))
     if wanted.channel:
@@ -208,7 +225,9 @@ def _conditions(
     if wanted.words:
         found.append(col(Comment.text).contains(wanted.words, autoescape=True))
     if wanted.status == UNROUTED:
-        found.append(and_(no_record, col(Comment.unit_id).is_(None)))
+        # NOT EXISTS rather than the outer join's NULL: the planner then expects many rows
+        # and walks the time index instead of sorting every match.
+        found.append(and_(col(Comment.unit_id).is_(None), ~_has_record()))
     elif wanted.status == RectificationStatus.received:
         found.append(
             or_(
@@ -218,7 +237,23 @@ def _conditions(
         )
     elif wanted.status == OVERDUE:
         days, holidays = deadline_rule(session, evaluation_id)
-        cutoff = latest_start_overdue(today, days, holidays) + timedelta(days=1)
+        cutoff = datetime.combine(
+            latest_start_overdue(today, days, holidays) + timedelta(days=1), time(), UTC
+        )
+        # Redundant, for the time index: nothing overdue came in after both the cutoff of
+        # the comments without a record and the latest routing day of an overdue record
+        # (a comment is routed on or after the day it came in).
+        latest = session.exec(
+            select(func.max(Rectification.routed_on)).where(
+                col(Rectification.evaluation_id) == evaluation_id,
+                col(Rectification.status).in_(OPEN_STATUSES),
+                col(Rectification.deadline) < today,
+            )
+        ).one()
+        bound = cutoff
+        if latest is not None:
+            bound = max(cutoff, datetime.combine(latest + timedelta(days=1), time(), UTC))
+        found.append(col(Response.submitted_at) < bound)
         found.append(
             or_(
                 and_(
@@ -228,7 +263,7 @@ def _conditions(
                 and_(
                     no_record,
                     col(Comment.unit_id).is_not(None),
-                    col(Response.submitted_at) < datetime.combine(cutoff, time(), UTC),
+                    col(Response.submitted_at) < cutoff,
                 ),
             )
         )
@@ -241,18 +276,52 @@ def _conditions(
     return found
 
 
+_RECORD_JOIN = and_(
+    col(Rectification.response_id) == col(Comment.response_id),
+    col(Rectification.seq) == col(Comment.seq),
+)
+
+
+def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
+    """How many comments the conditions keep, up to COUNT_CAP + 1 (more is "over COUNT_CAP").
+
+    Joins only the tables the conditions name, and stops at the cap: an exact count of
+    70,000 matches would read all of them on every page, where the page itself reads 51.
+    """
+    named = {
+        str(getattr(element.table, "name", ""))
+        for condition in conditions
+        for element in visitors.iterate(condition)
+        if isinstance(element, ColumnClause) and element.table is not None
+    }
+    inner = select(col(Comment.seq)).select_from(Comment)
+    if "response" in named:
+        inner = inner.join(Response, col(Response.id) == col(Comment.response_id))
+    if "rectification" in named:
+        inner = inner.outerjoin(Rectification, _RECORD_JOIN)
+    limited = inner.where(*conditions).limit(COUNT_CAP + 1).subquery()
+    return int(session.exec(select(func.count()).select_from(limited)).one())
+
+
+def _has_record() -> Exists:
+    record = aliased(Rectification)
+    return (
+        select(record.id)
+        .where(
+            col(record.response_id) == col(Comment.response_id),
+            col(record.seq) == col(Comment.seq),
+        )
+        .correlate(Comment)
+        .exists()
+    )
+
+
 def _base(columns: tuple[object, ...]):  # type: ignore[no-untyped-def]
     return (
         select(*columns)  # type: ignore[call-overload]
         .select_from(Comment)
         .join(Response, col(Response.id) == col(Comment.response_id))
-        .outerjoin(
-            Rectification,
-            and_(
-                col(Rectification.response_id) == col(Comment.response_id),
-                col(Rectification.seq) == col(Comment.seq),
-            ),
-        )
+        .outerjoin(Rectification, _RECORD_JOIN)
     )
 
 
@@ -334,7 +403,7 @@ def _row(raw: tuple, names: _Names, rule: tuple[int, frozenset[date]], today: da
 
 _ORDER = (
     col(Response.submitted_at).desc(),
-    col(Comment.response_id).desc(),
+    col(Response.id).desc(),
     col(Comment.seq).desc(),
 )
 
@@ -350,12 +419,15 @@ def page_statement(
 ) -> Select[Any]:
     """The SELECT of one page (one row more than the page, to know whether another follows)."""
     conditions = _conditions(session, evaluation_id, wanted, today or today_utc())
-    statement = _base(_COLUMNS).where(*conditions)
+    # The response names the evaluation too, so that its time index serves the order.
+    statement = _base(_COLUMNS).where(*conditions, col(Response.evaluation_id) == evaluation_id)
     if after:
         moment, response_id, seq = decode_cursor(after)
+        # Spelled so that the first part is a range of the response's time index.
+        position = tuple_(col(Response.submitted_at), col(Response.id))
         statement = statement.where(
-            tuple_(col(Response.submitted_at), col(Comment.response_id), col(Comment.seq))
-            < tuple_(moment, response_id, seq)
+            position <= tuple_(moment, response_id),
+            or_(position < tuple_(moment, response_id), col(Comment.seq) < seq),
         )
     size = max(1, min(page_size, MAX_PAGE_SIZE))
     return statement.order_by(*_ORDER).limit(size + 1)  # type: ignore[no-any-return]
@@ -388,7 +460,7 @@ def comment_page(
     total = -1
     if with_total:
         conditions = _conditions(session, evaluation_id, wanted, today)
-        total = int(session.exec(_base((func.count(),)).where(*conditions)).one())
+        total = _count(session, conditions)
     return CommentPage(rows=rows, total=total, next_cursor=next_cursor, page_size=size)
 
 

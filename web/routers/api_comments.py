@@ -86,6 +86,7 @@ def list_comments(
             for r in page.rows
         ],
         total=page.total,
+        total_capped=page.total_capped,
         page_size=page.page_size,
         next_cursor=page.next_cursor,
     )
