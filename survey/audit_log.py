@@ -66,6 +66,12 @@ ACTION_WORDS: dict[str, str] = {
     "excellence_goal.delete": N_("Deleted an excellence goal"),
     "indicators.import": N_("Imported indicator values"),
     "indicators.push": N_("Received indicator values through the API"),
+    "comment.route": N_("Routed a comment to a unit"),
+    "rectification.answer": N_("Answered a comment with a rectification"),
+    "rectification.callback": N_("Recorded the callback on a rectification"),
+    "rectification.appeal_decision": N_("Decided an appeal against a comment"),
+    "rectification.escalate": N_("Escalated an overdue rectification"),
+    "rectification_setting.set": N_("Set the rectification deadline"),
 }
 
 # The kinds of object an entry is about (its target type, or the part of an action kind
@@ -95,6 +101,9 @@ OBJECT_WORDS: dict[str, str] = {
     "excellence_goals": N_("Excellence goals"),
     "excellence_goal": N_("Excellence goal"),
     "indicators": N_("Indicator values"),
+    "comment": N_("Comment"),
+    "rectification": N_("Rectification"),
+    "rectification_setting": N_("Rectification deadline"),
 }
 
 # The details services record, by key.
@@ -151,6 +160,19 @@ DETAIL_WORDS: dict[str, str] = {
     "voided": N_("Cancelled"),
     "weights": N_("Weights"),
     "year": N_("Year"),
+    "after": N_("After"),
+    "before": N_("Before"),
+    "deadline": N_("Deadline"),
+    "deadline_days": N_("Working days"),
+    "holidays": N_("Holidays"),
+    "measure": N_("Rectification measure"),
+    "responsible_office": N_("Responsible office"),
+    "rectified_on": N_("Rectified on"),
+    "appeal_reason": N_("Reason for the appeal"),
+    "decision_reason": N_("Reason for the decision"),
+    "callback_result": N_("Callback result"),
+    "unit": N_("Unit"),
+    "evaluation": N_("Evaluation"),
 }
 OTHER_ACTION = N_("Other action on: %(object)s")
 OTHER_OBJECT = N_("Other object")

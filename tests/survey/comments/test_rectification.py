@@ -215,3 +215,19 @@ def test_overdue_per_evaluation_rule_and_escalation(session: Session) -> None:
         rectification.escalate(
             session, world.evaluation_id, world.keys[1], "x", OFFICE, today=today
         )
+
+
+def test_unit_sees_a_group_only_with_ten_comments_from_it(session: Session) -> None:
+    world = make_world(session)
+    for k in range(10):
+        add_comment(session, world, f"群体零{k}", group=0, commit=False)
+    for k in range(9):
+        add_comment(session, world, f"群体一{k}", group=1, commit=False)
+    session.commit()
+    items = unit_view.unit_comments(session, world.unit_principal(0), today=DAY)
+    shown = {i.text[:3]: i.group for i in items}
+    assert shown["群体零"] == world.groups[0].name
+    assert shown["群体一"] == ""
+    # Nothing else about the respondent travels to the unit.
+    fields = set(unit_view.UnitComment.__dataclass_fields__)
+    assert not fields & {"channel", "submitted_at", "period", "response_id"}
