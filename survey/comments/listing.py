@@ -201,13 +201,23 @@ def _conditions(
     no_record = col(Rectification.id).is_(None)
     if wanted.unit:
         unit_id = _lookup(session, Unit, wanted.unit)
-        # A comment about a unit is only ever routed to that unit; a general one (no unit)
-        # to the unit the office chose.
-        found.append(
-            or_(
-                col(Comment.unit_id) == unit_id,
-                and_(col(Comment.unit_id).is_(None), col(Rectification.unit_id) == unit_id),
+        # A comment about a unit is only ever routed to that unit; general ones (no unit) go
+        # where the office routed them, which are few: their keys are read first, so that
+        # both parts are conditions on the comment that its indexes answer.
+        routed = session.exec(
+            select(Rectification.response_id, Rectification.seq)
+            .join(Comment, _RECORD_JOIN)
+            .where(
+                col(Rectification.evaluation_id) == evaluation_id,
+                col(Rectification.unit_id) == unit_id,
+                col(Comment.unit_id).is_(None),
             )
+        ).all()
+        about = col(Comment.unit_id) == unit_id
+        found.append(
+            or_(about, tuple_(col(Comment.response_id), col(Comment.seq)).in_(list(routed)))
+            if routed
+            else about
         )
     if wanted.group:
         found.append(col(Response.group_id) == _lookup(session, RespondentGroup, wanted.group))
@@ -419,6 +429,11 @@ def page_statement(
 ) -> Select[Any]:
     """The SELECT of one page (one row more than the page, to know whether another follows)."""
     conditions = _conditions(session, evaluation_id, wanted, today or today_utc())
+    if session.get_bind().dialect.name == "sqlite" and not wanted.unit:
+        # SQLite would start from the comments' evaluation index and sort every match; "+ 0"
+        # keeps it off that index, so it walks the responses' time index, in page order.
+        # (With a unit it had better start from the unit's comments, a few thousand at most.)
+        conditions[0] = col(Comment.evaluation_id) + 0 == evaluation_id
     # The response names the evaluation too, so that its time index serves the order.
     statement = _base(_COLUMNS).where(*conditions, col(Response.evaluation_id) == evaluation_id)
     if after:
