@@ -28,10 +28,10 @@ class CommentPublic(BaseModel):
 class CommentPagePublic(BaseModel):
     items: list[CommentPublic]
     total: int = Field(
-        description="Comments matching the filters, over all pages, counted up to 10,001"
+        description="Comments matching the filters, over all pages, counted up to 1,001"
     )
     total_capped: bool = Field(
-        description="More than 10,000 match: total is a lower bound (page on with next_cursor)"
+        description="More than 1,000 match: total is a lower bound (page on with next_cursor)"
     )
     page_size: int
     next_cursor: str | None = Field(
