@@ -35,6 +35,10 @@ EXPORT_BATCH = 2000
 MAX_WORDS = 100
 # Counts stop here: beyond it a page says "more than 1,000" (see ``_count``).
 COUNT_CAP = 1_000
+# Statuses only a record has, which few comments hold at a time (see ``page_statement``).
+RECORD_STATUSES = frozenset(
+    {"in_progress", "rectified", "verified", "appealed", "upheld", "dismissed"}
+)
 
 
 @dataclass(frozen=True)
@@ -237,9 +241,12 @@ def _conditions(
     if wanted.status == UNROUTED:
         # NOT EXISTS rather than the outer join's NULL: the planner then expects many rows
         # and walks the time index instead of sorting every match.
-        # "+ 0" keeps SQLite off the unit index (a fifth of all comments have no unit), so
-        # that it walks the time index in page order as PostgreSQL does.
-        found.append(and_((col(Comment.unit_id) + 0).is_(None), ~_has_record()))
+        no_unit = col(Comment.unit_id).is_(None)
+        if session.get_bind().dialect.name == "sqlite":
+            # Keeps SQLite off the unit index (a fifth of all comments have no unit), so
+            # that it walks the time index in page order as PostgreSQL does.
+            no_unit = (col(Comment.unit_id) + 0).is_(None)
+        found.append(and_(no_unit, ~_has_record()))
     elif wanted.status == RectificationStatus.received:
         found.append(
             or_(
@@ -294,7 +301,7 @@ _RECORD_JOIN = and_(
 )
 
 
-def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
+def _count(session: Session, evaluation_id: int, conditions: list[ColumnElement[bool]]) -> int:
     """How many comments the conditions keep, up to COUNT_CAP + 1 (more is "over COUNT_CAP").
 
     Joins only the tables the conditions name, and stops at the cap: an exact count of
@@ -308,6 +315,15 @@ def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
         if isinstance(element, ColumnClause) and element.table is not None
     }
     inner = select(col(Comment.seq)).select_from(Comment)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite would read the comments by their unit index, the general ones (no unit)
+        # first; by the responses' time index instead, the oldest (the overdue) come first.
+        named.add("response")
+        conditions = [
+            col(Comment.evaluation_id) + 0 == evaluation_id,
+            *conditions[1:],
+            col(Response.evaluation_id) == evaluation_id,
+        ]
     if "response" in named:
         inner = inner.join(Response, col(Response.id) == col(Comment.response_id))
     if "rectification" in named:
@@ -429,16 +445,26 @@ def page_statement(
     after: str = "",
     page_size: int = PAGE_SIZE,
     today: date | None = None,
+    walk: bool | None = None,
 ) -> Select[Any]:
-    """The SELECT of one page (one row more than the page, to know whether another follows)."""
+    """The SELECT of one page (one row more than the page, to know whether another follows).
+
+    Two plans serve a page. Many matches: walk the responses' time index newest first and
+    keep the matches until the page is full. Few matches (one unit's comments, or a status
+    only records have): read them by the comments' or records' own indexes and sort them.
+    ``walk`` chooses; None decides from the filters as just said.
+    """
     conditions = _conditions(session, evaluation_id, wanted, today or today_utc())
-    if session.get_bind().dialect.name == "sqlite" and not wanted.unit:
-        # SQLite would start from the comments' evaluation index and sort every match; "+ 0"
-        # keeps it off that index, so it walks the responses' time index, in page order.
-        # (With a unit it had better start from the unit's comments, a few thousand at most.)
-        conditions[0] = col(Comment.evaluation_id) + 0 == evaluation_id
-    # The response names the evaluation too, so that its time index serves the order.
-    statement = _base(_COLUMNS).where(*conditions, col(Response.evaluation_id) == evaluation_id)
+    if walk is None:
+        walk = not wanted.unit and wanted.status not in RECORD_STATUSES
+    if walk:
+        # The response names the evaluation too, so that its time index serves the order.
+        conditions.append(col(Response.evaluation_id) == evaluation_id)
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite would start from the comments' evaluation index and sort every match;
+            # "+ 0" keeps it off that index, so that it walks the time index in page order.
+            conditions[0] = col(Comment.evaluation_id) + 0 == evaluation_id
+    statement = _base(_COLUMNS).where(*conditions)
     if after:
         moment, response_id, seq = decode_cursor(after)
         # Spelled so that the first part is a range of the response's time index.
@@ -464,8 +490,16 @@ def comment_page(
     """One page of the evaluation's comments, newest first, after the cursor ``after``."""
     today = today or today_utc()
     size = max(1, min(page_size, MAX_PAGE_SIZE))
+    total = -1
+    if with_total:
+        total = _count(session, evaluation_id, _conditions(session, evaluation_id, wanted, today))
     statement = page_statement(
-        session, evaluation_id, wanted, after=after, page_size=size, today=today
+        session,
+        evaluation_id,
+        wanted,
+        after=after,
+        page_size=size,
+        today=today,
     )
     raw = list(session.execute(statement).all())
     names = _Names(session, evaluation_id)
@@ -475,12 +509,6 @@ def comment_page(
     if len(raw) > size:
         last = raw[size - 1]
         next_cursor = encode_cursor(last[5], last[0], last[1])
-    total = -1
-    if with_total and not after and next_cursor is None:
-        total = len(rows)  # everything is on this first page
-    elif with_total:
-        conditions = _conditions(session, evaluation_id, wanted, today)
-        total = _count(session, conditions)
     return CommentPage(rows=rows, total=total, next_cursor=next_cursor, page_size=size)
 
 
