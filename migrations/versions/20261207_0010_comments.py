@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.Column(
             "escalation_note", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False
         ),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["evaluation_id"], ["evaluation.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["response_id", "seq"],
