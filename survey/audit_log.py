@@ -84,6 +84,12 @@ ACTION_WORDS: dict[str, str] = {
     "lead_scores.draft": N_("Saved a lead department's draft scores"),
     "lead_scores.submit": N_("Submitted a lead department's scores"),
     "lead_scores.reopen": N_("Reopened a lead department's submitted scores"),
+    "comment.route": N_("Routed a comment to a unit"),
+    "rectification.answer": N_("Answered a comment with a rectification"),
+    "rectification.callback": N_("Recorded the callback on a rectification"),
+    "rectification.appeal_decision": N_("Decided an appeal against a comment"),
+    "rectification.escalate": N_("Escalated an overdue rectification"),
+    "rectification_setting.set": N_("Set the rectification deadline"),
 }
 
 # The kinds of object an entry is about (its target type, or the part of an action kind
@@ -118,6 +124,9 @@ OBJECT_WORDS: dict[str, str] = {
     "indicators": N_("Indicator values"),
     "lead_assignment": N_("Lead department's indicator"),
     "lead_scores": N_("Lead department's scores"),
+    "comment": N_("Comment"),
+    "rectification": N_("Rectification"),
+    "rectification_setting": N_("Rectification deadline"),
 }
 
 # The details services record, by key.
@@ -183,6 +192,17 @@ DETAIL_WORDS: dict[str, str] = {
     "with_topic": N_("With a topic"),
     "year": N_("Year"),
     "previous_lead": N_("Previous lead department"),
+    "deadline": N_("Deadline"),
+    "deadline_days": N_("Working days"),
+    "holidays": N_("Holidays"),
+    "measure": N_("Rectification measure"),
+    "responsible_office": N_("Responsible office"),
+    "rectified_on": N_("Rectified on"),
+    "appeal_reason": N_("Reason for the appeal"),
+    "decision_reason": N_("Reason for the decision"),
+    "callback_result": N_("Callback result"),
+    "unit": N_("Unit"),
+    "evaluation": N_("Evaluation"),
 }
 OTHER_ACTION = N_("Other action on: %(object)s")
 OTHER_OBJECT = N_("Other object")

@@ -13,6 +13,8 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from survey.ballots.models import BallotBatch, BallotCode, BatchStatus, CodeStatus
+from survey.comments.listing import CommentFilter, CommentRow, comment_page
+from survey.comments.words import OVERDUE
 from survey.errors import N_, NotFound
 from survey.models import Evaluation, EvaluationStatus, RespondentGroup, Response
 from survey.models.responses import Channel
@@ -67,6 +69,8 @@ class Overview:
     groups: list[GroupTurnout] = field(default_factory=list)
     flagged_waiting: int = 0
     waiting: list[Waiting] = field(default_factory=list)
+    # Rectifications past their deadline (the first few; the count is in ``waiting``).
+    overdue_comments: list[CommentRow] = field(default_factory=list)
 
     def on(self, day: str, channel: str) -> int:
         return self.per_day.get((day, channel), 0)
@@ -190,6 +194,10 @@ def overview(session: Session, evaluation: Evaluation) -> Overview:
     seen = {channel for _, channel in per_day}
     channels = [c for c in CHANNEL_NAMES if c in seen] + sorted(seen - set(CHANNEL_NAMES))
     flagged = _flagged_waiting(session, evaluation.id)
+    overdue = comment_page(session, evaluation.id, CommentFilter(status=OVERDUE), page_size=10)
+    waiting = _waiting(session, evaluation, flagged)
+    if overdue.total:
+        waiting.append(Waiting("rectification_overdue", overdue.total))
     return Overview(
         evaluation=evaluation,
         days=sorted({day for day, _ in per_day}),
@@ -197,5 +205,6 @@ def overview(session: Session, evaluation: Evaluation) -> Overview:
         per_day=per_day,
         groups=_groups(session, evaluation.id),
         flagged_waiting=flagged,
-        waiting=_waiting(session, evaluation, flagged),
+        waiting=waiting,
+        overdue_comments=overdue.rows,
     )

@@ -24,6 +24,8 @@ class Action(StrEnum):
     edit = "edit"  # change schemes, policies, scores, goals and adjustments
     publish = "publish"  # freeze the results and show them to the public
     read_audit = "read_audit"  # read and export the audit log (sign-ins, addresses included)
+    # route general comments to units, record callbacks, decide appeals, escalate overdue ones
+    handle_comments = "handle_comments"
 
 
 _ALL_STATES = frozenset(EvaluationStatus)
@@ -57,6 +59,8 @@ RULES: dict[Action, Rule] = {
     # The log names people and their addresses: the office that answers for the evaluation
     # reads it, clerks and viewers do not. It is about the installation, not one state.
     Action.read_audit: Rule(Role.office, _ALL_STATES),
+    # Rectification follows the results: it goes on after they are published.
+    Action.handle_comments: Rule(Role.office, _ALL_STATES - {EvaluationStatus.draft}),
 }
 
 

@@ -22,6 +22,7 @@ from web.headers import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from web.ratelimit import build_rate_limiter
 from web.routers import (
     api_ballots,
+    api_comments,
     api_composite,
     api_org,
     api_satisfaction,
@@ -33,6 +34,7 @@ from web.routers import (
     office,
     office_audit,
     office_ballots,
+    office_comments,
     office_composite,
     office_composite_inputs,
     office_exports,
@@ -57,6 +59,7 @@ from web.routers import (
     public_results,
     survey_form,
     unit,
+    unit_comments,
 )
 from web.safety import ids_in_range
 
@@ -159,12 +162,15 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         office_unit_release,
         unit,
         office_topics,
+        office_comments,
+        unit_comments,
         api_org,
         api_surveys,
         api_ballots,
         api_satisfaction,
         api_composite,
         api_unit,
+        api_comments,
     ):
         app.include_router(module.router)
     # Compressed pages matter on a slow mobile network; the balancer may compress again.

@@ -126,6 +126,30 @@ class CategoryData:
             )
         return values, notes.__getitem__
 
+    def rectification(self, measure: str) -> tuple[Float, Note]:
+        rates = self.inputs.rectification(self.session)
+        values = np.full(len(self.members), NAN)
+        notes: list[dict[str, Any]] = []
+        for i, unit in enumerate(self.members):
+            found = rates.get(unit.id or -1)
+            share = None
+            if found is not None:
+                share = found.rate if measure == "rectified" else found.on_time_rate
+            if share is not None:
+                values[i] = 100.0 * share
+            notes.append(
+                {
+                    "type": "rectification_rate",
+                    "measure": measure,
+                    "rate": finite_or_none(values[i]),
+                    "routed": found.routed if found else 0,
+                    "upheld": found.upheld if found else 0,
+                    "rectified": found.rectified if found else 0,
+                    "on_time": found.on_time if found else 0,
+                }
+            )
+        return values, notes.__getitem__
+
     def excellence(self, bounds: tuple[float, float]) -> tuple[Float, Float, Note]:
         size = len(self.members)
         score = np.full(size, NAN)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from survey.comments.rates import UnitRate, rectification_rates
 from survey.composite.hard_values import HardStore
 from survey.composite.models import CompositeAdjustment, ExcellenceGoal, QualitativeScore
 from survey.models import Evaluation, Unit
@@ -44,6 +45,14 @@ class Inputs:
     lowest_penalty: float = 0.0
     # The categories computed (None: all); satisfaction is scored for their units alone.
     category_ids: Sequence[int] | None = None
+    # Rectification rates per unit id, read on first use (survey.comments.rates).
+    rectification_cache: dict[int, UnitRate] | None = None
+
+    def rectification(self, session: Session) -> dict[int, UnitRate]:
+        if self.rectification_cache is None:
+            assert self.evaluation.id is not None
+            self.rectification_cache = rectification_rates(session, self.evaluation.id)
+        return self.rectification_cache
 
     def satisfaction(
         self, session: Session, period: str | None, question: str | None

@@ -109,8 +109,18 @@ class ExcellenceSource(_In):
     )
 
 
+class RectificationSource(_In):
+    """The unit's rectification rate (整改率) from ``survey.comments.rates``, 0-100: the share
+    of comments routed to it (less appeals the office upheld) that it rectified, or that it
+    rectified on or before their deadline (``on_time``)."""
+
+    type: Literal["rectification_rate"]
+    measure: Literal["rectified", "on_time"] = "rectified"
+    full_marks: float = Field(default=100.0, gt=0)
+
+
 Source = Annotated[
-    HardSource | SatisfactionSource | QualitativeSource | ExcellenceSource,
+    HardSource | SatisfactionSource | QualitativeSource | ExcellenceSource | RectificationSource,
     Field(discriminator="type"),
 ]
 

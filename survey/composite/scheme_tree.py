@@ -86,6 +86,10 @@ class SchemeData(Protocol):
 
     def qualitative(self, item: str) -> tuple[Float, Annotation]: ...
 
+    def rectification(self, measure: str) -> tuple[Float, Annotation]:
+        """Rectification rate of each unit (0-100; NaN where nothing was routed to it)."""
+        ...
+
     def excellence(self, bounds: tuple[float, float]) -> tuple[Float, Float, Annotation]:
         """Mean appraisal score (0-100), effective difficulty and the goals of each unit."""
         ...
@@ -344,6 +348,9 @@ class _Builder:
             values, se, notes = self.data.satisfaction(source)
         elif source.type == "qualitative":
             values, notes = self.data.qualitative(source.item)
+            se = None
+        elif source.type == "rectification_rate":
+            values, notes = self.data.rectification(source.measure)
             se = None
         else:
             values, coefficient, notes = self.data.excellence(source.difficulty)

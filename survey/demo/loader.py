@@ -21,6 +21,7 @@ from survey.demo.city import (
     WEIGHTS_PERCENT,
     DemoInfo,
 )
+from survey.demo.comments import load_demo_rectification
 from survey.demo.leads import load_demo_leads
 from survey.demo.publication import load_demo_publication
 from survey.demo.responses import load_demo_survey
@@ -70,7 +71,9 @@ def load_demo(
     composite_schemes, indicator_values = load_demo_composite(session)
     unit_logins = load_demo_units(session)
     lead_logins = load_demo_leads(session, password=office_password)
+    load_demo_rectification(session, current.id)
     load_demo_publication(session, DEMO_ACTOR)
+    # Last: topics tag the comments that exist by now.
     load_demo_topics(session)
     return DemoInfo(
         categories=len(categories),

@@ -12,6 +12,7 @@ from survey.ballots.models import (
     PaperState,
     UniformRule,
 )
+from survey.comments.rectification_models import Rectification, RectificationSetting
 from survey.composite.models import (
     CompositeAdjustment,
     CompositeScheme,
@@ -91,6 +92,8 @@ __all__ = [
     "QualitativeScore",
     "QualityFlag",
     "QuestionKind",
+    "Rectification",
+    "RectificationSetting",
     "RespondentGroup",
     "Response",
     "Role",

@@ -52,6 +52,8 @@ class Response(SQLModel, table=True):
         Index("ix_response_eval_flags", "evaluation_id", "quality_flags"),
         Index("ix_response_eval_ref", "evaluation_id", "external_ref", unique=True),
         Index("ix_response_submission", "survey_id", "submission_key", unique=True),
+        # The office's comment list walks responses in time order (survey.comments.listing).
+        Index("ix_response_eval_submitted", "evaluation_id", "submitted_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=32)
@@ -129,7 +131,10 @@ class Answer(SQLModel, table=True):
 
 
 class Comment(SQLModel, table=True):
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        Index("ix_comment_eval_unit", "evaluation_id", "unit_id"),
+        {"sqlite_with_rowid": False},
+    )
 
     response_id: str = Field(
         sa_column=Column(

@@ -42,7 +42,13 @@ EVALUATION_TABLES = (
     "qualitative_score",
     "excellence_goal",
     "composite_adjustment",
+    # The rectification rates a scheme may score (survey.comments.rates): the records and
+    # the comments they count, the comments without their text (frozen_rows blanks it).
+    "rectification",
+    "comment",
 )
+# Columns a frozen copy leaves out: what people wrote is not an input of any figure.
+BLANKED = {"comment": {"text": ""}}
 
 
 def _table(name: str) -> Table:
@@ -115,7 +121,8 @@ def freeze_inputs(session: Session, evaluation: Evaluation) -> dict[str, Any]:
     for name in ORGANISATION_TABLES:
         tables[name] = _rows(session, _table(name))
     for name in EVALUATION_TABLES:
-        tables[name] = _rows(session, _table(name), evaluation.id)
+        blank = BLANKED.get(name, {})
+        tables[name] = [{**row, **blank} for row in _rows(session, _table(name), evaluation.id)]
     previous: dict[str, Any] | None = None
     if evaluation.previous_id is not None:
         before = session.get(Evaluation, evaluation.previous_id)
@@ -237,7 +244,8 @@ def replayed(inputs: dict[str, Any]) -> Iterator[tuple[Session, Evaluation, Froz
             session.add(evaluation)
             session.flush()
             for name in EVALUATION_TABLES:
-                _insert(session, name, tables[name])
+                # Versions frozen before a table joined the list simply lack it.
+                _insert(session, name, tables.get(name, []))
             session.flush()
             counts: FrozenCounts = from_inputs(meta["id"], inputs)
             with frozen_counts(counts):

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from survey import accounts, audit
 from survey import organisation as org
+from survey.comments.words import STATUS_WORDS
 from survey.errors import N_
 from survey.models import Role
 from survey.overview import CHANNEL_NAMES, GroupTurnout, current_evaluation, overview
@@ -137,6 +138,7 @@ def office_home(
             "groups": org.list_groups(session),
             "overview": summary,
             "channel_names": CHANNEL_NAMES,
+            "comment_status_words": STATUS_WORDS,
             "charts": (
                 overview_charts(summary, name, translations(language).gettext)
                 if summary is not None

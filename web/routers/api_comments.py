@@ -1,0 +1,92 @@
+"""JSON API for comments: the office's filtered, paged list of an evaluation's comments."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from survey import organisation as org
+from survey import rules
+from survey.comments import listing
+from survey.comments.comment_schemas import CommentPagePublic, CommentPublic
+from survey.errors import NotAuthenticated
+from survey.rules import Action
+from web.deps import BearerPrincipal, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["comments"])
+_AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or invalid bearer token"},
+    403: {"description": "A token whose role may not read the office's pages"},
+}
+
+
+@router.get(
+    "/evaluations/{evaluation_id}/comments", response_model=CommentPagePublic, responses=_AUTH
+)
+def list_comments(
+    evaluation_id: int,
+    session: SessionDep,
+    principal: BearerPrincipal,
+    unit: Annotated[str, Query(description="Unit code (about it or routed to it)")] = "",
+    group: Annotated[str, Query(description="Respondent group code")] = "",
+    channel: Annotated[str, Query(description="qr, ballot, paper or import")] = "",
+    period: Annotated[str, Query(description="Period code")] = "",
+    since: Annotated[str, Query(description="First day, YYYY-MM-DD (UTC)")] = "",
+    until: Annotated[str, Query(description="Last day, YYYY-MM-DD (UTC)")] = "",
+    words: Annotated[str, Query(description="Words the text contains", max_length=100)] = "",
+    status: Annotated[
+        str,
+        Query(
+            description="unrouted, received, in_progress, rectified, verified, appealed, "
+            "upheld, dismissed, or overdue"
+        ),
+    ] = "",
+    topic: Annotated[str, Query(description="Comment topic code (once topics exist)")] = "",
+    after: Annotated[str, Query(description="next_cursor of the previous page")] = "",
+    page_size: Annotated[int, Query(ge=1, le=listing.MAX_PAGE_SIZE)] = listing.PAGE_SIZE,
+) -> CommentPagePublic:
+    """The evaluation's comments, newest first, with their rectification status.
+
+    Needs a token of the viewer role or above (units read theirs in their own pages). Pages
+    are keyset pages: pass the answer's ``next_cursor`` as ``after`` to read on.
+    """
+    if principal is None:
+        raise NotAuthenticated()
+    evaluation = org.get_evaluation(session, evaluation_id)
+    rules.require(principal, Action.view, evaluation.status)
+    wanted = listing.parse_filter(
+        unit=unit,
+        group=group,
+        channel=channel,
+        period=period,
+        since=since,
+        until=until,
+        words=words,
+        status=status,
+        topic=topic,
+    )
+    page = listing.comment_page(session, evaluation_id, wanted, after=after, page_size=page_size)
+    return CommentPagePublic(
+        items=[
+            CommentPublic(
+                key=r.key,
+                submitted_at=r.submitted_at,
+                channel=r.channel,
+                group=r.group_code,
+                period=r.period,
+                unit=r.unit_code,
+                question=r.question,
+                text=r.text,
+                status=r.status,
+                deadline=r.deadline,
+                overdue=r.overdue,
+                escalated=r.escalated,
+            )
+            for r in page.rows
+        ],
+        total=page.total,
+        total_capped=page.total_capped,
+        page_size=page.page_size,
+        next_cursor=page.next_cursor,
+    )
