@@ -9,7 +9,7 @@ does, where an offset would read and throw away every row before it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from survey.comments.rectification import OPEN_STATUSES, deadline_rule, today_utc
 from survey.comments.rectification_models import Rectification, RectificationStatus
+from survey.comments.topics import has_topic_code
 from survey.comments.words import FILTER_WORDS, OVERDUE, UNROUTED, status_words
 from survey.comments.workdays import add_working_days, latest_start_overdue
 from survey.errors import N_, Invalid
@@ -53,8 +54,7 @@ class CommentFilter:
     until: date | None = None  # last day, inclusive
     words: str = ""  # a substring of the text
     status: str = ""  # a rectification status, "unrouted" or "overdue"
-    # Comment topics (keyword rules, built apart): the topic code to keep. ``TOPIC_CONDITION``
-    # below is where the topics module plugs in the condition for it.
+    # A comment topic's code (survey.comments.topics): comments tagged with it.
     topic: str = ""
 
     def as_query(self) -> dict[str, str]:
@@ -71,12 +71,6 @@ class CommentFilter:
             "topic": self.topic,
         }
         return {k: v for k, v in raw.items() if v}
-
-
-# The comment topics module sets this to a function that, given the evaluation id and a topic
-# code, returns the SQL condition on ``Comment`` for "tagged with this topic". Until then a
-# topic filter is refused with a clear message rather than silently ignored.
-TOPIC_CONDITION: Callable[[int, str], ColumnElement[bool]] | None = None
 
 
 @dataclass(frozen=True)
@@ -289,9 +283,7 @@ def _conditions(
     elif wanted.status:
         found.append(col(Rectification.status) == wanted.status)
     if wanted.topic:
-        if TOPIC_CONDITION is None:
-            raise Invalid(N_("Comment topics are not set up yet."), field="topic")
-        found.append(TOPIC_CONDITION(evaluation_id, wanted.topic))
+        found.append(has_topic_code(evaluation_id, wanted.topic))
     return found
 
 

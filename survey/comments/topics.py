@@ -189,6 +189,18 @@ def has_topic(topic_id: int) -> ColumnElement[bool]:
     )
 
 
+def has_topic_code(evaluation_id: int, code: str) -> ColumnElement[bool]:
+    """A WHERE clause on ``Comment``: tagged with the evaluation's topic of this code (no
+    such topic: nothing matches). The comment list's ``?topic=CODE`` filter."""
+    return exists().where(
+        col(CommentTopic.response_id) == col(Comment.response_id),
+        col(CommentTopic.seq) == col(Comment.seq),
+        col(CommentTopic.topic_id) == col(Topic.id),
+        col(Topic.evaluation_id) == evaluation_id,
+        col(Topic.code) == code,
+    )
+
+
 def pending_comments(session: Session, evaluation_id: int) -> int:
     """Comments not yet tagged under the evaluation's current rules (0 without rules)."""
     version = rules_version(session, evaluation_id)

@@ -25,6 +25,7 @@ from survey.comments.topic_models import Topic
 from survey.composite.models import LeadAssignment
 from survey.demo.leads import DEMO_LEAD_UNIT
 from survey.models import (
+    Comment,
     Evaluation,
     EvaluationStatus,
     RespondentGroup,
@@ -127,6 +128,10 @@ def _world(session: Session) -> World:
     ).first()
     assert assignment is not None
     topic = session.exec(select(Topic).where(Topic.evaluation_id == open_eval.id)).first()
+    about_own = session.exec(
+        select(Comment).where(Comment.evaluation_id == open_eval.id, Comment.unit_id == own.id)
+    ).first()
+    assert about_own is not None
     assert topic is not None
     values = {
         "slug": survey.slug,
@@ -148,6 +153,8 @@ def _world(session: Session) -> World:
         "assignment_id": str(assignment.id),
         "topic_id": str(topic.id),
         "extension": "csv",
+        "fmt": "csv",
+        "key": f"{about_own.response_id}-{about_own.seq}",
         "version": "1",
         "action": "withdraw",
     }

@@ -179,3 +179,29 @@ def test_unit_answers_its_own_and_gets_404_for_another(
     assert client.post(f"/unit/comments/{own}", data={"status": "rectified"}).status_code == 403
     # The office pages stay closed to a unit account.
     assert client.get(f"/office/evaluations/{world.evaluation_id}/comments").status_code == 403
+
+
+def test_the_topic_filter_lists_the_comments_tagged_with_the_topic(
+    client: TestClient, session: Session
+) -> None:
+    from survey.accounts import Principal
+    from survey.comments import topics
+
+    world = _world(session)
+    office = Principal("office", Role.office)
+    topics.create_topic(
+        session, world.evaluation_id, topics.TopicIn("queue", "排队", "Queues", "排队"), office
+    )
+    session.commit()
+    headers = bearer(make_token(session, Role.viewer))
+    url = f"/api/v1/evaluations/{world.evaluation_id}/comments"
+    found = client.get(url, headers=headers, params={"topic": "queue", "page_size": 100}).json()
+    # By hand: every fourth comment (k = 0, 4, ..., 116) ends with " 排队".
+    texts = sorted(item["text"] for item in found["items"])
+    assert texts == sorted(f"意见{k:03d} 排队" for k in range(0, 120, 4))
+    assert found["total"] == 30
+    # With another filter, and for a code no topic has.
+    both = client.get(url, headers=headers, params={"topic": "queue", "channel": "ballot"}).json()
+    assert both["total"] == len([k for k in range(0, 120, 4) if k % 5 == 0])
+    none = client.get(url, headers=headers, params={"topic": "no-such-topic"}).json()
+    assert none["total"] == 0 and none["items"] == []
