@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
+from survey.composite.inputs import editable_evaluation
 from survey.composite.models import IndicatorValue
 from survey.composite.schemas import (
     IndicatorPushResult,
@@ -288,7 +289,7 @@ def import_indicators(
     ip: str = "",
 ) -> IndicatorImportReport:
     """Check the whole file, then store it in one transaction, or store nothing."""
-    org.get_evaluation(session, evaluation_id)
+    editable_evaluation(session, evaluation_id)
     values = _parse(session, read_table(data, filename))
     try:
         inserted, updated, unchanged = _upsert(session, evaluation_id, values, "import", actor.name)
@@ -328,7 +329,9 @@ def push_indicators(
     ip: str = "",
 ) -> IndicatorPushResult:
     """Values sent by another system (a statistics bureau): upserted, all or nothing."""
-    org.get_evaluation(session, evaluation_id)
+    # A published evaluation's figures are frozen with their inputs; a revised figure waits
+    # until the office reopens the results for correction (and publishes a new version).
+    editable_evaluation(session, evaluation_id)
     units = {u.code: u.id for u in session.exec(select(Unit)) if u.id is not None}
     problems: list[PushProblem] = []
     parsed: list[_Value] = []

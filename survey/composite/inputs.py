@@ -35,7 +35,8 @@ from survey.models import Evaluation, EvaluationStatus, Unit, UnitCategory
 from survey.timeutil import utcnow
 
 
-def _open_evaluation(session: Session, evaluation_id: int) -> Evaluation:
+def editable_evaluation(session: Session, evaluation_id: int) -> Evaluation:
+    """The evaluation, if its inputs may still change (not while it is published)."""
     evaluation = org.get_evaluation(session, evaluation_id)
     if evaluation.status == EvaluationStatus.published:
         raise Conflict(N_("A published evaluation cannot be changed."))
@@ -80,7 +81,7 @@ def add_adjustment(
     ip: str = "",
 ) -> AdjustmentPublic:
     """A bonus or deduction for one unit, checked against its category's scheme."""
-    _open_evaluation(session, evaluation_id)
+    editable_evaluation(session, evaluation_id)
     unit = _unit(_units(session), data.unit)
     current = schemes.current_schemes(session, evaluation_id).get(unit.category_id)
     if current is None:
@@ -139,7 +140,7 @@ def add_adjustment(
 def delete_adjustment(
     session: Session, evaluation_id: int, adjustment_id: int, actor: Principal, *, ip: str = ""
 ) -> None:
-    _open_evaluation(session, evaluation_id)
+    editable_evaluation(session, evaluation_id)
     entry = session.get(CompositeAdjustment, adjustment_id)
     if entry is None or entry.evaluation_id != evaluation_id:
         raise NotFound(N_("No bonus or deduction has the id %(id)s."), id=adjustment_id)
@@ -199,7 +200,7 @@ def put_qualitative(
     ip: str = "",
 ) -> InputsStored:
     """Store (or replace) the scores lead departments gave, all or nothing."""
-    _open_evaluation(session, evaluation_id)
+    editable_evaluation(session, evaluation_id)
     units = _units(session)
     existing = {
         (row.unit_id, row.item): row
@@ -281,7 +282,7 @@ def put_excellence(
     ip: str = "",
 ) -> InputsStored:
     """Store (or replace) excellence goals with their difficulty and four-way appraisal."""
-    _open_evaluation(session, evaluation_id)
+    editable_evaluation(session, evaluation_id)
     units = _units(session)
     existing = {
         (row.unit_id, row.code): row
@@ -449,7 +450,7 @@ def enter_qualitative(
     The item must be one the scheme of the unit's category scores, and the score may not
     exceed the item's full marks; so a typing slip is refused instead of stored unused.
     """
-    _open_evaluation(session, evaluation_id)
+    editable_evaluation(session, evaluation_id)
     units = _units(session)
     unit = _unit(units, data.unit)
     _unit(units, data.lead)
@@ -486,7 +487,7 @@ def enter_qualitative(
 def delete_qualitative(
     session: Session, evaluation_id: int, unit: str, item: str, actor: Principal, *, ip: str = ""
 ) -> None:
-    _open_evaluation(session, evaluation_id)
+    editable_evaluation(session, evaluation_id)
     scored = _unit(_units(session), unit)
     row = session.exec(
         select(QualitativeScore).where(
@@ -527,7 +528,7 @@ def enter_excellence(
     The difficulty coefficient must lie within the scheme's bounds: the computation would
     clip it silently, while the one who enters it can still correct it.
     """
-    _open_evaluation(session, evaluation_id)
+    editable_evaluation(session, evaluation_id)
     unit = _unit(_units(session), goal.unit)
     category = _category_code(session, unit)
     slot = next(
@@ -556,7 +557,7 @@ def enter_excellence(
 def delete_excellence(
     session: Session, evaluation_id: int, unit: str, code: str, actor: Principal, *, ip: str = ""
 ) -> None:
-    _open_evaluation(session, evaluation_id)
+    editable_evaluation(session, evaluation_id)
     owner = _unit(_units(session), unit)
     row = session.exec(
         select(ExcellenceGoal).where(

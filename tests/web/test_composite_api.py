@@ -237,12 +237,12 @@ def test_publication_freezes_the_results(client: TestClient, session: Session) -
     assert published.json()["evaluation_status"] == "published"
     assert client.post(f"{base}/results/publish", headers=bearer(office)).status_code == 409
 
-    # The statistics bureau revises a figure afterwards: the published total stays.
+    # The statistics bureau revises a figure afterwards: refused until the office reopens the
+    # results for correction, and the published total stays.
     revised = {"values": [{"unit": "U13", "indicator": "investment", "period": "year",
                            "value": 40, "target": 40}]}  # fmt: skip
-    assert (
-        client.post(f"{base}/indicators", json=revised, headers=bearer(office)).status_code == 200
-    )
+    late = client.post(f"{base}/indicators", json=revised, headers=bearer(office))
+    assert late.status_code == 409 and late.json()["error"]["message"] == "已公布的考核不能修改。"
     public = client.get(f"{base}/results").json()  # published: open to the public
     totals = {u["unit"]: u["total"] for u in public["units"]}
     for code, total in zip(CODES, TOTALS, strict=True):
