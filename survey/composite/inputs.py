@@ -14,7 +14,12 @@ from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
 from survey.composite import scheme as schemes
-from survey.composite.models import CompositeAdjustment, ExcellenceGoal, QualitativeScore
+from survey.composite.models import (
+    CompositeAdjustment,
+    ExcellenceGoal,
+    LeadAssignment,
+    QualitativeScore,
+)
 from survey.composite.schemas import (
     AdjustmentCreate,
     AdjustmentPublic,
@@ -199,9 +204,16 @@ def put_qualitative(
     *,
     ip: str = "",
 ) -> InputsStored:
-    """Store (or replace) the scores lead departments gave, all or nothing."""
+    """Store (or replace) the scores lead departments gave, all or nothing. Items bound to a
+    lead department's account (``LeadAssignment``) are its own to enter."""
     editable_evaluation(session, evaluation_id)
     units = _units(session)
+    bound = {
+        (row.category_id, row.item)
+        for row in session.exec(
+            select(LeadAssignment).where(LeadAssignment.evaluation_id == evaluation_id)
+        )
+    }
     existing = {
         (row.unit_id, row.item): row
         for row in session.exec(
@@ -221,6 +233,16 @@ def put_qualitative(
             )
         seen.add((item.unit, item.item))
         assert unit.id is not None and lead.id is not None
+        if (unit.category_id, item.item) in bound:
+            # The lead department scores it; typing over its submission would bypass the
+            # lock its submission holds (the office reopens it for the lead instead).
+            raise Conflict(
+                N_(
+                    "A lead department scores %(item)s for this category: reopen its scores "
+                    "for it on the lead departments page instead of typing them here."
+                ),
+                item=item.item,
+            )
         row = existing.get((unit.id, item.item))
         if row is None:
             row = QualitativeScore(

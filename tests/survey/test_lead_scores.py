@@ -283,3 +283,20 @@ def test_check_scores_counts_as_the_scoring_library_does_at_its_edges(session: S
     free = lead_scores.check_scores(units, {units[0].id: 100.0}, None)
     assert not free.applies and [p.field for p in free.problems] == ["missing"]
     assert session.exec(select(Unit)).all()
+
+
+def test_the_office_cannot_type_over_an_item_a_lead_department_scores(session: Session) -> None:
+    from survey.composite import inputs
+    from survey.composite.schemas import QualitativeScoreIn
+
+    world = World(session)
+    lead_scores.submit(session, world.evaluation, world.assignment, world.lead, entries=KEEPING)
+    typed = [QualitativeScoreIn(unit="T1", item="rule_of_law", lead="LEAD", score=60)]
+    with pytest.raises(Conflict):
+        inputs.put_qualitative(session, world.evaluation, typed, ACTOR)
+    session.rollback()
+    assert _counted(session, world.evaluation)["T1"] == (95.0, "LEAD")
+    # The same item in a category no department is bound to is the office's to type.
+    departments = [QualitativeScoreIn(unit="OTHER", item="rule_of_law", lead="LEAD", score=88)]
+    inputs.put_qualitative(session, world.evaluation, departments, ACTOR)
+    assert _counted(session, world.evaluation)["OTHER"] == (88.0, "LEAD")
