@@ -1,10 +1,11 @@
 """What a unit sees of the comments routed to it: the text, its status and deadline, and
 the respondent group only where enough comments share it.
 
-Disclosure rule (local, until the shared confidentiality rules land): a comment shown to a
-unit carries no respondent detail but its group, and the group only when the unit has at
-least ``COMMENT_MINIMUM`` routed comments from that group in the evaluation; no channel,
-period, time of day or answers. The day shown is the routing day (the deadline counts from
+Disclosure rule (``survey.satisfaction.disclosure.comment_group_visible``): a comment shown to
+a unit carries no respondent detail but its group, and the group only when the unit has at
+least the evaluation's comment minimum (its policy's ``comment_threshold``, default
+``COMMENT_MINIMUM``) routed comments from that group in the evaluation; no channel, period,
+time of day or answers. The day shown is the routing day (the deadline counts from
 it).
 """
 
@@ -27,6 +28,8 @@ from survey.comments.rectification import (
 from survey.comments.rectification_models import Rectification
 from survey.errors import NotPermitted
 from survey.models import Comment, Evaluation, RespondentGroup, Response, Role
+from survey.satisfaction.disclosure import comment_group_visible
+from survey.satisfaction.policy import current_version
 
 COMMENT_MINIMUM = 10
 
@@ -71,10 +74,17 @@ def _shown_groups(session: Session, unit_id: int) -> dict[tuple[int, int], Respo
     for evaluation_id, group_id in rows:
         counts[(evaluation_id, group_id)] += 1
     groups = {g.id: g for g in session.exec(select(RespondentGroup))}
+    minimums: dict[int, int] = {}
+    for evaluation_id, _ in counts:
+        if evaluation_id not in minimums:
+            # The evaluation's own comment minimum (its satisfaction policy), the same rule
+            # the unit's home applies (survey.satisfaction.disclosure).
+            row = current_version(session, evaluation_id)
+            minimums[evaluation_id] = row.comment_threshold if row else COMMENT_MINIMUM
     return {
         key: groups[key[1]]
         for key, n in counts.items()
-        if n >= COMMENT_MINIMUM and key[1] in groups
+        if comment_group_visible(n, minimums[key[0]]) and key[1] in groups
     }
 
 
