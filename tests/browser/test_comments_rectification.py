@@ -41,7 +41,8 @@ def test_comment_to_rectification_to_verification(
     evaluation = session.exec(
         select(Evaluation).where(Evaluation.status == EvaluationStatus.open)
     ).one()
-    make_user(session, username="bm09", role=Role.unit, unit_code="BM09")
+    # Its own account (the demo has a bm09 of its own, with another password).
+    make_user(session, username="bm09-desk", role=Role.unit, unit_code="BM09")
 
     # A citizen on a phone rates BM09 and writes a comment.
     citizen = browser.new_context(**PHONE)
@@ -84,7 +85,7 @@ def test_comment_to_rectification_to_verification(
     # BM09's unit user answers with its rectification and a deadline.
     unit = browser.new_context(**PHONE)
     upage = unit.new_page()
-    _sign_in(upage, live_server, "bm09", PASSWORD, "/unit/comments")
+    _sign_in(upage, live_server, "bm09-desk", PASSWORD, "/unit/comments")
     upage.screenshot(path=str(shots / "unit-comments-390.png"), full_page=True)
     upage.get_by_role("link", name=TEXT).click()
     deadline = add_working_days(utcnow().date(), 10)
