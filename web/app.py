@@ -18,6 +18,7 @@ from survey.db import get_engine
 from survey.surveys.definition import DefinitionCache
 from survey.surveys.writer import SubmissionWriter
 from web import errors
+from web.access_log import hide_respondents
 from web.headers import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from web.ratelimit import build_rate_limiter
 from web.routers import (
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    hide_respondents()
     app.state.rate_limiter = build_rate_limiter(settings.redis_url)
     writer = SubmissionWriter(engine, separate_process=settings.writer_in_child_process)
     app.state.writer = writer

@@ -8,6 +8,9 @@ import time
 from itsdangerous import BadSignature, Signer
 
 DEVICE_COOKIE_PREFIX = "pyd"
+RECEIPT_COOKIE = "pyr"
+# How long the thank-you page can show the receipt again (a reload, the back button).
+RECEIPT_SECONDS = 600
 
 
 def _signer(secret: str, purpose: str) -> Signer:
@@ -51,3 +54,24 @@ def device_receipt(secret: str, survey_id: int, mark: str | None) -> str | None:
     except BadSignature:
         return None
     return receipt or None
+
+
+def receipt_cookie(secret: str, slug: str, receipt: str, now: float | None = None) -> str:
+    """The receipt for the thank-you page, signed with the time: it travels in a cookie,
+    never in the address, so no access log, proxy or browser history holds it."""
+    stamp = str(int(now if now is not None else time.time()))
+    return _signer(secret, f"receipt:{slug}").sign(f"{stamp}:{receipt}").decode()
+
+
+def receipt_from_cookie(secret: str, slug: str, value: str | None, now: float | None = None) -> str:
+    """The receipt a genuine, recent cookie carries, else ""."""
+    if not value:
+        return ""
+    try:
+        stamp, _, receipt = _signer(secret, f"receipt:{slug}").unsign(value).decode().partition(":")
+    except BadSignature:
+        return ""
+    age = (now if now is not None else time.time()) - int(stamp) if stamp.isdigit() else None
+    if age is None or not 0 <= age <= RECEIPT_SECONDS:
+        return ""
+    return receipt

@@ -67,10 +67,50 @@ def test_a_retried_post_returns_the_same_receipt(
 ) -> None:
     survey, units, _ = quick
     data = _fill(_form(client, survey.slug), units)
-    first = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
-    again = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
-    assert first.headers["location"] == again.headers["location"]
+    receipts = []
+    for _ in range(2):
+        posted = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+        thanks = client.get(posted.headers["location"])
+        receipts.append(re.search(r'id="receipt">([A-Z0-9-]+)<', thanks.text).group(1))  # type: ignore[union-attr]
+    assert receipts[0] == receipts[1]
     assert len(_responses(session)) == 1
+
+
+def test_the_receipt_is_in_no_address_and_no_log_line(
+    client: TestClient, session: Session, quick, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The receipt reaches the thank-you page in a signed, short-lived cookie for that page
+    alone; survey and ballot lines of the access log carry no client address."""
+    import logging
+
+    from web.access_log import HideRespondents
+    from web.survey_tokens import RECEIPT_SECONDS, receipt_cookie, receipt_from_cookie
+
+    survey, units, _ = quick
+    posted = client.post(
+        f"/s/{survey.slug}", data=_fill(_form(client, survey.slug), units), follow_redirects=False
+    )
+    [stored] = _responses(session)
+    receipt = stored.id[-10:].upper()[:5] + "-" + stored.id[-5:].upper()
+    assert posted.headers["location"] == f"/s/{survey.slug}/thanks"
+    cookie = posted.headers["set-cookie"]
+    assert f"Path=/s/{survey.slug}/thanks" in cookie and "HttpOnly" in cookie
+    assert receipt in client.get(posted.headers["location"]).text
+    # Forged, another survey's, or stale: no receipt shown.
+    secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
+    assert receipt_from_cookie(secret, survey.slug, "x" + cookie) == ""
+    minted = receipt_cookie(secret, survey.slug, receipt, now=1000.0)
+    assert receipt_from_cookie(secret, survey.slug, minted, now=1000.0 + RECEIPT_SECONDS) == receipt
+    assert receipt_from_cookie(secret, survey.slug, minted, now=1001.0 + RECEIPT_SECONDS) == ""
+    assert receipt_from_cookie(secret, "other", minted, now=1000.0) == ""
+
+    logger = logging.getLogger("pingyi.test.access")
+    logger.addFilter(HideRespondents())
+    with caplog.at_level(logging.INFO, logger="pingyi.test.access"):
+        for path in (f"/s/{survey.slug}", "/b/submit", "/b", "/office"):
+            logger.info('%s - "%s %s HTTP/%s" %d', "203.0.113.9:5555", "POST", path, "1.1", 303)
+    lines = [r.getMessage() for r in caplog.records]
+    assert [("203.0.113.9" in line) for line in lines] == [False, False, False, True]
 
 
 def test_missing_answers_come_back_inline_with_what_was_typed(
@@ -248,9 +288,10 @@ def test_the_served_app_writes_through_its_child_process(
     assert first.status_code == retried.status_code == 303
     assert first.headers["location"] == retried.headers["location"]
     [stored] = _responses(session)
-    assert first.headers["location"].endswith(
-        stored.id[-10:].upper()[:5] + "-" + stored.id[-5:].upper()
-    )
+    receipt = stored.id[-10:].upper()[:5] + "-" + stored.id[-5:].upper()
+    # The receipt is in neither address; the thank-you page shows it from its cookie.
+    assert receipt not in first.headers["location"] and "?" not in first.headers["location"]
+    assert first.cookies.get("pyr") and retried.cookies.get("pyr")
     assert app.state.writer.child_pid is None  # stopped with the app
 
 

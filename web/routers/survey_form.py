@@ -30,9 +30,13 @@ from web.forms import read_form
 from web.i18n import gettext, language_of
 from web.safety import client_ip
 from web.survey_tokens import (
+    RECEIPT_COOKIE,
+    RECEIPT_SECONDS,
     device_cookie_name,
     device_mark,
     device_receipt,
+    receipt_cookie,
+    receipt_from_cookie,
     seconds_since_start,
     started_token,
 )
@@ -224,8 +228,18 @@ async def survey_submit(request: Request) -> Response:
     except SurveyNotAccepting as closed:
         return _closed_page(request, definition, closed.message)
     # survey_thanks sits below this very path; url_for would search every route on the
-    # busiest request the app serves.
-    response = RedirectResponse(f"{request.url.path}/thanks?r={receipt}", status_code=303)
+    # busiest request the app serves. The receipt goes in a short-lived cookie for that page
+    # only: in the address, one access-log line would tie it to the citizen's address.
+    response = RedirectResponse(f"{request.url.path}/thanks", status_code=303)
+    response.set_cookie(
+        RECEIPT_COOKIE,
+        receipt_cookie(settings.secret_key, definition.slug, receipt),
+        max_age=RECEIPT_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path=f"{request.url.path}/thanks",
+    )
     if definition.one_per_device:
         _mark_device(request, response, definition, receipt)
     return response
@@ -294,7 +308,9 @@ async def rate_limit(request: Request) -> RateVerdict:
 
 
 @router.get("/{slug}/thanks", name="survey_thanks")
-async def survey_thanks(request: Request, slug: str, r: str = "") -> Response:
+async def survey_thanks(request: Request, slug: str) -> Response:
     definition = await _definition(request, slug)
-    receipt = r if len(r) == 11 and r.replace("-", "").isalnum() else ""
+    secret = settings_of(request).secret_key
+    receipt = receipt_from_cookie(secret, definition.slug, request.cookies.get(RECEIPT_COOKIE))
+    receipt = receipt if len(receipt) == 11 and receipt.replace("-", "").isalnum() else ""
     return render(request, "survey/thanks.html", {"survey": definition, "receipt": receipt})
