@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -202,9 +204,31 @@ async def handle_disconnect(request: Request, error: Exception) -> Response:
     return Response(status_code=499)
 
 
+async def handle_database_down(request: Request, error: Exception) -> Response:
+    """The database cannot be reached (stopped, restarting, network, no free connection).
+
+    The request's transaction never committed, so nothing is half-written; 503 with
+    Retry-After tells browsers, balancers and API clients to come back, and the pool's
+    pre-ping replaces dead connections, so service resumes by itself when the database does.
+    """
+    if "no such " in str(error):
+        # SQLite reports a missing table or column as an OperationalError too: that is a
+        # fault of ours (an unmigrated database), not a passing outage.
+        return await handle_unexpected(request, error)
+    log.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, type(error).__name__
+    )
+    message = gettext(_language(request), _HTTP_MESSAGES[503])
+    response = error_response(request, 503, message, code="unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ClientDisconnect, handle_disconnect)
     app.add_exception_handler(DomainError, handle_domain_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    for unreachable in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unreachable, handle_database_down)
     app.add_exception_handler(Exception, handle_unexpected)
