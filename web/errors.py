@@ -180,7 +180,11 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
         return JSONResponse(
             {
                 "error": {"code": "validation", "message": message, "problems": problems},
-                "detail": jsonable_encoder(error.errors()),
+                # Pydantic's items without the input they refused: echoing it back serves no
+                # one, and NaN or Infinity there cannot even be written as JSON (a 500).
+                "detail": jsonable_encoder(
+                    [{k: v for k, v in item.items() if k != "input"} for item in error.errors()]
+                ),
             },
             status_code=422,
         )

@@ -12,7 +12,8 @@ BALLOT_SCALES = (ScaleKind.satisfaction3, ScaleKind.grade4, ScaleKind.satisfacti
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # NaN and Infinity parse as JSON numbers in Python, but are no rating, weight or value.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class BatchCreate(_In):

@@ -43,7 +43,8 @@ DEFAULT_GRADES = ["优秀", "良好", "合格", "不合格"]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # NaN and Infinity parse as JSON numbers in Python, but are no rating, weight or value.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 # Sources ------------------------------------------------------------------------------------

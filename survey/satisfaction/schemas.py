@@ -19,7 +19,8 @@ DEFAULT_RANK_DRAWS = 2000
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # NaN and Infinity parse as JSON numbers in Python, but are no rating, weight or value.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class LevelScore(_In):

@@ -272,3 +272,35 @@ def test_checking_a_scheme_needs_an_office_token(client: TestClient, session: Se
     assert client.post(path, content=b"category: x\n", headers=yaml).status_code == 401
     reader = {**yaml, **bearer(make_token(session, Role.viewer))}
     assert client.post(path, content=b"category: x\n", headers=reader).status_code == 200
+
+
+def test_nan_and_infinity_in_json_are_refused_and_change_nothing(
+    client: TestClient, session: Session
+) -> None:
+    """Python's JSON reader takes NaN and Infinity as numbers; every API input refuses them
+    with a 422 that names the field, in the user's language, and stores nothing."""
+    import json
+
+    from tests.factories import make_category, make_evaluation, make_group
+
+    evaluation = make_evaluation(session)
+    category = make_category(session)
+    group = make_group(session)
+    office = bearer(make_token(session, Role.office))
+    headers = {**office, "Content-Type": "application/json"}
+    base = f"/api/v1/evaluations/{evaluation.id}"
+    for number in (float("nan"), float("inf"), float("-inf")):
+        # json.dumps writes these as NaN, Infinity and -Infinity.
+        weights = [{"category": category.code, "group": group.code, "weight": number}]
+        answer = client.put(
+            f"{base}/weights", content=json.dumps({"weights": weights}), headers=headers
+        )
+        assert answer.status_code == 422, (number, answer.text)
+        assert answer.json()["error"]["problems"][0]["field"] == "body.weights[0].weight"
+        value = {"unit": "U1", "indicator": "gdp", "period": "year", "value": number}
+        pushed = client.post(
+            f"{base}/indicators", content=json.dumps({"values": [value]}), headers=headers
+        )
+        assert pushed.status_code == 422, (number, pushed.text)
+    listed = client.get(f"{base}/weights", headers=office)
+    assert listed.status_code == 200 and listed.json() == []
