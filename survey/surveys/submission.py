@@ -47,6 +47,8 @@ class SubmissionInput:
     comments: dict[str, str] = dataclasses.field(default_factory=dict)
     # The service-window QR shows one unit; only that unit's ratings are then required.
     only_unit: str | None = None
+    # (unit code, question code) of ratings sent twice with different answers: refused.
+    conflicting: set[tuple[str, str]] = dataclasses.field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,13 @@ def _ratings(
             errors.append(FieldError("unit", N_("This unit is not part of the survey.")))
         else:
             units = (only,)
+    for unit_code, question_code in sorted(data.conflicting):
+        errors.append(
+            FieldError(
+                rating_field(question_code, unit_code),
+                N_("This question was answered twice with different answers."),
+            )
+        )
     for unit_code, question_code in data.ratings:
         if definition.unit(unit_code) is None:
             errors.append(

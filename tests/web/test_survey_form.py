@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from survey.config import Settings
-from survey.models import Comment, QualityFlag, Response
+from survey.models import Answer, Comment, QualityFlag, Response
 from survey.surveys import service
 from survey.surveys.schemas import SurveyUpdate
 from survey.timeutil import utcnow
@@ -335,3 +335,46 @@ def test_a_form_with_too_many_fields_is_refused_and_stores_nothing(
     assert response.status_code == 400
     assert "请求" in response.text  # the error page speaks the user's language
     assert _responses(session) == []
+
+
+def test_a_rating_sent_twice_with_different_answers_is_refused(
+    client: TestClient, session: Session, quick
+) -> None:
+    survey, units, _ = quick
+    data = _fill(_form(client, survey.slug), units)
+    field = f"r.overall.{units[0].code}"
+    body = [*data.items(), (field, "dissatisfied")]
+    refused = client.post(
+        f"/s/{survey.slug}",
+        content="&".join(f"{k}={v}" for k, v in body),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    assert "此题提交了两个不同的答案。" in refused.text
+    assert _responses(session) == []
+    # The same answer twice is only one answer.
+    same = [*data.items(), (field, data[field])]
+    taken = client.post(
+        f"/s/{survey.slug}",
+        content="&".join(f"{k}={v}" for k, v in same),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert taken.status_code == 303 and len(_responses(session)) == 1
+
+
+def test_a_submission_key_reused_with_other_answers_is_refused(
+    client: TestClient, session: Session, quick
+) -> None:
+    survey, units, _ = quick
+    data = _fill(_form(client, survey.slug), units)
+    first = client.post(f"/s/{survey.slug}", data=data, follow_redirects=False)
+    assert first.status_code == 303
+    changed = {**data, f"r.overall.{units[0].code}": "dissatisfied"}
+    again = client.post(f"/s/{survey.slug}", data=changed, follow_redirects=False)
+    assert again.status_code == 409
+    assert "该提交标识已用于另一份不同的答卷。" in again.text
+    [stored] = _responses(session)
+    levels = {a.level for a in session.exec(select(Answer).where(Answer.response_id == stored.id))}
+    assert levels == {"satisfied"}

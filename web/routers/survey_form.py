@@ -20,7 +20,7 @@ from survey.surveys.submission import (
     SubmissionPlan,
     validate,
 )
-from survey.surveys.writer import KeyReused, Submission, SurveyNotAccepting, receipt_for
+from survey.surveys.writer import KeyReused, Submission, SurveyNotAccepting
 from survey.timeutil import utcnow
 from web import ratelimit
 from web.context import settings_of
@@ -139,7 +139,11 @@ def parse_form(form: FormData, definition: SurveyDefinition) -> SubmissionInput:
         kind, _, rest = name.partition(".")
         if kind == "r":
             question, _, unit = rest.partition(".")
-            if value:
+            earlier = data.ratings.get((unit, question))
+            if value and earlier is not None and earlier != value:
+                # Two different answers to one rating (a crafted post): neither is taken.
+                data.conflicting.add((unit, question))
+            elif value:
                 data.ratings[(unit, question)] = value
         elif kind == "c":
             data.comments[rest] = value
@@ -224,7 +228,14 @@ async def survey_submit(request: Request) -> Response:
         stored = await request.app.state.writer.store_async(submission)
         receipt = stored.receipt
     except KeyReused as reused:
-        receipt = receipt_for(reused.response_id)
+        # The same key with other answers: the first answers stand and these are not stored.
+        # Thanking the citizen would tell them their changed answers counted.
+        return render(
+            request,
+            "error.html",
+            {"status": 409, "message": gettext(language, reused.message)},
+            status_code=409,
+        )
     except SurveyNotAccepting as closed:
         return _closed_page(request, definition, closed.message)
     # survey_thanks sits below this very path; url_for would search every route on the
