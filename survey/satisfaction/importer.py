@@ -18,7 +18,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from survey.models import (
 )
 from survey.schemas import CODE_PATTERN
 from survey.security import random_id
+from survey.surveys.models import Survey, SurveyQuestion
 from survey.surveys.scales import DONT_KNOW, SCALES, ScaleKind
 from survey.surveys.writer import ANSWER_COLUMNS, RESPONSE_COLUMNS, insert_rows
 from survey.timeutil import truncate_to_day, utcnow
@@ -251,7 +252,9 @@ def _checked(
         # result.
         raise Conflict(N_("This evaluation has closed: it takes no more answers."))
     period_id = _period_id(session, evaluation_id, period)
-    respondents = _parse(session, read_table(data, filename))
+    respondents = _parse(
+        session, read_table(data, filename), _rated_questions(session, evaluation_id)
+    )
     _refuse_repeats(session, evaluation_id, list(respondents))
     return period_id, respondents
 
@@ -366,7 +369,20 @@ class _Row:
     cells: dict[str, str]
 
 
-def _parse(session: Session, table: Iterator[tuple[int, list[str]]]) -> dict[str, _Respondent]:
+def _rated_questions(session: Session, evaluation_id: int) -> set[str]:
+    """Codes of the questions the evaluation's surveys ask on a level scale (满意 … 不满意)."""
+    return set(
+        session.exec(
+            select(SurveyQuestion.code)
+            .join(Survey, col(Survey.id) == col(SurveyQuestion.survey_id))
+            .where(Survey.evaluation_id == evaluation_id, col(SurveyQuestion.scale).is_not(None))
+        )
+    )
+
+
+def _parse(
+    session: Session, table: Iterator[tuple[int, list[str]]], rated: Collection[str] = ()
+) -> dict[str, _Respondent]:
     problems = _Problems()
     header = _read_header(table, problems)
     units = {u.code: u.id for u in session.exec(select(Unit)) if u.id is not None}
@@ -382,7 +398,9 @@ def _parse(session: Session, table: Iterator[tuple[int, list[str]]]) -> dict[str
         value = {name: cells[i] for name, i in header.position.items()}
         before = len(problems.items) + problems.more
         row = _check_row(number, value, header, units, groups, problems)
-        _check_kind(row, question_kind, problems)
+        # A number refused for a rated question does not also count as mixing kinds.
+        if not _check_rated(row, rated, problems):
+            _check_kind(row, question_kind, problems)
         if len(problems.items) + problems.more > before:
             continue
         _add_answer(respondents, row, problems)
@@ -460,6 +478,35 @@ def _check_row(
             n=MAX_CELL_KEY,
         )
     return _Row(number, ref, group_id, unit_id, question, answer, row_cells)
+
+
+# Numbers beyond this are no answer any scale gives (and 1e308 would overflow the sums).
+LARGEST_NUMBER = 1_000_000
+
+
+def _check_rated(row: _Row, rated: Collection[str], problems: _Problems) -> bool:
+    """A question the surveys ask on a level scale takes levels, not numbers; no number is
+    beyond ``LARGEST_NUMBER``. Whether the row's answer was refused here."""
+    if row.answer is None or row.answer[1] is None or row.answer[0] in _LEVEL_CODES:
+        return False
+    if row.question in rated:
+        problems.add(
+            row.number,
+            "answer",
+            N_("%(question)s takes a level such as 满意, not a number."),
+            question=row.question,
+        )
+    elif abs(row.answer[1]) > LARGEST_NUMBER:
+        problems.add(
+            row.number,
+            "answer",
+            N_("%(value)s is out of range: numbers run from -%(n)s to %(n)s."),
+            value=row.answer[0],
+            n=LARGEST_NUMBER,
+        )
+    else:
+        return False
+    return True
 
 
 def _check_kind(row: _Row, question_kind: dict[str, tuple[str, int]], problems: _Problems) -> None:

@@ -203,3 +203,33 @@ def test_header_encoding_and_evaluation_problems(session: Session) -> None:
     with pytest.raises(Conflict):
         import_responses(session, published.id, _csv(setup.good_rows()), "x.csv", actor=ACTOR)
     assert _count(session, Response) == 0
+
+
+def test_numbers_for_a_rated_question_or_out_of_range_are_refused(session: Session) -> None:
+    from tests.factories import make_survey
+
+    survey, units, groups = make_survey(session, units=2)
+    u, g = units[0].code, groups[0].code
+    rows = [
+        ["respondent_id", "group", "unit", "question", "answer"],
+        ["r1", g, u, "overall", "99"],  # row 2: the survey rates "overall" on levels
+        ["r2", g, u, "overall", "-5"],  # row 3
+        ["r3", g, u, "overall", "满意"],  # row 4: good
+        ["r4", g, u, "score", "1e308"],  # row 5: beyond any scale
+        ["r5", g, u, "score", "-1000001"],  # row 6
+        ["r6", g, u, "score", "87.5"],  # row 7: good
+    ]
+    with pytest.raises(ImportRejected) as caught:
+        import_responses(session, survey.evaluation_id, _csv(rows), "nums.csv", actor=ACTOR)
+    found = {(p.row, p.message) for p in caught.value.errors}
+    assert found == {
+        (2, "%(question)s takes a level such as 满意, not a number."),
+        (3, "%(question)s takes a level such as 满意, not a number."),
+        (5, "%(value)s is out of range: numbers run from -%(n)s to %(n)s."),
+        (6, "%(value)s is out of range: numbers run from -%(n)s to %(n)s."),
+    }
+    assert _count(session, Response) == 0 and _count(session, Answer) == 0
+    # Without the bad rows the same file goes in.
+    good = [rows[0], rows[3], rows[6]]
+    report = import_responses(session, survey.evaluation_id, _csv(good), "good.csv", actor=ACTOR)
+    assert (report.respondents, report.answers) == (2, 2)
