@@ -102,6 +102,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _wait_until_up(server: subprocess.Popen[str], port: int) -> None:
+    """Until the real server answers /healthz (or fails the test if it exits or takes 60 s)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert server.poll() is None, server.stdout.read() if server.stdout else ""
+        assert time.monotonic() < deadline, "server did not come up"
+        time.sleep(0.3)
+
+
 @pytest.mark.parametrize("workdir", ["tmp", "root"])
 def test_serve_demo_from_any_directory(tmp_path: Path, workdir: str) -> None:
     port = _free_port()
@@ -118,16 +132,7 @@ def test_serve_demo_from_any_directory(tmp_path: Path, workdir: str) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            assert time.monotonic() < deadline, "server did not come up"
-            time.sleep(0.3)
+        _wait_until_up(server, port)
         units = httpx.get(f"http://127.0.0.1:{port}/api/v1/units", timeout=5).json()
         assert len(units) == 48 and all(u["category"] for u in units)
     finally:
@@ -176,16 +181,7 @@ def test_forwarded_addresses_are_believed_only_from_named_proxies(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            assert time.monotonic() < deadline, "server did not come up"
-            time.sleep(0.3)
+        _wait_until_up(server, port)
         with httpx.Client(base_url=base, timeout=10) as client:
             form = client.get("/office/login").text
             token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
