@@ -260,6 +260,9 @@ def test_sign_in_names_no_account_can_have_are_refused_plainly(
         answer = _sign_in(client, name)
         assert answer.status_code == 400, name
         assert "用户名或密码错误" in answer.text
+    # The failed attempts are in the audit log, NUL shown as U+FFFD (PostgreSQL stores no NUL).
+    failed = session.exec(select(AuditLog.actor).where(AuditLog.action == "auth.login_failed"))
+    assert "kao\ufffdhe" in set(failed)
     assert _sign_in(client, "kaohe").status_code == 303
 
 
