@@ -563,6 +563,10 @@ def test_publishing_an_evaluation_with_schemes_freezes_its_composite_results(
     demo.load_demo(session, office_password="demo-password-1")
     evaluation = session.exec(select(Evaluation).where(Evaluation.year == 2026)).one()
     assert evaluation.id is not None and snapshot_of(session, evaluation.id) is None
+    # End the test's read transaction: closing the evaluation closes its ballot batches,
+    # whose clean-up on PostgreSQL waits for every older transaction to end (and answers 503
+    # if one does not), as it would for an office user's open report.
+    session.commit()
     client.cookies.clear()
     token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/office/login").text)
     assert token is not None
