@@ -12,6 +12,7 @@ from survey.comments import listing
 from survey.comments.comment_schemas import CommentPagePublic, CommentPublic
 from survey.errors import NotAuthenticated
 from survey.rules import Action
+from web.comment_filters import CommentFilterQuery
 from web.deps import BearerPrincipal, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
@@ -28,21 +29,7 @@ def list_comments(
     evaluation_id: int,
     session: SessionDep,
     principal: BearerPrincipal,
-    unit: Annotated[str, Query(description="Unit code (about it or routed to it)")] = "",
-    group: Annotated[str, Query(description="Respondent group code")] = "",
-    channel: Annotated[str, Query(description="qr, ballot, paper or import")] = "",
-    period: Annotated[str, Query(description="Period code")] = "",
-    since: Annotated[str, Query(description="First day, YYYY-MM-DD (UTC)")] = "",
-    until: Annotated[str, Query(description="Last day, YYYY-MM-DD (UTC)")] = "",
-    words: Annotated[str, Query(description="Words the text contains", max_length=100)] = "",
-    status: Annotated[
-        str,
-        Query(
-            description="unrouted, received, in_progress, rectified, verified, appealed, "
-            "upheld, dismissed, or overdue"
-        ),
-    ] = "",
-    topic: Annotated[str, Query(description="Comment topic code (once topics exist)")] = "",
+    wanted: CommentFilterQuery,
     after: Annotated[str, Query(description="next_cursor of the previous page")] = "",
     page_size: Annotated[int, Query(ge=1, le=listing.MAX_PAGE_SIZE)] = listing.PAGE_SIZE,
 ) -> CommentPagePublic:
@@ -55,17 +42,6 @@ def list_comments(
         raise NotAuthenticated()
     evaluation = org.get_evaluation(session, evaluation_id)
     rules.require(principal, Action.view, evaluation.status)
-    wanted = listing.parse_filter(
-        unit=unit,
-        group=group,
-        channel=channel,
-        period=period,
-        since=since,
-        until=until,
-        words=words,
-        status=status,
-        topic=topic,
-    )
     page = listing.comment_page(session, evaluation_id, wanted, after=after, page_size=page_size)
     return CommentPagePublic(
         items=[

@@ -19,6 +19,7 @@ from survey.overview import CHANNEL_NAMES
 from survey.rules import Action
 from survey.spreadsheet import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bytes, xlsx_bytes
 from survey.timeutil import utcnow
+from web.comment_filters import CommentFilterQuery
 from web.context import settings_of
 from web.deps import OfficeUser, OfficeViewer, SessionDep
 from web.i18n import gettext, language_of
@@ -62,30 +63,11 @@ def comments_page(
     evaluation_id: int,
     session: SessionDep,
     principal: OfficeViewer,
-    unit: str = "",
-    group: str = "",
-    channel: str = "",
-    period: str = "",
-    since: str = "",
-    until: str = "",
-    words: str = "",
-    status: str = "",
-    topic: str = "",
+    wanted: CommentFilterQuery,
     after: str = "",
 ) -> Response:
     evaluation = org.get_evaluation(session, evaluation_id)
     rules.require(principal, Action.view, evaluation.status)
-    wanted = listing.parse_filter(
-        unit=unit,
-        group=group,
-        channel=channel,
-        period=period,
-        since=since,
-        until=until,
-        words=words,
-        status=status,
-        topic=topic,
-    )
     page = listing.comment_page(session, evaluation_id, wanted, after=after)
     kept = wanted.as_query()
     days, holidays = rectification.deadline_rule(session, evaluation_id)
@@ -132,29 +114,10 @@ def comments_export(
     fmt: str,
     session: SessionDep,
     principal: OfficeViewer,
-    unit: str = "",
-    group: str = "",
-    channel: str = "",
-    period: str = "",
-    since: str = "",
-    until: str = "",
-    words: str = "",
-    status: str = "",
-    topic: str = "",
+    wanted: CommentFilterQuery,
 ) -> Response:
     evaluation = org.get_evaluation(session, evaluation_id)
     rules.require(principal, Action.view, evaluation.status)
-    wanted = listing.parse_filter(
-        unit=unit,
-        group=group,
-        channel=channel,
-        period=period,
-        since=since,
-        until=until,
-        words=words,
-        status=status,
-        topic=topic,
-    )
     language = language_of(request, settings_of(request).default_language)
     title = gettext(language, "Comments")
     table = listing.comments_table(
