@@ -14,11 +14,11 @@ demo: install
 	$(VENV)/bin/pingyi serve --demo
 
 test:
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 test-postgres:
 	PINGYI_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \
-	PINGYI_TEST_REDIS_URL=redis://127.0.0.1:6379/0 $(PY) -m pytest
+	PINGYI_TEST_REDIS_URL=redis://127.0.0.1:6379/0 $(PY) -m pytest -n auto
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from fastapi import FastAPI
@@ -25,11 +26,37 @@ from survey import migrate
 from survey.config import Mode, Settings, configure
 from survey.db import build_engine, dispose_engines, get_engine
 from tests.factories import TEST_SECRET
+from tests.workers import worker_suffix
 from web.app import create_app
 
 
+def _worker_database(base: str) -> str:
+    """The base PostgreSQL database itself, or one of its own per xdist worker.
+
+    Workers run different tests at the same time and every test empties every table, so
+    two workers cannot share a database: each gets ``<base>_<worker>``, created on first use.
+    """
+    suffix = worker_suffix()
+    url = make_url(base)
+    if not suffix or url.get_backend_name() != "postgresql":
+        return base
+    name = f"{url.database}_{suffix}"
+    admin = build_engine(base).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def _database_url(tmp_root: Path) -> str:
-    return os.environ.get("PINGYI_TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.db'}"
+    base = os.environ.get("PINGYI_TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_root / 'test.db'}"
+    return _worker_database(base)
 
 
 def reset_database(url: str) -> None:
@@ -57,7 +84,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    return os.environ.get("PINGYI_TEST_REDIS_URL", "")
+    """The test Redis, one logical database per xdist worker (``gw1`` adds 1 to the number)."""
+    base = os.environ.get("PINGYI_TEST_REDIS_URL", "")
+    suffix = worker_suffix()
+    if not base or not suffix:
+        return base
+    url = urlsplit(base)
+    number = int(url.path.strip("/") or 0) + int(suffix.removeprefix("gw"))
+    return urlunsplit(url._replace(path=f"/{number}"))
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from survey import migrate
 from survey.db import build_engine
 from survey.models import Response
 from tests.factories import make_evaluation, make_group
+from tests.workers import worker_suffix
 
 
 @pytest.fixture
@@ -27,7 +28,8 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     if not base:
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    name = "pingyi_migration_check"
+    # One per xdist worker: two workers dropping the same database would break each other.
+    name = "_".join(filter(None, ["pingyi_migration_check", worker_suffix()]))
     admin = build_engine(base).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))

@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -108,6 +109,7 @@ def demo_server(tmp_path: Path) -> Iterator[dict[str, str]]:
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its writer process goes with it
     )
     try:
         deadline = time.monotonic() + 90
@@ -122,8 +124,14 @@ def demo_server(tmp_path: Path) -> Iterator[dict[str, str]]:
             time.sleep(0.3)
         yield env
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        # A graceful stop drains the writer; on a loaded machine that can outlast a short
+        # wait, and a server left behind would hold its port and data folder.
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def test_commands_find_the_demo_database(tmp_path: Path, demo_server: dict[str, str]) -> None:
