@@ -74,6 +74,17 @@ def _name_in(item: Any, language: str, attr: str) -> str:
     return english if language == "en" and english else str(getattr(item, attr))
 
 
+def chance(probability: float) -> str:
+    """A probability in whole percent that never rounds a possibility away: 0.5 % is "<1%",
+    99.5 % is ">99%", so a grade that can happen does not read "0%" (nor an unsure one "100%")."""
+    if 0 < probability < 0.01:
+        return "<1%"
+    if 0.99 < probability < 1:
+        return ">99%"
+    return f"{probability * 100:.0f}%"
+
+
+_environment.filters["chance"] = chance
 templates = Jinja2Templates(env=_environment, context_processors=[_context])
 
 
