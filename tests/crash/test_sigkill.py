@@ -7,10 +7,10 @@ on them). Threads submit citizen surveys through the form and the JSON API, each
 submission key, and cast delegate ballots through the API and the ``/b`` form, each with its
 own code and a ballot that can be told from every other. Mid-load the whole group (server,
 workers, writers) gets SIGKILL; the server starts again, every request that got no answer is
-sent again with the same key or code, and the database must hold every acknowledged item
-exactly once and every other item at most once (here exactly once, since every retry is
-answered), with no answers but the ones sent, and on SQLite a clean integrity check. Last,
-50 delegates at once type the same code: exactly one ballot is stored.
+sent again with the same key or code, twice at once, and the database must hold every
+acknowledged item exactly once and every other item at most once (here exactly once, since
+every retry is answered), with no answers but the ones sent, and on SQLite a clean integrity
+check. Last, 50 delegates at once type the same code: exactly one ballot is stored.
 
 The counts of each run (acknowledged, lost, duplicates, retried) are printed at the end of
 the test session (see ``pytest_terminal_summary`` in tests/conftest.py).
