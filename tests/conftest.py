@@ -173,3 +173,18 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     dispose_engines()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The crash suite's counts (tests/crash), at the end of the run's output for CI's note.
+
+    The test records them as a property of its report, which pytest-xdist carries from the
+    worker that ran it to the process that prints the summary.
+    """
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", "") != "call":
+                continue  # the teardown's report carries the same properties
+            for name, value in report.user_properties:
+                if name == "crash_counts":
+                    terminalreporter.write_line(f"crash suite ({report.nodeid}): {value}")

@@ -5,16 +5,25 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from survey import demo, migrate
+from survey import migrate
 from survey.config import Settings, get_settings
 from survey.db import get_engine
 from web.cli.common import DemoSwitch, _, command_session, console, load_settings, stop
 from web.cli.database import check_database, demo_database
+
+if TYPE_CHECKING:
+    from survey import demo
+
+# How long uvicorn's supervisor waits for a worker to answer its health ping before killing it
+# as hung. A new worker can answer only after it has run the `pingyi` script again (a spawned
+# process imports its parent's main module first): up to 15 s on a busy 2-core machine, and
+# with uvicorn's default of 5 s `serve --workers 2` killed and replaced its workers for ever.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def migrate_command(
@@ -41,6 +50,11 @@ def demo_command() -> None:
 
 
 def _load_demo(settings: Settings) -> demo.DemoInfo:
+    # Imported here: every process `pingyi serve` spawns (uvicorn's workers, the submission
+    # writers) first runs the `pingyi` script again, and the demo city's imports (scipy, jieba,
+    # the composite schemes) made that 10 s instead of 2.5 s on a busy machine.
+    from survey import demo
+
     url = settings.resolved_database_url
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
         task = bar.add_task(_("Migrating the database"), total=None)
@@ -162,4 +176,5 @@ def serve_command(
         forwarded_allow_ips=forwarded_allow_ips.strip() or None,
         log_level=settings.log_level,
         server_header=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
