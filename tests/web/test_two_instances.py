@@ -42,6 +42,7 @@ from survey.models import Answer, QualityFlag, Response
 from survey.surveys.writer import receipt_for
 from tests.factories import PASSWORD, TEST_SECRET, make_ballot, make_survey, make_user
 from tests.round_robin_proxy import RoundRobinProxy
+from web.routers.office import LOGIN_LIMIT
 from web.survey_tokens import RECEIPT_COOKIE, receipt_from_cookie
 
 DATABASE = os.environ.get("PINGYI_TEST_DATABASE_URL", "")
@@ -52,7 +53,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 GUESS_LIMIT = 6
-LOGIN_LIMIT = 10  # web/routers/office.py
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 ALREADY = "您已在这部手机上填写过本问卷"
 
