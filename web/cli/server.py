@@ -110,6 +110,10 @@ def _print_demo_login(info: demo.DemoInfo) -> None:
         )
 
 
+# How long a worker may leave the supervisor's ping unanswered before it is replaced.
+WORKER_PING_TIMEOUT_SECONDS = 60
+
+
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -162,4 +166,9 @@ def serve_command(
         forwarded_allow_ips=forwarded_allow_ips.strip() or None,
         log_level=settings.log_level,
         server_header=False,
+        # With several workers uvicorn replaces a worker that does not answer its ping in time,
+        # and a new worker answers only once it has imported this command's modules: on a busy
+        # machine that took 13 to 20 s, so with uvicorn's 5 s every worker was killed while
+        # starting, again and again, and the server never served.
+        timeout_worker_healthcheck=WORKER_PING_TIMEOUT_SECONDS,
     )
