@@ -26,9 +26,10 @@ def _date_text(value: Any) -> Any:
 
 
 DateText = Annotated[date, BeforeValidator(_date_text)]
-# The id of a row named in a body: positive, and within what a JSON number holds exactly
-# (the databases' 64-bit ids go further, but a larger one would end in a database error).
-RowId = Annotated[int, Field(ge=1, le=2**53 - 1)]
+# The id of a row named in a body: positive and within PostgreSQL's INTEGER, the type of every
+# id column (a larger one would end in a database error, not a clear answer).
+LARGEST_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=LARGEST_ID)]
 
 
 class PeriodCreate(_In):

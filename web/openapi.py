@@ -19,8 +19,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.routing import BaseRoute
 
+from survey.schemas import LARGEST_ID
 from web import deps
-from web.safety import LARGEST_ID
 
 # The scheme's name in components.securitySchemes (FastAPI names it after the class).
 BEARER_SCHEME = "HTTPBearer"
@@ -160,7 +160,7 @@ def document_api(app: FastAPI, prefix: str = "/api/") -> None:
 def finish(schema: dict[str, Any]) -> dict[str, Any]:
     """What FastAPI cannot be told per route, done on the document.
 
-    Integer parameters without bounds of their own are ids: 64-bit, as ``ids_in_range``
+    Integer parameters without bounds of their own are ids: 32-bit, as ``ids_in_range``
     enforces (a larger one names nothing and answers 404). Errors are JSON even where the
     route's success is an image or a YAML file. Input models strip blanks from text before
     checking its length, so a required text must hold something besides blanks.

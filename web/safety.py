@@ -8,6 +8,7 @@ from fastapi import Request
 from starlette.requests import HTTPConnection
 
 from survey.errors import N_, NotFound
+from survey.schemas import LARGEST_ID
 
 
 def local_path(candidate: str, fallback: str) -> str:
@@ -25,11 +26,7 @@ def client_ip(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else ""
 
 
-# Ids are 64-bit integers in both databases; a larger number in an address names nothing.
-LARGEST_ID = 2**63 - 1
-
-
-def _beyond_64_bits(value: object) -> bool:
+def _beyond_id_range(value: object) -> bool:
     digits = isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit()
     return digits and abs(int(str(value))) > LARGEST_ID
 
@@ -43,11 +40,11 @@ def ids_in_range(request: Request) -> None:
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     for field in getattr(dependant, "path_params", ()):
-        if field.field_info.annotation is int and _beyond_64_bits(
+        if field.field_info.annotation is int and _beyond_id_range(
             request.path_params.get(field.alias)
         ):
             raise NotFound(N_("The page you asked for does not exist."))
     for field in getattr(dependant, "query_params", ()):
         an_id = field.field_info.annotation in (int, int | None) and not field.field_info.metadata
-        if an_id and _beyond_64_bits(request.query_params.get(field.alias)):
+        if an_id and _beyond_id_range(request.query_params.get(field.alias)):
             raise NotFound(N_("The page you asked for does not exist."))

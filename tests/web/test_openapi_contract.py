@@ -83,6 +83,8 @@ def contract_config(world: ContractWorld) -> SchemathesisConfig:
             "seed": SEED,
             # Issuing thousands of ballot codes takes seconds on a loaded machine.
             "request-timeout": 60,
+            # Nothing carried between runs (or written into the work tree): each run the same.
+            "cache": {"enabled": False},
             "headers": {"Authorization": f"Bearer {world.token}"},
             "checks": {
                 "enabled": True,
@@ -110,7 +112,11 @@ def contract_config(world: ContractWorld) -> SchemathesisConfig:
                 "examples": {"enabled": True},
                 "coverage": {"enabled": True},
                 "fuzzing": {"enabled": True},
-                "stateful": {"enabled": True, "max-steps": 6},
+                "stateful": {
+                    "enabled": True,
+                    "max-steps": 4,
+                    "generation": {"mode": "all", "max-examples": MAX_EXAMPLES},
+                },,
             },
             "operations": [
                 {
@@ -187,6 +193,47 @@ def describe(outcome: Outcome) -> str:
                 status = group.response.status_code if group.response else "-"
                 lines.append(f"{label} [{status}]: {failure.title}: {failure.message[:400]}")
     return "\n".join(lines + outcome.errors)
+
+
+def test_the_document_names_what_clients_need(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    operations = [
+        (method.upper(), path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    ]
+    ids = [operation["operationId"] for _, _, operation in operations]
+    assert len(ids) == len(set(ids)) and "submit_response" in ids and "list_units" in ids
+    assert spec["components"]["securitySchemes"]["HTTPBearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token from `pingyi token create` or the office's page",
+    }
+    by_key = {f"{method} {path}": operation for method, path, operation in operations}
+    assert by_key["POST /api/v1/units"]["security"] == [{"HTTPBearer": []}]
+    # Drafts and unpublished results need a token; the rest is open to all.
+    assert by_key["GET /api/v1/surveys"]["security"] == [{"HTTPBearer": []}, {}]
+    assert "security" not in by_key["GET /api/v1/units"]
+    submit = by_key["POST /api/v1/surveys/{survey_id}/responses"]
+    key = next(p for p in submit["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["in"] == "header" and key["required"] is True
+    for key_, operation in by_key.items():
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                assert response["content"] == {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}
+                }, (key_, status)
+        assert "503" in operation["responses"], key_
+
+
+def test_a_refused_method_names_every_method_of_the_path(client: TestClient) -> None:
+    refused = client.delete("/api/v1/evaluations/1")
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "GET, PATCH"
+    assert refused.json()["error"]["code"] == "http_405"
+    # The export is its own path, though PUT /schemes/{category} would match it too.
+    export = client.options("/api/v1/evaluations/1/schemes/export")
+    assert export.status_code == 405 and export.headers["allow"] == "GET"
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session
@@ -9,6 +11,7 @@ from sqlmodel import Session
 from survey.ballots import service
 from survey.ballots.models import BatchStatus
 from survey.ballots.schemas import BallotIn, BatchCreate, BatchPublic, IssuedCode, Turnout
+from survey.schemas import LARGEST_ID
 from web.context import settings_of
 from web.deps import ApiOffice, ApiViewer, SessionDep
 from web.openapi import errors
@@ -26,7 +29,8 @@ class CodeRequest(BaseModel):
 
 
 class VoidRequest(BaseModel):
-    serials: list[StrictInt] = Field(default_factory=list)
+    # Serial numbers as printed on the cards; bounded so that no database refuses one.
+    serials: list[Annotated[StrictInt, Field(ge=1, le=LARGEST_ID)]] = Field(default_factory=list)
     codes: list[str] = Field(default_factory=list)
 
 
