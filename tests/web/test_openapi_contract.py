@@ -116,7 +116,7 @@ def contract_config(world: ContractWorld) -> SchemathesisConfig:
                     "enabled": True,
                     "max-steps": 4,
                     "generation": {"mode": "all", "max-examples": MAX_EXAMPLES},
-                },,
+                },
             },
             "operations": [
                 {
