@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from survey.models import EvaluationStatus, GroupKind, PeriodKind
 
@@ -16,14 +17,29 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
+def _date_text(value: Any) -> Any:
+    """A date is sent as YYYY-MM-DD text, as the API documents; pydantic alone would also
+    take a number (seconds since 1970)."""
+    if isinstance(value, int | float):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+DateText = Annotated[date, BeforeValidator(_date_text)]
+# The id of a row named in a body: positive and within PostgreSQL's INTEGER, the type of every
+# id column (a larger one would end in a database error, not a clear answer).
+LARGEST_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=LARGEST_ID)]
+
+
 class PeriodCreate(_In):
     code: str = Field(pattern=CODE_PATTERN, examples=["Q1"])
     name: str = Field(min_length=1, max_length=100, examples=["第一季度"])
     name_en: str = Field(default="", max_length=100)
     kind: PeriodKind
-    sort_order: int = 0
-    starts_on: date | None = None
-    ends_on: date | None = None
+    sort_order: StrictInt = 0
+    starts_on: DateText | None = None
+    ends_on: DateText | None = None
 
 
 class PeriodPublic(BaseModel):
@@ -41,7 +57,7 @@ class EvaluationCreate(_In):
     name: str = Field(min_length=1, max_length=200, examples=["2026年度综合考核"])
     name_en: str = Field(default="", max_length=200)
     year: int = Field(ge=2000, le=2100)
-    previous_id: int | None = None
+    previous_id: RowId | None = None
     periods: list[PeriodCreate] = Field(default_factory=list)
 
 
@@ -49,7 +65,7 @@ class EvaluationUpdate(_In):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
     status: EvaluationStatus | None = None
-    previous_id: int | None = None
+    previous_id: RowId | None = None
 
 
 class EvaluationPublic(BaseModel):
@@ -67,14 +83,14 @@ class CategoryCreate(_In):
     name: str = Field(min_length=1, max_length=100)
     name_en: str = Field(default="", max_length=100)
     kind: str = Field(default="", max_length=32)
-    sort_order: int = 0
+    sort_order: StrictInt = 0
 
 
 class CategoryUpdate(_In):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     name_en: str | None = Field(default=None, max_length=100)
     kind: str | None = Field(default=None, max_length=32)
-    sort_order: int | None = None
+    sort_order: StrictInt | None = None
 
 
 class CategoryPublic(BaseModel):
@@ -92,7 +108,7 @@ class UnitCreate(_In):
     name_en: str = Field(default="", max_length=200)
     category: str = Field(description="Code of the unit's category")
     active: bool = True
-    sort_order: int = 0
+    sort_order: StrictInt = 0
 
 
 class UnitUpdate(_In):
@@ -100,7 +116,7 @@ class UnitUpdate(_In):
     name_en: str | None = Field(default=None, max_length=200)
     category: str | None = None
     active: bool | None = None
-    sort_order: int | None = None
+    sort_order: StrictInt | None = None
 
 
 class UnitPublic(BaseModel):
@@ -119,14 +135,14 @@ class GroupCreate(_In):
     name: str = Field(min_length=1, max_length=100)
     name_en: str = Field(default="", max_length=100)
     kind: GroupKind
-    sort_order: int = 0
+    sort_order: StrictInt = 0
 
 
 class GroupUpdate(_In):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     name_en: str | None = Field(default=None, max_length=100)
     kind: GroupKind | None = None
-    sort_order: int | None = None
+    sort_order: StrictInt | None = None
 
 
 class GroupPublic(BaseModel):

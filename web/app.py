@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from survey import migrate
@@ -17,7 +18,7 @@ from survey.config import Mode, Settings, get_settings
 from survey.db import get_engine
 from survey.surveys.definition import DefinitionCache
 from survey.surveys.writer import SubmissionWriter
-from web import errors
+from web import errors, openapi
 from web.access_log import hide_respondents
 from web.headers import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from web.ratelimit import build_rate_limiter
@@ -86,6 +87,11 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(GC_THRESHOLD_YOUNG, 20, 20)
 
 
+def operation_id(route: APIRoute) -> str:
+    """The route function's name (unique across the API): stable for generated clients."""
+    return route.name
+
+
 # Allocations between young-generation collections (CPython's default is 700).
 GC_THRESHOLD_YOUNG = 10_000
 
@@ -120,6 +126,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         lifespan=lifespan,
         # Before any route's own work: an id no row can have is a 404, not a database error.
         dependencies=[Depends(ids_in_range)],
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -175,6 +182,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         api_comments,
     ):
         app.include_router(module.router)
+    openapi.install(app)
     # Compressed pages matter on a slow mobile network; the balancer may compress again.
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)

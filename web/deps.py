@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -50,7 +51,18 @@ async def in_session(request: Request, work: Callable[[Session], T]) -> T:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def bearer_principal(request: Request, session: SessionDep) -> Principal | None:
+# API tokens (``pingyi token create``) are sent as ``Authorization: Bearer <token>``; declared
+# so that the OpenAPI document names the scheme. The check itself is ``bearer_principal``'s.
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="An API token from `pingyi token create` or the office's page"
+)
+
+
+def bearer_principal(
+    request: Request,
+    session: SessionDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Principal | None:
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
@@ -67,6 +79,17 @@ def browser_principal(request: Request, session: SessionDep) -> Principal | None
 
 BearerPrincipal = Annotated[Principal | None, Depends(bearer_principal)]
 BrowserPrincipal = Annotated[Principal | None, Depends(browser_principal)]
+
+
+def api_caller(principal: BearerPrincipal) -> Principal:
+    """Any valid token; the route checks the role against the evaluation's state itself."""
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
+
+
+def api_viewer(principal: BearerPrincipal) -> Principal:
+    return accounts.require(principal, Role.viewer)
 
 
 def api_office(principal: BearerPrincipal) -> Principal:
@@ -115,6 +138,8 @@ LeadMember = Annotated[Principal, Depends(lead_member)]
 ApiUnit = Annotated[Principal, Depends(api_unit)]
 # API writes: an office token (or an admin's).
 ApiOffice = Annotated[Principal, Depends(api_office)]
+ApiViewer = Annotated[Principal, Depends(api_viewer)]
+ApiCaller = Annotated[Principal, Depends(api_caller)]
 ApiAdmin = Annotated[Principal, Depends(api_admin)]
 # Office pages in the browser.
 OfficeViewer = Annotated[Principal, Depends(office_viewer)]

@@ -13,6 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match, Route
 
 from survey.errors import (
     N_,
@@ -28,6 +29,7 @@ from survey.validation import location, problem_message
 from web.context import settings_of
 from web.csrf import CsrfFailed
 from web.i18n import gettext, language_of, translate
+from web.openapi import flat_routes
 from web.templating import render
 
 log = logging.getLogger("pingyi.web")
@@ -151,16 +153,37 @@ async def handle_domain_error(request: Request, error: Exception) -> Response:
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path, for the Allow header of a 405.
+
+    Starlette names only the methods of the first route whose path matched, but GET and PATCH
+    of one address are often two routes (two functions). As in OpenAPI, a path with fewer
+    parameters goes first: ``/schemes/export`` is not ``/schemes/{category}``.
+    """
+    matching: list[tuple[int, set[str]]] = []
+    for route in flat_routes(request.app.router.routes):
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches({**request.scope, "type": "http"})
+            if match is not Match.NONE:
+                matching.append((len(route.param_convertors), route.methods))
+    fewest = min((n for n, _ in matching), default=0)
+    methods = set().union(*(m for n, m in matching if n == fewest))
+    return ", ".join(sorted(methods))
+
+
 async def handle_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     status = error.status_code
     message = gettext(_language(request), _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[400]))
+    headers = dict(error.headers) if error.headers else {}
+    if status == 405:
+        headers["Allow"] = allowed_methods(request)
     return error_response(
         request,
         status,
         message,
         code=f"http_{status}",
-        headers=dict(error.headers) if error.headers else None,
+        headers=headers or None,
     )
 
 

@@ -50,3 +50,14 @@ def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
             value = unquote_plus(value, errors="replace")
         items.append((name, value))
     return items
+
+
+def form_integer(text: str) -> int | str:
+    """A whole number typed into a form, as the shared input models take it: they refuse text
+    for a number (the API's JSON must send one). Text that is no number is passed on as it is,
+    for the model to refuse in the field's own words; empty is 0."""
+    typed = text.strip() or "0"
+    try:
+        return int(typed)
+    except ValueError:
+        return typed

@@ -8,6 +8,7 @@ from fastapi import Request
 from starlette.requests import HTTPConnection
 
 from survey.errors import N_, NotFound
+from survey.schemas import LARGEST_ID
 
 
 def local_path(candidate: str, fallback: str) -> str:
@@ -25,19 +26,25 @@ def client_ip(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else ""
 
 
-# Ids are 64-bit integers in both databases; a larger number in an address names nothing.
-LARGEST_ID = 2**63 - 1
+def _beyond_id_range(value: object) -> bool:
+    digits = isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit()
+    return digits and abs(int(str(value))) > LARGEST_ID
 
 
 def ids_in_range(request: Request) -> None:
-    """Answer 404 for an address whose id no row can have, before any query sees it:
-    SQLite cannot bind it and PostgreSQL refuses it, which would otherwise end in a 500."""
+    """Answer 404 for an address or id filter that no row can have, before any query sees it:
+    SQLite cannot bind it and PostgreSQL refuses it, which would otherwise end in a 500.
+
+    Integer query parameters with bounds of their own (a page size, a seed) are left to them.
+    """
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     for field in getattr(dependant, "path_params", ()):
-        if field.field_info.annotation is not int:
-            continue
-        value = request.path_params.get(field.alias)
-        digits = isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit()
-        if digits and abs(int(str(value))) > LARGEST_ID:
+        if field.field_info.annotation is int and _beyond_id_range(
+            request.path_params.get(field.alias)
+        ):
+            raise NotFound(N_("The page you asked for does not exist."))
+    for field in getattr(dependant, "query_params", ()):
+        an_id = field.field_info.annotation in (int, int | None) and not field.field_info.metadata
+        if an_id and _beyond_id_range(request.query_params.get(field.alias)):
             raise NotFound(N_("The page you asked for does not exist."))

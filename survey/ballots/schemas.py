@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from survey.ballots.models import InvalidReason, SheetDisposition, UniformRule
-from survey.schemas import CODE_PATTERN
+from survey.schemas import CODE_PATTERN, RowId
 from survey.surveys.scales import ScaleKind
 
 BALLOT_SCALES = (ScaleKind.satisfaction3, ScaleKind.grade4, ScaleKind.satisfaction)
@@ -17,7 +17,7 @@ class _In(BaseModel):
 
 
 class BatchCreate(_In):
-    evaluation_id: int
+    evaluation_id: RowId
     period: str | None = Field(default=None, description="Period code, e.g. Q4")
     group: str = Field(description="Delegate respondent group code")
     title: str = Field(min_length=1, max_length=200, examples=["2026年度市直部门民主测评"])

@@ -103,7 +103,12 @@ def update_evaluation(
     session: Session, evaluation_id: int, data: EvaluationUpdate, actor: Principal
 ) -> Evaluation:
     evaluation = get_evaluation(session, evaluation_id)
-    changes = data.model_dump(exclude_unset=True)
+    # A null leaves a field as it is; only the previous evaluation can be cleared with one.
+    changes = {
+        key: value
+        for key, value in data.model_dump(exclude_unset=True).items()
+        if value is not None or key == "previous_id"
+    }
     if "status" in changes and changes["status"] != evaluation.status:
         new_status = changes["status"]
         if new_status not in _TRANSITIONS[evaluation.status]:

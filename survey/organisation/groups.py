@@ -61,7 +61,8 @@ def update_group(
     session: Session, code: str, data: GroupUpdate, actor: Principal
 ) -> RespondentGroup:
     group = group_by_code(session, code)
-    changes = data.model_dump(exclude_unset=True)
+    # A null leaves a field as it is: none of these can be empty.
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
     for key, value in changes.items():
         setattr(group, key, value)
     session.add(group)

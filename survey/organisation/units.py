@@ -54,7 +54,8 @@ def update_category(
     session: Session, code: str, data: CategoryUpdate, actor: Principal
 ) -> UnitCategory:
     category = category_by_code(session, code)
-    changes = data.model_dump(exclude_unset=True)
+    # A null leaves a field as it is: none of these can be empty.
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
     for key, value in changes.items():
         setattr(category, key, value)
     session.add(category)
@@ -141,7 +142,8 @@ def create_unit(session: Session, data: UnitCreate, actor: Principal) -> Unit:
 
 def update_unit(session: Session, code: str, data: UnitUpdate, actor: Principal) -> Unit:
     unit = unit_by_code(session, code)
-    changes = data.model_dump(exclude_unset=True)
+    # A null leaves a field as it is: none of these can be empty.
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "category" in changes:
         unit.category_id = category_by_code(session, changes.pop("category")).id  # type: ignore[assignment]
     for key, value in changes.items():

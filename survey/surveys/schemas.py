@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from survey.schemas import CODE_PATTERN
+from survey.schemas import CODE_PATTERN, RowId
 from survey.surveys.models import QuestionKind, SurveyStatus
 from survey.surveys.scales import ScaleKind
 
@@ -53,7 +53,7 @@ class QuestionIn(_In):
 
 
 class SurveyCreate(_In):
-    evaluation_id: int
+    evaluation_id: RowId
     period: str | None = Field(default=None, description="Period code, e.g. Q3")
     title: str = Field(min_length=1, max_length=200)
     title_en: str = Field(default="", max_length=200)

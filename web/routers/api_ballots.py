@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session
 
-from survey import accounts
-from survey.accounts import Principal
 from survey.ballots import service
 from survey.ballots.models import BatchStatus
 from survey.ballots.schemas import BallotIn, BatchCreate, BatchPublic, IssuedCode, Turnout
-from survey.models import Role
+from survey.schemas import LARGEST_ID
 from web.context import settings_of
-from web.deps import ApiOffice, SessionDep, bearer_principal
+from web.deps import ApiOffice, ApiViewer, SessionDep
+from web.openapi import errors
 from web.routers.ballot import Opened, open_ballot
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
-_AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or invalid bearer token"},
-    403: {"description": "Wrong role"},
-}
-
-
-def _viewer(principal: Annotated[Principal | None, Depends(bearer_principal)]) -> Principal:
-    return accounts.require(principal, Role.viewer)
-
-
-ApiViewer = Annotated[Principal, Depends(_viewer)]
 
 
 class StatusChange(BaseModel):
@@ -41,7 +29,8 @@ class CodeRequest(BaseModel):
 
 
 class VoidRequest(BaseModel):
-    serials: list[int] = Field(default_factory=list)
+    # Serial numbers as printed on the cards; bounded so that no database refuses one.
+    serials: list[Annotated[StrictInt, Field(ge=1, le=LARGEST_ID)]] = Field(default_factory=list)
     codes: list[str] = Field(default_factory=list)
 
 
@@ -53,7 +42,7 @@ class Cast(BaseModel):
     status: str = "cast"
 
 
-@router.get("/ballot-batches", response_model=list[BatchPublic], responses=_AUTH)
+@router.get("/ballot-batches", response_model=list[BatchPublic])
 def list_batches(
     session: SessionDep, _: ApiViewer, evaluation: int | None = None
 ) -> list[BatchPublic]:
@@ -67,18 +56,17 @@ def list_batches(
     "/ballot-batches",
     response_model=BatchPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=_AUTH,
 )
 def create_batch(data: BatchCreate, session: SessionDep, actor: ApiOffice) -> BatchPublic:
     return service.batch_public(session, service.create_batch(session, data, actor))
 
 
-@router.get("/ballot-batches/{batch_id}", response_model=BatchPublic, responses=_AUTH)
+@router.get("/ballot-batches/{batch_id}", response_model=BatchPublic)
 def get_batch(batch_id: int, session: SessionDep, _: ApiViewer) -> BatchPublic:
     return service.batch_public(session, service.get_batch(session, batch_id))
 
 
-@router.patch("/ballot-batches/{batch_id}", response_model=BatchPublic, responses=_AUTH)
+@router.patch("/ballot-batches/{batch_id}", response_model=BatchPublic)
 def change_status(
     batch_id: int, data: StatusChange, session: SessionDep, actor: ApiOffice
 ) -> BatchPublic:
@@ -86,7 +74,7 @@ def change_status(
     return service.batch_public(session, service.set_status(session, batch_id, data.status, actor))
 
 
-@router.get("/ballot-batches/{batch_id}/turnout", response_model=Turnout, responses=_AUTH)
+@router.get("/ballot-batches/{batch_id}/turnout", response_model=Turnout)
 def turnout(batch_id: int, session: SessionDep, _: ApiViewer) -> Turnout:
     """Issued (not voided), used, void and remaining codes, and the share used."""
     return service.turnout(session, service.get_batch(session, batch_id))
@@ -96,7 +84,6 @@ def turnout(batch_id: int, session: SessionDep, _: ApiViewer) -> Turnout:
     "/ballot-batches/{batch_id}/codes",
     response_model=list[IssuedCode],
     status_code=status.HTTP_201_CREATED,
-    responses=_AUTH,
 )
 def issue_codes(
     batch_id: int, data: CodeRequest, request: Request, session: SessionDep, actor: ApiOffice
@@ -106,7 +93,7 @@ def issue_codes(
     return service.issue_codes(session, batch_id, data.count, secret, actor)
 
 
-@router.post("/ballot-batches/{batch_id}/codes/void", response_model=Voided, responses=_AUTH)
+@router.post("/ballot-batches/{batch_id}/codes/void", response_model=Voided)
 def void_codes(
     batch_id: int, data: VoidRequest, request: Request, session: SessionDep, actor: ApiOffice
 ) -> Voided:
@@ -125,13 +112,18 @@ def void_codes(
     "/ballots",
     response_model=Cast,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        400: {"description": "The code is mistyped (its check character does not match)"},
-        404: {"description": "No ballot has this code"},
-        409: {"description": "The code is used or void, or voting is not open"},
-        422: {"description": "Answers missing or off the scale, or a uniform ballot"},
-        429: {"description": "Too many wrong codes from this address"},
-    },
+    responses=errors(
+        400,
+        404,
+        409,
+        422,
+        429,
+        s400="The code is mistyped (its check character does not match)",
+        s404="No ballot has this code",
+        s409="The code is used or void, or voting is not open",
+        s422="Answers missing or off the scale, or a uniform ballot",
+        s429="Too many wrong codes from this address",
+    ),
 )
 async def cast_ballot(data: BallotIn, request: Request) -> Cast:
     """Cast one ballot with its code, under the same rules as the /b form."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -10,25 +10,18 @@ from survey import organisation as org
 from survey import rules
 from survey.comments import listing
 from survey.comments.comment_schemas import CommentPagePublic, CommentPublic
-from survey.errors import NotAuthenticated
 from survey.rules import Action
 from web.comment_filters import CommentFilterQuery
-from web.deps import BearerPrincipal, SessionDep
+from web.deps import ApiCaller, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
-_AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or invalid bearer token"},
-    403: {"description": "A token whose role may not read the office's pages"},
-}
 
 
-@router.get(
-    "/evaluations/{evaluation_id}/comments", response_model=CommentPagePublic, responses=_AUTH
-)
+@router.get("/evaluations/{evaluation_id}/comments", response_model=CommentPagePublic)
 def list_comments(
     evaluation_id: int,
     session: SessionDep,
-    principal: BearerPrincipal,
+    principal: ApiCaller,
     wanted: CommentFilterQuery,
     after: Annotated[str, Query(description="next_cursor of the previous page")] = "",
     page_size: Annotated[int, Query(ge=1, le=listing.MAX_PAGE_SIZE)] = listing.PAGE_SIZE,
@@ -38,8 +31,6 @@ def list_comments(
     Needs a token of the viewer role or above (units read theirs in their own pages). Pages
     are keyset pages: pass the answer's ``next_cursor`` as ``after`` to read on.
     """
-    if principal is None:
-        raise NotAuthenticated()
     evaluation = org.get_evaluation(session, evaluation_id)
     rules.require(principal, Action.view, evaluation.status)
     page = listing.comment_page(session, evaluation_id, wanted, after=after, page_size=page_size)

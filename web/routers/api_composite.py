@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from survey import accounts
 from survey import organisation as org
-from survey.accounts import Principal
 from survey.composite import indicators, inputs, service
 from survey.composite import scheme as schemes
 from survey.composite.schemas import (
@@ -30,16 +28,12 @@ from survey.composite.schemas import (
     SchemeVersionPublic,
 )
 from survey.errors import N_, Invalid
-from survey.models import Role
-from web.deps import ApiOffice, BearerPrincipal, SessionDep, in_session
+from web.deps import ApiOffice, ApiViewer, BearerPrincipal, SessionDep, in_session
 from web.i18n import gettext, language_of
+from web.openapi import errors
 from web.safety import client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["composite"])
-_AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or invalid bearer token"},
-    403: {"description": "Wrong role"},
-}
 _YAML_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -50,17 +44,12 @@ _YAML_BODY: dict[str, Any] = {
 MAX_SCHEME_BYTES = 1_000_000
 
 
-def api_viewer(principal: BearerPrincipal) -> Principal:
-    return accounts.require(principal, Role.viewer)
-
-
-ApiViewer = Annotated[Principal, Depends(api_viewer)]
-
-
 async def _yaml_text(request: Request) -> str:
     body = await request.body()
     if len(body) > MAX_SCHEME_BYTES:
         raise Invalid(N_("What you sent is too large."))
+    if not body:
+        raise Invalid(N_("The file is empty."))
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -86,11 +75,9 @@ def list_schemes(evaluation_id: int, session: SessionDep) -> list[SchemeVersionP
     response_model=list[SchemeVersionPublic],
     status_code=201,
     openapi_extra=_YAML_BODY,
-    responses={
-        **_AUTH,
-        409: {"description": "The evaluation is published"},
-        422: {"description": "Problems, each with its line and field"},
-    },
+    responses=errors(
+        409, 422, s409="The evaluation is published", s422="Problems, each with its line and field"
+    ),
 )
 async def import_schemes(
     evaluation_id: int, request: Request, actor: ApiOffice, note: str = ""
@@ -159,7 +146,7 @@ def get_scheme(
 @router.put(
     "/evaluations/{evaluation_id}/schemes/{category}",
     response_model=SchemeVersionPublic,
-    responses={**_AUTH, 409: {"description": "The evaluation is published"}},
+    responses=errors(409, s409="The evaluation is published"),
 )
 def put_scheme(
     evaluation_id: int,
@@ -198,7 +185,7 @@ def scheme_versions(
 @router.post(
     "/evaluations/{evaluation_id}/indicators",
     response_model=IndicatorPushResult,
-    responses={**_AUTH, 422: {"description": "Unknown units or repeated entries"}},
+    responses=errors(422, s422="Unknown units or repeated entries"),
 )
 def push_indicators(
     evaluation_id: int,
@@ -220,7 +207,6 @@ def push_indicators(
 @router.get(
     "/evaluations/{evaluation_id}/indicators",
     response_model=list[IndicatorValuePublic],
-    responses=_AUTH,
 )
 def list_indicators(
     evaluation_id: int,
@@ -242,7 +228,6 @@ def list_indicators(
 @router.get(
     "/evaluations/{evaluation_id}/adjustments",
     response_model=list[AdjustmentPublic],
-    responses=_AUTH,
 )
 def list_adjustments(
     evaluation_id: int, session: SessionDep, _viewer: ApiViewer
@@ -254,7 +239,7 @@ def list_adjustments(
     "/evaluations/{evaluation_id}/adjustments",
     response_model=AdjustmentPublic,
     status_code=201,
-    responses={**_AUTH, 409: {"description": "The evaluation is published"}},
+    responses=errors(409, s409="The evaluation is published"),
 )
 def add_adjustment(
     evaluation_id: int,
@@ -270,7 +255,6 @@ def add_adjustment(
 @router.delete(
     "/evaluations/{evaluation_id}/adjustments/{adjustment_id}",
     status_code=204,
-    responses=_AUTH,
 )
 def delete_adjustment(
     evaluation_id: int,
@@ -286,7 +270,6 @@ def delete_adjustment(
 @router.get(
     "/evaluations/{evaluation_id}/qualitative-scores",
     response_model=list[QualitativeScorePublic],
-    responses=_AUTH,
 )
 def list_qualitative(
     evaluation_id: int, session: SessionDep, _viewer: ApiViewer
@@ -297,7 +280,6 @@ def list_qualitative(
 @router.put(
     "/evaluations/{evaluation_id}/qualitative-scores",
     response_model=InputsStored,
-    responses=_AUTH,
 )
 def put_qualitative(
     evaluation_id: int,
@@ -313,7 +295,6 @@ def put_qualitative(
 @router.get(
     "/evaluations/{evaluation_id}/excellence-goals",
     response_model=list[ExcellenceGoalPublic],
-    responses=_AUTH,
 )
 def list_excellence(
     evaluation_id: int, session: SessionDep, _viewer: ApiViewer
@@ -324,7 +305,6 @@ def list_excellence(
 @router.put(
     "/evaluations/{evaluation_id}/excellence-goals",
     response_model=InputsStored,
-    responses=_AUTH,
 )
 def put_excellence(
     evaluation_id: int,
@@ -343,10 +323,9 @@ def put_excellence(
 @router.get(
     "/evaluations/{evaluation_id}/results",
     response_model=CompositeResults,
-    responses={
-        401: {"description": "Not published yet, and no token that may see it"},
-        403: {"description": "A unit token"},
-    },
+    responses=errors(
+        401, 403, s401="Not published yet, and no token that may see it", s403="A unit token"
+    ),
 )
 def get_results(
     evaluation_id: int,
@@ -371,10 +350,12 @@ def get_results(
 
 @router.get(
     "/evaluations/{evaluation_id}/results/units/{unit}/explain",
-    responses={
-        401: {"description": "Not published yet, and no token that may see it"},
-        403: {"description": "A unit token asking about another unit"},
-    },
+    responses=errors(
+        401,
+        403,
+        s401="Not published yet, and no token that may see it",
+        s403="A unit token asking about another unit",
+    ),
 )
 def explain_unit(
     evaluation_id: int, unit: str, session: SessionDep, principal: BearerPrincipal
@@ -388,7 +369,7 @@ def explain_unit(
 @router.post(
     "/evaluations/{evaluation_id}/results/publish",
     response_model=CompositeResults,
-    responses={**_AUTH, 409: {"description": "Not closed, or published already"}},
+    responses=errors(409, s409="Not closed, or published already"),
 )
 def publish_results(
     evaluation_id: int, request: Request, session: SessionDep, actor: ApiOffice

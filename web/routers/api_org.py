@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, status
 
 from survey import organisation as org
@@ -30,10 +28,6 @@ from web.deps import ApiOffice, SessionDep
 from web.safety import client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
-_AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or invalid bearer token"},
-    403: {"description": "Wrong role"},
-}
 
 
 @router.get("/evaluations", response_model=list[EvaluationPublic])
@@ -50,7 +44,6 @@ def get_evaluation(evaluation_id: int, session: SessionDep) -> EvaluationPublic:
     "/evaluations",
     response_model=EvaluationPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=_AUTH,
 )
 def create_evaluation(
     data: EvaluationCreate, session: SessionDep, actor: ApiOffice
@@ -58,7 +51,7 @@ def create_evaluation(
     return org.evaluation_public(session, org.create_evaluation(session, data, actor))
 
 
-@router.patch("/evaluations/{evaluation_id}", response_model=EvaluationPublic, responses=_AUTH)
+@router.patch("/evaluations/{evaluation_id}", response_model=EvaluationPublic)
 def update_evaluation(
     evaluation_id: int, data: EvaluationUpdate, session: SessionDep, actor: ApiOffice
 ) -> EvaluationPublic:
@@ -70,7 +63,6 @@ def update_evaluation(
     "/evaluations/{evaluation_id}/periods",
     response_model=PeriodPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=_AUTH,
 )
 def add_period(
     evaluation_id: int, data: PeriodCreate, session: SessionDep, actor: ApiOffice
@@ -84,9 +76,7 @@ def get_weights(evaluation_id: int, session: SessionDep) -> list[WeightPublic]:
     return org.get_weights(session, evaluation_id)
 
 
-@router.put(
-    "/evaluations/{evaluation_id}/weights", response_model=list[WeightPublic], responses=_AUTH
-)
+@router.put("/evaluations/{evaluation_id}/weights", response_model=list[WeightPublic])
 def put_weights(
     evaluation_id: int, data: WeightsPut, session: SessionDep, actor: ApiOffice, request: Request
 ) -> list[WeightPublic]:
@@ -105,14 +95,13 @@ def list_categories(session: SessionDep) -> list[CategoryPublic]:
     "/categories",
     response_model=CategoryPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=_AUTH,
 )
 def create_category(data: CategoryCreate, session: SessionDep, actor: ApiOffice) -> CategoryPublic:
     category = org.create_category(session, data, actor)
     return CategoryPublic.model_validate(category, from_attributes=True)
 
 
-@router.patch("/categories/{code}", response_model=CategoryPublic, responses=_AUTH)
+@router.patch("/categories/{code}", response_model=CategoryPublic)
 def update_category(
     code: str, data: CategoryUpdate, session: SessionDep, actor: ApiOffice
 ) -> CategoryPublic:
@@ -132,14 +121,12 @@ def get_unit(code: str, session: SessionDep) -> UnitPublic:
     return org.unit_public(session, org.unit_by_code(session, code))
 
 
-@router.post(
-    "/units", response_model=UnitPublic, status_code=status.HTTP_201_CREATED, responses=_AUTH
-)
+@router.post("/units", response_model=UnitPublic, status_code=status.HTTP_201_CREATED)
 def create_unit(data: UnitCreate, session: SessionDep, actor: ApiOffice) -> UnitPublic:
     return org.unit_public(session, org.create_unit(session, data, actor))
 
 
-@router.patch("/units/{code}", response_model=UnitPublic, responses=_AUTH)
+@router.patch("/units/{code}", response_model=UnitPublic)
 def update_unit(code: str, data: UnitUpdate, session: SessionDep, actor: ApiOffice) -> UnitPublic:
     return org.unit_public(session, org.update_unit(session, code, data, actor))
 
@@ -149,15 +136,13 @@ def list_groups(session: SessionDep) -> list[GroupPublic]:
     return org.list_groups(session)
 
 
-@router.post(
-    "/groups", response_model=GroupPublic, status_code=status.HTTP_201_CREATED, responses=_AUTH
-)
+@router.post("/groups", response_model=GroupPublic, status_code=status.HTTP_201_CREATED)
 def create_group(data: GroupCreate, session: SessionDep, actor: ApiOffice) -> GroupPublic:
     group = org.create_group(session, data, actor)
     return GroupPublic.model_validate(group, from_attributes=True)
 
 
-@router.patch("/groups/{code}", response_model=GroupPublic, responses=_AUTH)
+@router.patch("/groups/{code}", response_model=GroupPublic)
 def update_group(
     code: str, data: GroupUpdate, session: SessionDep, actor: ApiOffice
 ) -> GroupPublic:

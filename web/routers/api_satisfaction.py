@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 
 from survey.satisfaction import policy as policy_service
@@ -15,22 +13,21 @@ from survey.satisfaction.schemas import (
 )
 from survey.satisfaction.service import satisfaction_results
 from web.deps import ApiOffice, BearerPrincipal, SessionDep
+from web.openapi import errors
 from web.safety import client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["satisfaction"])
-_AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or invalid bearer token"},
-    403: {"description": "Wrong role"},
-}
 
 
 @router.get(
     "/evaluations/{evaluation_id}/satisfaction",
     response_model=SatisfactionResults,
-    responses={
-        401: {"description": "Not published yet, and no token that may see it"},
-        403: {"description": "A unit token asking about another unit"},
-    },
+    responses=errors(
+        401,
+        403,
+        s401="Not published yet, and no token that may see it",
+        s403="A unit token asking about another unit",
+    ),
 )
 def get_satisfaction(
     evaluation_id: int,
@@ -75,7 +72,7 @@ def get_policy(evaluation_id: int, session: SessionDep) -> SatisfactionPolicyPub
 @router.put(
     "/evaluations/{evaluation_id}/satisfaction-policy",
     response_model=SatisfactionPolicyPublic,
-    responses={**_AUTH, 409: {"description": "The evaluation is published"}},
+    responses=errors(409, s409="The evaluation is published"),
 )
 def put_policy(
     evaluation_id: int,

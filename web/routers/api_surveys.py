@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from survey import accounts
 from survey.accounts import Principal
-from survey.errors import N_, DomainError, NotFound
+from survey.errors import N_, DomainError, Invalid, NotFound
 from survey.models import Role, Survey
 from survey.surveys import service
 from survey.surveys.definition import load_definition
@@ -31,18 +30,47 @@ from survey.surveys.submission import SubmissionInput, validate
 from survey.surveys.writer import Submission, SurveyNotAccepting
 from survey.timeutil import utcnow
 from web.context import settings_of
-from web.deps import ApiOffice, BearerPrincipal, SessionDep, bearer_principal, in_session
+from web.deps import ApiOffice, ApiViewer, BearerPrincipal, SessionDep, in_session
+from web.openapi import errors
 from web.routers.survey_form import rate_limit
 
 router = APIRouter(prefix="/api/v1", tags=["surveys"])
-_AUTH: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or invalid bearer token"},
-    403: {"description": "Wrong role"},
-}
 
 
 class MissingIdempotencyKey(DomainError):
     message = N_("The Idempotency-Key header is required.")
+
+
+# Blanks around the key are HTTP's optional whitespace, not part of it.
+_BLANKS = " \t"
+IDEMPOTENCY_KEY_LENGTH = 64
+# Declared by hand because the check is ours (a missing key is a 400 that says so, not a
+# validation error): any text of at most 64 characters with something besides blanks.
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "Chosen by the client, one per submission; a retry sends the same key and body",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": IDEMPOTENCY_KEY_LENGTH,
+        "pattern": f"[^{_BLANKS}]",
+    },
+}
+
+
+def idempotency_key(request: Request) -> str:
+    key = request.headers.get("idempotency-key", "")
+    if not key.strip(_BLANKS):
+        raise MissingIdempotencyKey()
+    if len(key) > IDEMPOTENCY_KEY_LENGTH:
+        raise Invalid(
+            N_("must have at most %(n)s characters"),
+            field="Idempotency-Key",
+            n=IDEMPOTENCY_KEY_LENGTH,
+        )
+    return key.strip(_BLANKS)
 
 
 def _visible(survey: Survey, principal: Principal | None) -> bool:
@@ -76,9 +104,7 @@ def get_survey(
     return service.survey_public(session, survey, settings_of(request).public_base_url)
 
 
-@router.post(
-    "/surveys", response_model=SurveyPublic, status_code=status.HTTP_201_CREATED, responses=_AUTH
-)
+@router.post("/surveys", response_model=SurveyPublic, status_code=status.HTTP_201_CREATED)
 def create_survey(
     data: SurveyCreate, request: Request, session: SessionDep, actor: ApiOffice
 ) -> SurveyPublic:
@@ -86,7 +112,7 @@ def create_survey(
     return service.survey_public(session, survey, settings_of(request).public_base_url)
 
 
-@router.patch("/surveys/{survey_id}", response_model=SurveyPublic, responses=_AUTH)
+@router.patch("/surveys/{survey_id}", response_model=SurveyPublic)
 def update_survey(
     survey_id: int, data: SurveyUpdate, request: Request, session: SessionDep, actor: ApiOffice
 ) -> SurveyPublic:
@@ -95,7 +121,7 @@ def update_survey(
     return service.survey_public(session, survey, settings_of(request).public_base_url)
 
 
-@router.put("/surveys/{survey_id}/definition", response_model=SurveyPublic, responses=_AUTH)
+@router.put("/surveys/{survey_id}/definition", response_model=SurveyPublic)
 def replace_definition(
     survey_id: int, data: SurveyCreate, request: Request, session: SessionDep, actor: ApiOffice
 ) -> SurveyPublic:
@@ -162,22 +188,27 @@ def survey_qr_svg(
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"description": "Already stored under this key: the first receipt", "model": Receipt},
-        400: {"description": "Idempotency-Key header missing"},
-        409: {"description": "Survey not open, or key used for different answers"},
-        422: {"description": "Answers do not fit the survey"},
-        429: {"description": "Too many submissions from this address"},
+        **errors(
+            400,
+            409,
+            422,
+            429,
+            s400="Idempotency-Key header missing or blank",
+            s409="Survey not open",
+            s422="Answers do not fit the survey, or the key was used for different answers",
+            s429="Too many submissions from this address",
+        ),
     },
+    openapi_extra={"parameters": [IDEMPOTENCY_KEY]},
 )
 async def submit_response(
     survey_id: int,
     data: ResponseIn,
     request: Request,
-    idempotency_key: Annotated[str | None, Header(max_length=64)] = None,
+    idempotency_key: Annotated[str, Depends(idempotency_key)],
 ) -> Response:
     """Submit one respondent's answers, as the form does. Retrying with the same
     ``Idempotency-Key`` and body returns the first receipt and stores nothing new."""
-    if not idempotency_key or not idempotency_key.strip():
-        raise MissingIdempotencyKey()
     # One thread hop with a session of its own; no pooled connection is held while waiting.
     slug = await in_session(request, lambda session: service.get_survey(session, survey_id).slug)
     cache = request.app.state.definitions
@@ -205,26 +236,19 @@ async def submit_response(
         )
     )
     stored = await request.app.state.writer.store_async(
-        Submission(
-            plan=plan, key=idempotency_key.strip(), quality_flags=flags, received_at=utcnow()
-        )
+        Submission(plan=plan, key=idempotency_key, quality_flags=flags, received_at=utcnow())
     )
     receipt = Receipt(receipt=stored.receipt, survey_id=survey_id, duplicate=stored.duplicate)
     return JSONResponse(receipt.model_dump(), status_code=200 if stored.duplicate else 201)
 
 
-@router.get("/surveys/{survey_id}/responses/count", response_model=ResponseCount, responses=_AUTH)
-def response_count(
-    survey_id: int,
-    session: SessionDep,
-    principal: Annotated[Principal | None, Depends(bearer_principal)],
-) -> ResponseCount:
+@router.get("/surveys/{survey_id}/responses/count", response_model=ResponseCount)
+def response_count(survey_id: int, session: SessionDep, _reader: ApiViewer) -> ResponseCount:
     """Responses received: total, counted in scoring, and flagged by reason."""
-    accounts.require(principal, Role.viewer)
     return service.response_count(session, survey_id)
 
 
-@router.post("/responses/{response_id}/quality", responses=_AUTH)
+@router.post("/responses/{response_id}/quality")
 def decide_quality(
     response_id: str,
     decision: str | None,

@@ -9,17 +9,19 @@ from fastapi.encoders import jsonable_encoder
 
 from survey.unit_home import service
 from web.deps import ApiUnit, SessionDep
+from web.openapi import errors
 
 router = APIRouter(prefix="/api/v1/unit", tags=["unit"])
 
 
 @router.get(
     "/satisfaction",
-    responses={
-        401: {"description": "No or invalid bearer token"},
-        403: {"description": "Not a unit token"},
-        404: {"description": "Another unit, or an evaluation the unit is not part of"},
-    },
+    responses=errors(
+        403,
+        404,
+        s403="Not a unit token",
+        s404="Another unit, or an evaluation the unit is not part of",
+    ),
 )
 def unit_satisfaction(
     evaluation: int,

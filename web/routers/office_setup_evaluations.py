@@ -18,6 +18,7 @@ from survey.organisation import lifecycle
 from survey.rules import Action
 from survey.schemas import EvaluationCreate, PeriodCreate
 from web.deps import OfficeUser, SessionDep
+from web.forms import form_integer
 from web.routers import browser_router
 from web.routers.office_setup_index import back, refusal
 from web.safety import client_ip
@@ -147,7 +148,7 @@ def period_create(
         data = PeriodCreate.model_validate(
             {
                 **form,
-                "sort_order": sort_order or "0",
+                "sort_order": form_integer(sort_order),
                 "starts_on": starts_on or None,
                 "ends_on": ends_on or None,
             }

@@ -17,6 +17,7 @@ from survey.models import GroupKind
 from survey.rules import Action
 from survey.schemas import GroupCreate, GroupUpdate
 from web.deps import OfficeUser, SessionDep
+from web.forms import form_integer
 from web.routers import browser_router
 from web.routers.office_setup_index import back, refusal
 from web.templating import render
@@ -76,7 +77,7 @@ def group_create(
     rules.require(actor, Action.edit)
     form = {"code": code, "name": name, "name_en": name_en, "kind": kind, "sort_order": sort_order}
     try:
-        data = GroupCreate.model_validate({**form, "sort_order": sort_order or "0"})
+        data = GroupCreate.model_validate({**form, "sort_order": form_integer(sort_order)})
         org.create_group(session, data, actor)
     except _REFUSED as error:
         session.rollback()
@@ -100,7 +101,7 @@ def group_save(
     rules.require(actor, Action.edit)
     form = {"name": name, "name_en": name_en, "kind": kind, "sort_order": sort_order}
     try:
-        data = GroupUpdate.model_validate({**form, "sort_order": sort_order or "0"})
+        data = GroupUpdate.model_validate({**form, "sort_order": form_integer(sort_order)})
         org.update_group(session, code, data, actor)
     except _REFUSED as error:
         session.rollback()

@@ -19,6 +19,7 @@ from survey.organisation import unit_sheet
 from survey.rules import Action
 from survey.schemas import CategoryCreate, CategoryUpdate, UnitCreate, UnitUpdate
 from web.deps import OfficeUser, SessionDep
+from web.forms import form_integer
 from web.routers import browser_router
 from web.routers.office_setup_index import back, refusal
 from web.safety import client_ip
@@ -80,9 +81,8 @@ def category_create(
     rules.require(actor, Action.edit)
     form = {"code": code, "name": name, "name_en": name_en, "kind": kind, "sort_order": sort_order}
     try:
-        org.create_category(
-            session, CategoryCreate.model_validate({**form, "sort_order": sort_order or "0"}), actor
-        )
+        data = CategoryCreate.model_validate({**form, "sort_order": form_integer(sort_order)})
+        org.create_category(session, data, actor)
     except _REFUSED as error:
         session.rollback()
         return _page(
@@ -137,7 +137,7 @@ def category_save(
     rules.require(actor, Action.edit)
     try:
         data = CategoryUpdate.model_validate(
-            {"name": name, "name_en": name_en, "kind": kind, "sort_order": sort_order or "0"}
+            {"name": name, "name_en": name_en, "kind": kind, "sort_order": form_integer(sort_order)}
         )
         org.update_category(session, code, data, actor)
     except _REFUSED as error:
@@ -168,9 +168,8 @@ def unit_create(
         "sort_order": sort_order,
     }
     try:
-        org.create_unit(
-            session, UnitCreate.model_validate({**form, "sort_order": sort_order or "0"}), actor
-        )
+        data = UnitCreate.model_validate({**form, "sort_order": form_integer(sort_order)})
+        org.create_unit(session, data, actor)
     except _REFUSED as error:
         session.rollback()
         return _page(
@@ -233,7 +232,7 @@ def unit_save(
                 "name": name,
                 "name_en": name_en,
                 "category": category,
-                "sort_order": sort_order or "0",
+                "sort_order": form_integer(sort_order),
                 "active": active == "1",
             }
         )
