@@ -103,9 +103,7 @@ def export_setup(session: Session, evaluation_id: int) -> str:
         .order_by(col(Unit.sort_order), col(Unit.code))
     ).all()
     groups = session.exec(
-        select(RespondentGroup).order_by(
-            col(RespondentGroup.sort_order), col(RespondentGroup.code)
-        )
+        select(RespondentGroup).order_by(col(RespondentGroup.sort_order), col(RespondentGroup.code))
     ).all()
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -253,8 +251,8 @@ def import_setup(session: Session, text: str, actor: Principal, *, ip: str = "")
             if found_unit is None:
                 org.create_unit(session, unit, actor)
                 continue
-            category = org.category_by_code(session, unit.category)
-            if found_unit.category_id != category.id or found_unit.name != unit.name:
+            home = org.category_by_code(session, unit.category)
+            if found_unit.category_id != home.id or found_unit.name != unit.name:
                 raise SetupRejected(
                     N_(
                         "The unit %(code)s exists with another name or category: nothing was "

@@ -29,7 +29,8 @@ VALUES = {
 CRITERIA = """
       - {code: a, name: 甲, METHOD source: {type: hard, indicator: m_a, period: year}}
       - {code: b, name: 乙, METHOD source: {type: hard, indicator: m_b, period: year}}
-      - {code: c, name: 丙, METHOD direction: lower, source: {type: hard, indicator: m_c, period: year}}
+      - {code: c, name: 丙, METHOD direction: lower,
+         source: {type: hard, indicator: m_c, period: year}}
 """
 SCHEME = (
     """category: dept-social

@@ -127,7 +127,9 @@ def test_a_bad_file_is_refused_and_nothing_is_stored(tmp_path: Path) -> None:
     bad_scheme.write_text(
         text.replace("method: target_completion", "method: target_complete", 1), encoding="utf-8"
     )
-    refused = _run(tmp_path, "evaluation", "import", str(bad_scheme), PINGYI_DEFAULT_LANGUAGE="zh-CN")
+    refused = _run(
+        tmp_path, "evaluation", "import", str(bad_scheme), PINGYI_DEFAULT_LANGUAGE="zh-CN"
+    )
     assert refused.returncode == 1
     assert "未保存" in refused.stderr and "target_complete" in refused.stderr, refused.stderr
 
