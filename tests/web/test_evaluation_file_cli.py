@@ -14,7 +14,17 @@ from numpy.testing import assert_allclose
 
 from tests.web.test_cli import _run
 
-TABLES = ("evaluation", "period", "group_weight", "satisfaction_policy_version", "composite_scheme")
+TABLES = (
+    "evaluation",
+    "period",
+    "group_weight",
+    "satisfaction_policy",
+    "composite_scheme",
+    "audit_log",
+    "unit",
+    "unit_category",
+    "respondent_group",
+)
 
 
 def _answers_by_period(db: Path, evaluation: int, out: Path) -> dict[str, Path]:
