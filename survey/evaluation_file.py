@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from typing import Any, Literal
 
@@ -274,7 +275,30 @@ def import_setup(session: Session, text: str, actor: Principal, *, ip: str = "")
                 ip=ip,
             )
         if setup.schemes:
-            schemes.import_text(
-                session, evaluation.id, setup.schemes, actor, note="evaluation import", ip=ip
-            )
+            try:
+                schemes.import_text(
+                    session, evaluation.id, setup.schemes, actor, note="evaluation import", ip=ip
+                )
+            except schemes.SchemeRejected as error:
+                raise _in_file(error, text) from None
     return evaluation
+
+
+def _in_file(error: schemes.SchemeRejected, text: str) -> schemes.SchemeRejected:
+    """The schemes' problems with the lines of the set-up file, not of the schemes alone
+    (when they are written as a literal block, as ``export_setup`` writes them)."""
+    root = yaml.compose(text)
+    offset = None
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "schemes" and isinstance(value, yaml.ScalarNode) and value.style == "|":
+                offset = value.start_mark.line + 1
+    if offset is None:
+        return error
+    moved = [
+        replace(p, line=p.line + offset, params={**p.params, "line": p.line + offset})
+        if p.line is not None
+        else p
+        for p in error.errors
+    ]
+    return schemes.SchemeRejected(moved)

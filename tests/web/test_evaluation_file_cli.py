@@ -141,7 +141,13 @@ def test_a_bad_file_is_refused_and_nothing_is_stored(tmp_path: Path) -> None:
         tmp_path, "evaluation", "import", str(bad_scheme), PINGYI_DEFAULT_LANGUAGE="zh-CN"
     )
     assert refused.returncode == 1
-    assert "未保存" in refused.stderr and "target_complete" in refused.stderr, refused.stderr
+    line = next(
+        n
+        for n, row in enumerate(bad_scheme.read_text(encoding="utf-8").splitlines(), start=1)
+        if "method: target_complete" in row
+    )
+    assert "未保存" in refused.stderr, refused.stderr
+    assert f"第{line}行，blocks[0].indicators[2].method" in refused.stderr, refused.stderr
 
     not_yaml = tmp_path / "broken.yaml"
     not_yaml.write_text("format: [unclosed\n", encoding="utf-8")
