@@ -189,6 +189,15 @@ def check_block_methods(problems: _Problems, loc: Loc, block: BlockSpec, spec: S
                     (*loc, "weighting", "matrix"),
                     N_("Line %(line)s, %(field)s: only AHP takes a comparison matrix."),
                 )
+            for k, ind in enumerate(block.indicators):
+                if ind.source is not None and ind.source.type == "excellence":
+                    problems.add(
+                        (*loc, "indicators", k, "source"),
+                        N_(
+                            "Line %(line)s, %(field)s: entropy weights cannot weigh excellence "
+                            "goals, whose points carry a difficulty coefficient."
+                        ),
+                    )
             if block.blocks:
                 problems.add(
                     (*loc, "weighting"),

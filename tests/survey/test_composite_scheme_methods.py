@@ -76,6 +76,15 @@ def test_entropy_and_topsis_rules() -> None:
     assert "只有层次分析法需要判断矩阵" in messages
     assert "熵权法由指标数值求权重，含下级板块的板块不能使用" in messages
     assert "此处不应再给权重" in messages
+    with_goals = (
+        HEAD
+        + "    weighting: {method: entropy}\n"
+        + SCORED
+        + "      - {code: goals, name: 创优, source: {type: excellence}}\n"
+    )
+    assert [(p, m[-21:]) for _, p, m in _problems(with_goals)] == [
+        ("blocks[0].indicators[3].source", "熵权法不能用于创优目标，其得分含难度系数。")
+    ]
 
     topsis = (
         HEAD
