@@ -86,7 +86,6 @@ def export_setup(session: Session, evaluation_id: int) -> str:
     assert evaluation.id is not None
     weights = org.get_weights(session, evaluation.id)
     used_categories = {w.category for w in weights}
-    used_groups = {w.group for w in weights}
     current = policy.current_version(session, evaluation.id)
     try:
         scheme_text: str | None = schemes.export_text(session, evaluation.id)
@@ -135,8 +134,8 @@ def export_setup(session: Session, evaluation_id: int) -> str:
         ],
         "groups": [
             GroupCreate.model_validate(g, from_attributes=True).model_dump(mode="json")
+            # Every group: a group without a weight may still answer (and is shared anyway).
             for g in groups
-            if g.code in used_groups or not used_groups
         ],
         "weights": [w.model_dump(mode="json") for w in weights],
         # Never saved: the defaults, written out so that the file does not depend on them.
