@@ -27,6 +27,18 @@ from scoring.composite._differentiation import DifferentiationCheck, differentia
 from scoring.composite._early_warnings import EarlyWarnings, early_warnings
 from scoring.composite._excellence import ExcellenceScore, excellence_score
 from scoring.composite._indicator import GrowthRate, IndicatorScore, growth_rate
+from scoring.composite._mcda import (
+    CONSISTENCY_LIMIT,
+    RECIPROCAL_TOLERANCE,
+    SAATY_RANDOM_INDEX,
+    AhpWeights,
+    EntropyWeights,
+    TopsisResult,
+    ahp_weights,
+    check_comparison_matrix,
+    entropy_weights,
+    topsis,
+)
 from scoring.composite._method_range import efficacy_coefficient, min_max_score, z_score
 from scoring.composite._method_rank import rank_points
 from scoring.composite._method_recompute import scale_speed_quality, score_indicator
@@ -91,12 +103,16 @@ from scoring.satisfaction._weights import GroupWeightMatrix, group_weight_matrix
 
 __all__ = [
     "COMPOSITE_REASON_CODES",
+    "CONSISTENCY_LIMIT",
     "DEFAULT_POLICY",
     "LANZHOU_TIERS",
     "QINGDAO_CUMULATIVE_PERIODS",
     "QINGDAO_CUMULATIVE_WEIGHTS",
+    "RECIPROCAL_TOLERANCE",
+    "SAATY_RANDOM_INDEX",
     "AdjacentPair",
     "Adjustments",
+    "AhpWeights",
     "BenchmarkParams",
     "CellRakingResult",
     "CellStatistics",
@@ -109,6 +125,7 @@ __all__ = [
     "DroppedGroup",
     "EarlyWarnings",
     "EfficacyParams",
+    "EntropyWeights",
     "ExcellenceScore",
     "GradeRule",
     "Grades",
@@ -139,14 +156,17 @@ __all__ = [
     "SchemeResult",
     "ScoringWarning",
     "TargetCompletionParams",
+    "TopsisResult",
     "ZScoreParams",
     "aggregate_periods",
     "aggregate_rows",
+    "ahp_weights",
     "assign_grades",
     "benchmark_score",
     "bound_adjustments",
     "cell_mean_draws",
     "cell_statistics",
+    "check_comparison_matrix",
     "combine_groups",
     "combine_groups_many",
     "composite_sensitivity",
@@ -155,6 +175,7 @@ __all__ = [
     "differentiation_check",
     "early_warnings",
     "efficacy_coefficient",
+    "entropy_weights",
     "evaluate_scheme",
     "excellence_score",
     "group_weight_matrix",
@@ -179,6 +200,7 @@ __all__ = [
     "suppression_mask",
     "target_completion",
     "tier_coefficients",
+    "topsis",
     "unit_score",
     "z_score",
 ]

@@ -188,6 +188,27 @@ class AdjustmentSpec(_In):
     )
 
 
+class WeightingSpec(_In):
+    """Weights of a block's children derived instead of given: by the entropy weight method
+    (熵权法) from the children's values in the category, or by AHP (层次分析法) from a pairwise
+    comparison matrix of the children (indicators first, then blocks, in their order)."""
+
+    method: Literal["entropy", "ahp"]
+    matrix: list[list[float | str]] | None = Field(
+        default=None,
+        max_length=15,
+        description='AHP: how many times more important row i is than column j ("1/3" allowed)',
+        examples=[[[1, 3, 5], ["1/3", 1, 3], ["1/5", "1/3", 1]]],
+    )
+
+
+class TopsisSpec(_In):
+    """The block scores its units by TOPSIS closeness (逼近理想解排序法): its indicators are
+    the criteria, compared by their values (direction higher: benefit, lower: cost)."""
+
+    normalisation: Literal["vector", "min_max"] = "vector"
+
+
 class BlockSpec(_In):
     code: Code
     name: Name
@@ -197,6 +218,8 @@ class BlockSpec(_In):
     missing: MissingRule | None = None
     cap: tuple[float, float] | None = None
     coefficient: CoefficientSpec | None = None
+    weighting: WeightingSpec | None = None
+    topsis: TopsisSpec | None = None
     indicators: list[IndicatorSpec] = Field(default_factory=list, max_length=500)
     blocks: list[BlockSpec] = Field(default_factory=list, max_length=50)
     adjustments: list[AdjustmentSpec] = Field(default_factory=list, max_length=20)

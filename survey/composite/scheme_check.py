@@ -30,6 +30,7 @@ from survey.composite.schemas import (
     SatisfactionSource,
     SchemeSpec,
 )
+from survey.composite.scheme_mcda import check_block_methods
 from survey.composite.scheme_methods import (
     BenchmarkParams,
     EfficacyParams,
@@ -202,11 +203,16 @@ def _check_plan(problems: _Problems, loc: Loc, source: HardSource, spec: SchemeS
 
 
 def _check_indicator(
-    problems: _Problems, loc: Loc, ind: IndicatorSpec, spec: SchemeSpec, weighted: bool
+    problems: _Problems,
+    loc: Loc,
+    ind: IndicatorSpec,
+    spec: SchemeSpec,
+    weighted: bool,
+    derived: bool = False,
 ) -> None:
     method = method_of(ind)
     full = ind.points if ind.points is not None else 100.0
-    if weighted and ind.weight is None:
+    if weighted and not derived and ind.weight is None:
         problems.add(
             (*loc, "weight"),
             N_("Line %(line)s, %(field)s: the other children of this block have weights."),
@@ -374,8 +380,12 @@ def _check_block(
                     code=item.code,
                 )
             codes[item.code] = item_loc
-    weighted = bool(children) and any(c.weight is not None for c in children)
-    if weighted:
+    # Derived weights (entropy, AHP) stand for given ones: the block is in weights mode.
+    derived = isinstance(block, BlockSpec) and block.weighting is not None
+    weighted = bool(children) and (derived or any(c.weight is not None for c in children))
+    if isinstance(block, BlockSpec):
+        check_block_methods(problems, loc, block, spec)
+    if weighted and not derived:
         weights = [c.weight for c in children if c.weight is not None]
         total = math.fsum(weights)
         if len(weights) == len(children) and abs(total - 1.0) > WEIGHT_TOLERANCE:
@@ -391,11 +401,13 @@ def _check_block(
         problems.add((*loc, "cap"), N_("Line %(line)s, %(field)s: the cap must be [low, high]."))
     if block.coefficient is not None:
         _check_coefficient(problems, (*loc, "coefficient"), block.coefficient, spec)
+    topsis = isinstance(block, BlockSpec) and block.topsis is not None
     for k, ind in enumerate(block.indicators):
-        _check_indicator(problems, (*loc, "indicators", k), ind, spec, weighted)
+        if not topsis:  # TOPSIS criteria are checked as such, in check_block_methods
+            _check_indicator(problems, (*loc, "indicators", k), ind, spec, weighted, derived)
     for k, child in enumerate(block.blocks):
         child_loc = (*loc, "blocks", k)
-        if weighted and child.weight is None:
+        if weighted and not derived and child.weight is None:
             problems.add(
                 (*child_loc, "weight"),
                 N_("Line %(line)s, %(field)s: the other children of this block have weights."),
@@ -404,7 +416,11 @@ def _check_block(
         if (
             not weighted
             and child.points is None
-            and any(c.weight is not None for c in grandchildren)
+            and (
+                any(c.weight is not None for c in grandchildren)
+                or child.weighting is not None
+                or child.topsis is not None
+            )
         ):
             problems.add(
                 (*child_loc, "points"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal, Protocol
 
@@ -28,6 +28,7 @@ from scoring import (
     scale_speed_quality,
     score_rows,
     tier_coefficients,
+    topsis,
 )
 from survey.composite.schemas import (
     AdjustmentSpec,
@@ -39,7 +40,9 @@ from survey.composite.schemas import (
     PartSpec,
     SatisfactionSource,
     SchemeSpec,
+    WeightingSpec,
 )
+from survey.composite.scheme_mcda import criterion_values, derive_weights
 from survey.composite.scheme_methods import (
     _SCORED_METHODS,
     MinMaxParams,
@@ -216,7 +219,9 @@ class _Builder:
         shared: dict[tuple[Any, ...], tuple[_Params, PeriodPlan, Direction, float]] = {}
 
         def walk(block: BlockSpec | SchemeSpec, path: str) -> None:
-            for ind in block.indicators:
+            # TOPSIS criteria are compared by their values, not scored.
+            topsis = isinstance(block, BlockSpec) and block.topsis is not None
+            for ind in [] if topsis else block.indicators:
                 source, method = ind.source, method_of(ind)
                 if (
                     not isinstance(source, HardSource)
@@ -470,23 +475,147 @@ class _Builder:
         }
         return result
 
+    def topsis_leaf(self, block: BlockSpec, path: str) -> tuple[SchemeLeaf, float]:
+        """The block's TOPSIS closeness as one leaf worth the block's full points."""
+        assert block.topsis is not None
+        top = block.points if block.points is not None else 100.0
+        columns: list[Float] = []
+        notes: list[Annotation] = []
+        for ind in block.indicators:
+            values, note = criterion_values(self.data, ind, self.spec)
+            columns.append(values)
+            notes.append(note)
+        matrix = np.column_stack(columns)
+        directions = [ind.direction for ind in block.indicators]
+        codes = [ind.code for ind in block.indicators]
+        derived = None
+        if block.weighting is not None:
+            derived = derive_weights(block.weighting, matrix, directions)
+            weights = derived.weights
+        else:
+            weights = np.array([ind.weight or 0.0 for ind in block.indicators])
+        if derived is not None and not derived.defined:
+            closeness = np.full(self.size, np.nan)
+            result = None
+        else:
+            result = topsis(
+                matrix,
+                weights,
+                directions,
+                normalisation=block.topsis.normalisation,
+                warn=False,
+            )
+            closeness = np.asarray(result.closeness, dtype=np.float64)
+        leaf_path = f"{path}/topsis"
+        self.labels[leaf_path] = (block.name, block.name_en)
+        names = {ind.code: (ind.name, ind.name_en) for ind in block.indicators}
+
+        def explain(i: int) -> dict[str, Any]:
+            out: dict[str, Any] = {
+                "type": "topsis",
+                "normalisation": block.topsis.normalisation if block.topsis else "vector",
+                "closeness": float(closeness[i]),
+                "criteria": [
+                    {
+                        "code": code,
+                        "name": names[code][0],
+                        "name_en": names[code][1],
+                        "direction": directions[k],
+                        "weight": float(weights[k]),
+                        "value": float(matrix[i, k]),
+                        "source": notes[k](i),
+                    }
+                    for k, code in enumerate(codes)
+                ],
+            }
+            if result is not None:
+                detail = result.explain(i)
+                out.update(
+                    d_best=detail["d_best"],
+                    d_worst=detail["d_worst"],
+                    reason=detail["reason"],
+                )
+                for k, criterion in enumerate(out["criteria"]):
+                    criterion.update(
+                        weighted=detail["weighted"][k],
+                        ideal=detail["ideal"][k],
+                        anti_ideal=detail["anti_ideal"][k],
+                    )
+            if derived is not None:
+                out["weighting"] = derived.note(codes)
+            return out
+
+        self.annotations[leaf_path] = explain
+        return SchemeLeaf("topsis", closeness * top, max_points=top), top
+
+    def weigh(
+        self,
+        weighting: WeightingSpec,
+        children: list[SchemeLeaf | SchemeBlock | SchemeAdjustment],
+        specs: Sequence[IndicatorSpec | BlockSpec],
+        path: str,
+    ) -> list[SchemeLeaf | SchemeBlock | SchemeAdjustment]:
+        """The children with the weights the block's weighting derives.
+
+        Entropy weights are computed from each indicator's share of its full points, so that
+        its direction is already applied (a cost indicator scores more the lower it is).
+        Where they are undefined (every unit equal), the block has no value: its children
+        are kept with equal weights but their scores left out (NaN), rather than inventing
+        weights the data do not give.
+        """
+        values = None
+        if weighting.method == "entropy":
+            shares = []
+            for node in children:
+                assert isinstance(node, SchemeLeaf) and node.max_points is not None
+                score = node.score
+                if isinstance(score, IndicatorScore):
+                    points = np.asarray(score.points, dtype=np.float64)
+                elif isinstance(score, PeriodAggregate):
+                    points = np.asarray(score.total, dtype=np.float64)
+                else:
+                    points = np.asarray(score, dtype=np.float64)
+                shares.append(points / node.max_points)
+            values = np.column_stack(shares)
+        derived = derive_weights(weighting, values, ["higher"] * len(children))
+        codes = [c.code for c in specs]
+        self.annotations[path] = lambda i: derived.note(codes)
+        if not derived.defined:
+            even = 1.0 / len(children)
+            return [
+                replace(c, score=np.full(self.size, np.nan), weight=even)
+                if isinstance(c, SchemeLeaf)
+                else _weighed(c, even)
+                for c in children
+            ]
+        return [_weighed(c, float(w)) for c, w in zip(children, derived.weights, strict=True)]
+
     def block(
         self, block: BlockSpec | SchemeSpec, code: str, path: str, weight: float | None
     ) -> tuple[SchemeBlock, float]:
         children: list[SchemeLeaf | SchemeBlock | SchemeAdjustment] = []
         specs: list[IndicatorSpec | BlockSpec] = [*block.indicators, *block.blocks]
-        weighted = any(c.weight is not None for c in specs)
+        weighting = block.weighting if isinstance(block, BlockSpec) else None
+        weighted = weighting is not None or any(c.weight is not None for c in specs)
         child_max: list[float] = []
-        for ind in block.indicators:
-            node, top = self.indicator(ind, f"{path}/{ind.code}", weighted)
-            children.append(node)
+        if isinstance(block, BlockSpec) and block.topsis is not None:
+            leaf, top = self.topsis_leaf(block, path)
+            children.append(leaf)
             child_max.append(top)
-        for child in block.blocks:
-            child_path = f"{path}/{child.code}"
-            self.labels[child_path] = (child.name, child.name_en)
-            node_b, top = self.block(child, child.code, child_path, child.weight)
-            children.append(node_b)
-            child_max.append(top)
+            weighted = False
+        else:
+            for ind in block.indicators:
+                node, top = self.indicator(ind, f"{path}/{ind.code}", weighted)
+                children.append(node)
+                child_max.append(top)
+            for child in block.blocks:
+                child_path = f"{path}/{child.code}"
+                self.labels[child_path] = (child.name, child.name_en)
+                node_b, top = self.block(child, child.code, child_path, child.weight)
+                children.append(node_b)
+                child_max.append(top)
+            if weighting is not None:
+                children = self.weigh(weighting, children, specs, path)
         for adj in block.adjustments:
             children.append(self.adjustment(adj, f"{path}/{adj.code}"))
         if block.points is not None:
@@ -509,6 +638,16 @@ class _Builder:
             missing=block.missing if isinstance(block, BlockSpec) else None,
         )
         return node, max_points
+
+
+def _weighed(
+    node: SchemeLeaf | SchemeBlock | SchemeAdjustment, weight: float
+) -> SchemeLeaf | SchemeBlock | SchemeAdjustment:
+    """A leaf or block with the weight a block's weighting gave it."""
+    if isinstance(node, SchemeLeaf):
+        return replace(node, weight=weight)
+    assert isinstance(node, SchemeBlock)
+    return replace(node, weight=weight)
 
 
 def build_tree(spec: SchemeSpec, data: SchemeData) -> BuiltScheme:

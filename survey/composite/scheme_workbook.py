@@ -113,6 +113,10 @@ def sheet_rows(spec: SchemeSpec) -> dict[str, list[dict[str, Any]]]:
             "weight": b.weight,
             "missing": b.missing,
             "cap": b.cap,
+            "weighting": (
+                b.weighting.model_dump(mode="json", exclude_none=True) if b.weighting else None
+            ),
+            "topsis": b.topsis.model_dump(mode="json") if b.topsis else None,
         }
         for path, b in _blocks(spec, "")
     ]
@@ -442,6 +446,8 @@ class _Reader:
                     letters[column.key] = (k, get_column_letter(k + 1), str(text).strip())
                     break
             else:
+                if column.optional:
+                    continue
                 self.bad(
                     Cell(ws.title, 1, "A", ""),
                     N_("The column %(column)s is missing."),
@@ -586,7 +592,7 @@ def _read_blocks(reader: _Reader, workbook: Any, raw: dict[str, Any]) -> None:
         siblings = holder.setdefault("blocks", [])
         loc: Loc = (*holder_loc, "blocks", len(siblings))
         block: dict[str, Any] = {"code": code}
-        for key in ("name", "name_en", "points", "weight", "missing", "cap"):
+        for key in ("name", "name_en", "points", "weight", "missing", "cap", "weighting", "topsis"):
             _put(block, key, v[key])
         siblings.append(block)
         nodes[path] = (block, loc)

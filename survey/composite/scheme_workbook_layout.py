@@ -65,6 +65,8 @@ class Column:
     kind: str = TEXT
     choice: str = ""
     width: int = 14
+    # Added after workbooks were first handed out: a workbook without it is still read.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ BLOCKS = Sheet(
         Column("weight", N_("Weight"), NUMBER, width=8),
         Column("missing", N_("Missing indicators"), CHOICE, "missing", width=22),
         Column("cap", N_("Bounds (low, high)"), PAIR, width=14),
+        Column("weighting", N_("Weights derived by (entropy, AHP)"), JSON, width=30, optional=True),
+        Column("topsis", N_("TOPSIS"), JSON, width=22, optional=True),
     ),
 )
 INDICATORS = Sheet(

@@ -233,3 +233,54 @@ def _band_agrees_with_the_category_page(
     median, span, _grades = band
     low, high = (int(x) for x in span.split(" – "))
     assert low <= int(median) <= high
+
+
+def test_explanation_shows_entropy_ahp_and_topsis_blocks(
+    client: TestClient, session: Session
+) -> None:
+    from survey.accounts import Principal
+    from survey.composite import scheme as schemes
+    from survey.composite.indicators import import_indicators
+
+    demo.load_demo(session, office_password="demo-password-1")
+    current = _evaluation(session, 2026)
+    office = Principal(name="test", role=Role.office)
+
+    def criteria(method: str, codes: str = "abc") -> str:
+        return "".join(
+            f"      - {{code: {c}, name: 指标{c}, {method}"
+            f"source: {{type: hard, indicator: m_{c}, period: year}}}}\n"
+            for c in codes
+        )
+
+    text = (
+        "category: dept-social\nblocks:\n"
+        "  - code: ent\n    name: 熵权板块\n    points: 50\n"
+        "    weighting: {method: entropy}\n    indicators:\n"
+        + criteria("method: min_max, ", "ab")
+        + "  - code: ahp\n    name: 层次板块\n    points: 50\n"
+        "    weighting: {method: ahp, matrix: [[1, 3, 5], [1/3, 1, 3], [1/5, 1/3, 1]]}\n"
+        "    indicators:\n"
+        + criteria("method: min_max, ")
+        + "  - code: top\n    name: 优选板块\n    points: 50\n"
+        "    topsis: {normalisation: vector}\n    weighting: {method: entropy}\n"
+        "    indicators:\n" + criteria("")
+    )
+    schemes.import_text(session, current, text, office)
+    rows = ["unit,indicator,period,value"] + [
+        f"BM{k:02d},m_{c},year,{(k * 7 + ord(c) * 3) % 50 + 10}"
+        for k in range(9, 17)
+        for c in "abc"
+    ]
+    import_indicators(
+        session, current, ("\n".join(rows) + "\n").encode(), "values.csv", actor=office
+    )
+    make_user(session, Role.viewer, username="reader")
+    _sign_in(client, "reader")
+    page = client.get(f"/office/evaluations/{current}/composite/units/BM09")
+    assert page.status_code == 200
+    assert page.text.count('data-weighting="entropy"') == 2  # the entropy block and TOPSIS
+    assert 'data-weighting="ahp"' in page.text
+    assert "层次分析法权重：一致性比率 CR 0.033" in page.text
+    assert 'data-topsis="vector"' in page.text and "TOPSIS相对贴近度" in page.text
+    assert "负理想解" in page.text and "向量规范化" in page.text

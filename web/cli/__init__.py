@@ -13,6 +13,7 @@ from web.cli import server
 from web.cli.accounts import token_app, user_app
 from web.cli.audit import audit_app
 from web.cli.ballots import codes_app
+from web.cli.evaluations import evaluation_app
 from web.cli.imports import import_app
 from web.cli.results import results_app
 from web.cli.schemes import scheme_app
@@ -31,6 +32,7 @@ app.command("demo")(server.demo_command)
 app.command("serve")(server.serve_command)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(evaluation_app, name="evaluation")
 app.add_typer(survey_app, name="survey")
 app.add_typer(import_app, name="import")
 app.add_typer(results_app, name="results")
