@@ -34,16 +34,21 @@ LARGEST_ID = 2**63 - 1
 
 def ids_in_range(request: Request) -> None:
     """Answer 404 for an address whose id no row can have, before any query sees it:
-    SQLite cannot bind it and PostgreSQL refuses it, which would otherwise end in a 500."""
+    SQLite cannot bind it and PostgreSQL refuses it, which would otherwise end in a 500.
+    Whole numbers in the query (``/office?evaluation=…``) are ids too."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
-    for field in getattr(dependant, "path_params", ()):
-        if field.field_info.annotation is not int:
-            continue
-        value = request.path_params.get(field.alias)
-        digits = isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit()
-        if digits and abs(int(str(value))) > LARGEST_ID:
-            raise NotFound(N_("The page you asked for does not exist."))
+    for fields, values in (
+        (getattr(dependant, "path_params", ()), request.path_params),
+        (getattr(dependant, "query_params", ()), request.query_params),
+    ):
+        for field in fields:
+            if field.field_info.annotation not in (int, int | None):
+                continue
+            value = values.get(field.alias)
+            digits = isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit()
+            if digits and abs(int(str(value))) > LARGEST_ID:
+                raise NotFound(N_("The page you asked for does not exist."))
 
 
 class _Repeated(ValueError):

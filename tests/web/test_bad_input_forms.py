@@ -297,3 +297,29 @@ def test_sign_in_request_faults(client: TestClient, session: Session, fault: Fau
         assert "提交的内容过大" in answer.text
     assert "pingyi_session" not in answer.headers.get("set-cookie", "")
     assert _without_audit(row_counts(session)) == _without_audit(before)
+
+
+def test_whole_numbers_beyond_64_bits_in_a_query_or_a_form_name_nothing(
+    client: TestClient, session: Session
+) -> None:
+    """An id in the query or typed into a form that no row can have: 404 in Chinese, where
+    SQLite could not bind it and PostgreSQL refused it (a 500 on both)."""
+    make_user(session, Role.office, username="kaohe")
+    token = _login_fields(client)[0][1]
+    signed_in = client.post(
+        "/office/login",
+        data={"username": "kaohe", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    huge = str(10**30)
+    before = row_counts(session)
+    page = client.get("/office", params={"evaluation": huge})
+    assert page.status_code == 404 and in_chinese(page.text)
+    checked = client.post(
+        "/office/imports/check",
+        data={"csrf_token": token, "kind": "responses", "evaluation_id": huge},
+        files={"file": ("answers.csv", b"respondent_id\n", "text/csv")},
+    )
+    assert checked.status_code == 404 and f"没有编号为 {huge} 的考核" in checked.text
+    assert row_counts(session) == before
