@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, Field, StrictInt
 
+from survey.inputs import Input
 from survey.models import EvaluationStatus, GroupKind, PeriodKind
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
 
 
-class _In(BaseModel):
-    # NaN and Infinity parse as JSON numbers in Python, but are no rating, weight or value.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+class _In(Input):
+    """Input of this area: no unstorable text or number (see ``survey.inputs``)."""
 
 
 def _date_text(value: Any) -> Any:

@@ -48,6 +48,10 @@ _PLAIN: dict[str, str] = {
     "model_attributes_type": _MAPPING,
     "dataclass_type": _MAPPING,
     "none_required": N_("no value may be given here"),
+    # survey.inputs: what no field may hold.
+    "string_control": N_("the text contains control characters"),
+    "string_unreadable": N_("the text contains characters that cannot be read"),
+    "int_out_of_range": N_("the whole number is too large"),
     "date_type": N_("a date (YYYY-MM-DD) is expected"),
     "date_parsing": N_("a date (YYYY-MM-DD) is expected"),
     "date_from_datetime_parsing": N_("a date (YYYY-MM-DD) is expected"),

@@ -22,6 +22,7 @@ from web import errors, openapi
 from web.access_log import hide_respondents
 from web.headers import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from web.ratelimit import build_rate_limiter
+from web.request_log import RequestLog
 from web.routers import (
     api_ballots,
     api_comments,
@@ -63,7 +64,7 @@ from web.routers import (
     unit,
     unit_comments,
 )
-from web.safety import ids_in_range
+from web.safety import ids_in_range, json_keys_once
 
 log = logging.getLogger("pingyi")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -125,7 +126,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         openapi_url="/openapi.json",
         lifespan=lifespan,
         # Before any route's own work: an id no row can have is a 404, not a database error.
-        dependencies=[Depends(ids_in_range)],
+        # And a JSON body naming a key twice is refused rather than read as its last value.
+        dependencies=[Depends(ids_in_range), Depends(json_keys_once)],
         generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
@@ -187,4 +189,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    # Outermost of ours: every response, refusals of the middlewares above included, carries
+    # the request's id and gets its access line.
+    app.add_middleware(RequestLog)
     return app

@@ -30,6 +30,7 @@ from web.context import settings_of
 from web.csrf import CsrfFailed
 from web.i18n import gettext, language_of, translate
 from web.openapi import flat_routes
+from web.request_log import REQUEST_ID_HEADER, current_request_id
 from web.templating import render
 
 log = logging.getLogger("pingyi.web")
@@ -220,9 +221,16 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
 
 
 async def handle_unexpected(request: Request, error: Exception) -> Response:
+    # Logged with the request's id and the traceback (web.request_log); the id goes back to
+    # the user too, so that a report of the failure finds its log line. This response is sent
+    # from outside the middleware that adds the id to every other one.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     message = gettext(_language(request), _HTTP_MESSAGES[500])
-    return error_response(request, 500, message, code="internal")
+    response = error_response(request, 500, message, code="internal")
+    request_id = current_request_id()
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    return response
 
 
 async def handle_disconnect(request: Request, error: Exception) -> Response:

@@ -5,16 +5,19 @@ The citizen form is the busiest request the app serves, and it is always a small
 and unquoting only what needs it costs a sixth of Starlette's callback-driven parser and
 gives the same result: names and values percent-decoded as UTF-8, undecodable bytes replaced by
 U+FFFD (which the validators report), blank values kept. Other content types go through
-Starlette's parser.
+Starlette's parser. Also: refusing a form that repeats a field a route takes once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import unquote_plus
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+
+from survey.errors import N_, Invalid
 
 # The same bound as Starlette's form parser.
 MAX_FIELDS = 1000
@@ -61,3 +64,24 @@ def form_integer(text: str) -> int | str:
         return int(typed)
     except ValueError:
         return typed
+
+
+class RepeatedField(Invalid):
+    message = N_("%(name)s was sent more than once. Send each field once.")
+
+
+def one_value_each(*names: str) -> Callable[[Request], Awaitable[None]]:
+    """A route dependency refusing a form that repeats any of ``names``.
+
+    FastAPI reads a repeated field of a plain form parameter as its last value: a crafted
+    sign-in with two names would sign in with whichever came last. Which one was meant cannot
+    be known, so the request is refused instead.
+    """
+
+    async def check(request: Request) -> None:
+        form = await request.form()
+        for name in names:
+            if len(form.getlist(name)) > 1:
+                raise RepeatedField(name=name)
+
+    return check

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from survey.ballots.models import InvalidReason, SheetDisposition, UniformRule
+from survey.inputs import Input
 from survey.schemas import CODE_PATTERN, RowId
 from survey.surveys.scales import ScaleKind
 
 BALLOT_SCALES = (ScaleKind.satisfaction3, ScaleKind.grade4, ScaleKind.satisfaction)
 
 
-class _In(BaseModel):
-    # NaN and Infinity parse as JSON numbers in Python, but are no rating, weight or value.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+class _In(Input):
+    """Input of this area: no unstorable text or number (see ``survey.inputs``)."""
 
 
 class BatchCreate(_In):

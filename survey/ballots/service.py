@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import delete as sa_delete
@@ -492,10 +493,19 @@ def check_ballot(
     comments: dict[str, str],
     *,
     confirm_uniform: bool,
+    conflicting: Collection[str] = (),
 ) -> BallotPlan:
-    """Every unit rated on the scale, comments readable, the uniform rule respected."""
+    """Every unit rated on the scale, comments readable, the uniform rule respected.
+
+    ``conflicting``: codes of units the form rated twice with different levels; which one
+    the delegate meant cannot be known, so the ballot is refused rather than keep either.
+    """
     errors: list[FieldError] = []
     rows: list[tuple[int, str, float | None]] = []
+    for code in sorted(conflicting):
+        errors.append(
+            FieldError(f"r.{code}", N_("This question was answered twice with different answers."))
+        )
     for code in answers:
         if ballot.unit(code) is None:
             errors.append(FieldError(f"r.{code}", N_("This unit is not on the ballot.")))

@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from scoring import LANZHOU_TIERS
+from survey.inputs import Input
 from survey.satisfaction.schemas import ReasonPublic
 from survey.schemas import CODE_PATTERN
 
@@ -42,9 +43,8 @@ Name = Annotated[str, Field(min_length=1, max_length=100)]
 DEFAULT_GRADES = ["优秀", "良好", "合格", "不合格"]
 
 
-class _In(BaseModel):
-    # NaN and Infinity parse as JSON numbers in Python, but are no rating, weight or value.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+class _In(Input):
+    """Input of this area: no unstorable text or number (see ``survey.inputs``)."""
 
 
 # Sources ------------------------------------------------------------------------------------

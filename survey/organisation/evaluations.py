@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from survey import audit
 from survey.accounts import Principal
 from survey.errors import N_, Conflict, Invalid, NotFound
+from survey.inputs import LARGEST_INTEGER
 from survey.models import (
     Evaluation,
     EvaluationStatus,
@@ -33,7 +34,9 @@ _TRANSITIONS: dict[str, set[str]] = {
 
 
 def get_evaluation(session: Session, evaluation_id: int) -> Evaluation:
-    evaluation = session.get(Evaluation, evaluation_id)
+    # An id beyond 64 bits (typed into a form) names no row; the databases cannot even look.
+    in_range = abs(evaluation_id) <= LARGEST_INTEGER
+    evaluation = session.get(Evaluation, evaluation_id) if in_range else None
     if evaluation is None:
         raise NotFound(N_("No evaluation has the id %(id)s."), id=evaluation_id)
     return evaluation

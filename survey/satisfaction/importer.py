@@ -18,6 +18,7 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -448,6 +449,13 @@ def _check_row(
     problems: _Problems,
 ) -> _Row:
     """Each cell of the row checked on its own, every problem added."""
+    unreadable = [name for name, text_value in value.items() if _has_control(text_value)]
+    for name in unreadable:
+        # Codes, numbers and cells hold no line breaks or terminal codes; and PostgreSQL text
+        # cannot hold NUL at all (looking the row up would fail instead of refusing it).
+        problems.add(number, name, N_("This text contains control characters."))
+    if unreadable:
+        return _Row(number, "", None, None, "", None, {})
     ref = value["respondent_id"]
     if not ref:
         problems.add(number, "respondent_id", N_("This cell is empty."))
@@ -478,6 +486,10 @@ def _check_row(
             n=MAX_CELL_KEY,
         )
     return _Row(number, ref, group_id, unit_id, question, answer, row_cells)
+
+
+def _has_control(text_value: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text_value)
 
 
 # Numbers beyond this are no answer any scale gives (and 1e308 would overflow the sums).

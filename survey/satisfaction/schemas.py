@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from survey.inputs import Input
 from survey.schemas import CODE_PATTERN, WeightEntry, WeightPublic
 
 RateCIMethod = Literal["wilson", "clopper-pearson"]
@@ -18,9 +19,8 @@ DEFAULT_RANK_SEED = 20261121
 DEFAULT_RANK_DRAWS = 2000
 
 
-class _In(BaseModel):
-    # NaN and Infinity parse as JSON numbers in Python, but are no rating, weight or value.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+class _In(Input):
+    """Input of this area: no unstorable text or number (see ``survey.inputs``)."""
 
 
 class LevelScore(_In):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from survey.inputs import Input
 from survey.schemas import CODE_PATTERN, RowId
 from survey.surveys.models import QuestionKind, SurveyStatus
 from survey.surveys.scales import ScaleKind
 
 
-class _In(BaseModel):
-    # NaN and Infinity parse as JSON numbers in Python, but are no rating, weight or value.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+class _In(Input):
+    """Input of this area: no unstorable text or number (see ``survey.inputs``)."""
 
 
 class OptionIn(_In):

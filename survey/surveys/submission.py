@@ -92,8 +92,12 @@ def answer_field(question: str) -> str:
 
 
 def clean_text(raw: str, limit: int) -> tuple[str, str | None]:
-    """Normalised text, or an error message id. Stored as text; escaped wherever shown."""
-    text = unicodedata.normalize("NFC", raw).strip()
+    """Normalised text, or an error message id. Stored as text; escaped wherever shown.
+
+    Browsers send a textarea's line breaks as CR LF; they are kept as plain line feeds, so
+    that a comment of two lines is not taken for one with control characters.
+    """
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n")).strip()
     if "\ufffd" in text:
         # The decoder's replacement character: the bytes sent were not valid UTF-8.
         return text, N_("This text contains characters that could not be read.")

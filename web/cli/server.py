@@ -15,6 +15,7 @@ from survey.config import Settings, get_settings
 from survey.db import get_engine
 from web.cli.common import DemoSwitch, _, command_session, console, load_settings, stop
 from web.cli.database import check_database, demo_database
+from web.request_log import log_config
 
 if TYPE_CHECKING:
     from survey import demo
@@ -175,6 +176,10 @@ def serve_command(
         proxy_headers=bool(forwarded_allow_ips.strip()),
         forwarded_allow_ips=forwarded_allow_ips.strip() or None,
         log_level=settings.log_level,
+        # One JSON object per line, each with its request's id; the app writes the access
+        # lines itself (web.request_log), without addresses on survey and ballot paths.
+        log_config=log_config(settings.log_level),
+        access_log=False,
         server_header=False,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

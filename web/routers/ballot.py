@@ -75,18 +75,31 @@ def _enter_page(
     )
 
 
-def _answers(form: FormData) -> tuple[dict[str, str], dict[str, str]]:
+@dataclass(frozen=True)
+class Marks:
+    """What the form says: a level per unit, a comment per unit, and the units it rated twice
+    with different levels (a crafted post; neither level is taken)."""
+
+    answers: dict[str, str]
+    comments: dict[str, str]
+    conflicting: frozenset[str]
+
+
+def _answers(form: FormData) -> Marks:
     answers: dict[str, str] = {}
     comments: dict[str, str] = {}
+    conflicting: set[str] = set()
     for name, value in form.multi_items():
         if not isinstance(value, str):
             continue
         kind, _, unit = name.partition(".")
         if kind == "r" and value:
+            if answers.get(unit, value) != value:
+                conflicting.add(unit)
             answers[unit] = value
         elif kind == "c":
             comments[unit] = value
-    return answers, comments
+    return Marks(answers, comments, frozenset(conflicting))
 
 
 def _ballot_page(
@@ -197,12 +210,19 @@ async def review(request: Request) -> Response:
         opened, _ = await open_ballot(request, _code(form))
     except DomainError as refused:
         return _refusal(request, refused)
-    answers, comments = _answers(form)
+    marks = _answers(form)
+    answers, comments = marks.answers, marks.comments
     language = _language(request)
     if form.get("edit"):
         return _ballot_page(request, "ballot/form.html", opened, answers=answers, comments=comments)
     try:
-        plan = check_ballot(opened.ballot, answers, comments, confirm_uniform=True)
+        plan = check_ballot(
+            opened.ballot,
+            answers,
+            comments,
+            confirm_uniform=True,
+            conflicting=marks.conflicting,
+        )
     except BallotInvalid as invalid:
         errors = {e.field: gettext(language, e.message, **e.params) for e in invalid.errors}
         return _ballot_page(
@@ -244,13 +264,20 @@ async def review(request: Request) -> Response:
 @router.post("/submit", name="ballot_submit")
 async def submit(request: Request) -> Response:
     form = await request.form()
-    answers, comments = _answers(form)
+    marks = _answers(form)
+    answers, comments = marks.answers, marks.comments
     confirm = form.get("confirm_uniform") == "yes"
     secret = settings_of(request).secret_key
     language = _language(request)
 
     def check_and_cast(session: Session, opened: Opened) -> BallotPlan:
-        plan = check_ballot(opened.ballot, answers, comments, confirm_uniform=confirm)
+        plan = check_ballot(
+            opened.ballot,
+            answers,
+            comments,
+            confirm_uniform=confirm,
+            conflicting=marks.conflicting,
+        )
         cast(session, secret, opened.code, plan, opened.ballot)
         return plan
 
@@ -263,12 +290,18 @@ async def submit(request: Request) -> Response:
         except DomainError as refused:
             return _refusal(request, refused)
         needs_confirm = isinstance(invalid, UniformNeedsConfirmation)
+        # Each row's problem beside the row, as the review step shows it.
+        errors = {
+            e.field: gettext(language, e.message, **e.params)
+            for e in getattr(invalid, "errors", [])
+        }
         return _ballot_page(
             request,
             "ballot/review.html" if needs_confirm else "ballot/form.html",
             opened,
             answers=answers,
             comments=comments,
+            errors=errors,
             notice=gettext(language, invalid.message),
             ask_confirm=needs_confirm,
             status_code=422,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from survey import accounts, audit
@@ -17,6 +17,7 @@ from survey.overview_charts import overview_charts
 from web.charts import ECHARTS_FILE
 from web.context import settings_of
 from web.deps import SESSION_COOKIE, MaybeBrowserUser, OfficeViewer, SessionDep
+from web.forms import one_value_each
 from web.i18n import gettext, language_of, translations
 from web.routers import browser_router
 from web.safety import client_ip, local_path
@@ -46,7 +47,11 @@ def login_page(request: Request, principal: MaybeBrowserUser, next: str = "") ->
     return render(request, "office/login.html", {"next": local_path(next, "")})
 
 
-@router.post("/login", name="office_login_submit")
+@router.post(
+    "/login",
+    name="office_login_submit",
+    dependencies=[Depends(one_value_each("username", "password"))],
+)
 def login_submit(
     request: Request,
     session: SessionDep,
