@@ -13,10 +13,12 @@ from numpy.typing import NDArray
 
 from scoring import (
     CellStatistics,
+    CombinedRates,
     CombinedScores,
     RankUncertainty,
     SatisfactionPolicy,
     combine_groups_many,
+    combine_rates,
 )
 from survey.models import UnitCategory
 from survey.satisfaction import rank_draws
@@ -64,6 +66,35 @@ def combine_units(
         min_n=min_n,
         confidence=confidence,
         ci_method=ci_method,
+    )
+
+
+def combine_unit_rates(
+    stats: CellStatistics | None,
+    members: list[int],
+    n_valid: Float,
+    w: Float,
+    policy: SatisfactionPolicy,
+) -> CombinedRates:
+    """The satisfaction rates of the units ``members``, combined over the groups of their score
+    with the same weights (:func:`scoring.combine_rates`)."""
+    n = n_valid[members]
+    if stats is None:
+        rate = se = np.full(n.shape, np.nan)
+        n_eff = n
+    else:
+        rate = np.asarray(stats.rate)[members]
+        se = np.asarray(stats.rate_se)[members]
+        n_eff = np.asarray(stats.n_eff)[members]
+    return combine_rates(
+        rate,
+        se,
+        n,
+        n_eff,
+        w,
+        min_n=policy.min_n,
+        confidence=policy.confidence,
+        ci_method=policy.rate_ci_method,
     )
 
 
@@ -161,6 +192,7 @@ def _category_results(
         confidence=policy.confidence,
         ci_method=settings.combine_ci_method,
     )
+    rates = combine_unit_rates(stats, members, n_valid, w, policy)
     codes = [g.code for g in axes.groups]
     drop_reason = combined.drop_reason.tolist()
     for j, base in enumerate(out):
@@ -178,6 +210,11 @@ def _category_results(
         base.se = _num(combined.se[j])
         base.ci_low = _num(combined.ci_low[j])
         base.ci_high = _num(combined.ci_high[j])
+        base.satisfied_rate = _num(rates.rate[j])
+        base.rate_se = _num(rates.se[j])
+        base.rate_n_eff = _num(rates.n_eff[j])
+        base.rate_ci_low = _num(rates.ci_low[j])
+        base.rate_ci_high = _num(rates.ci_high[j])
         base.groups_used = [
             GroupUsed(group=codes[g], weight=float(combined.weights[j, g]), n_valid=int(n[j, g]))
             for g in np.flatnonzero(used).tolist()
