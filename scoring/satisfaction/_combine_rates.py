@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from scoring._common import (
     BoolArray,
@@ -23,6 +22,7 @@ from scoring._common import (
     check_confidence,
     check_int,
     frozen_array,
+    t_critical,
     z_critical,
 )
 from scoring._reasons import Reason
@@ -108,8 +108,9 @@ def combine_rates(
         Valid answers per unit and group; groups with fewer than ``min_n`` are not used.
     n_eff : array_like, shape (U, G)
         Kish effective sample size per unit and group (``n_valid`` when unweighted).
-    group_weights : array_like, shape (G,)
-        The category's group weights ``W_h`` (>= 0), renormalised over the used groups.
+    group_weights : array_like, shape (G,) or (U, G)
+        The category's group weights ``W_h`` (>= 0), renormalised over the used groups; one
+        row per unit when the units belong to different categories.
     min_n : int
         Fewest valid answers for a group to count (default 5), as for the score.
     confidence : float
@@ -142,8 +143,10 @@ def combine_rates(
     for name, arr in (("rate_se", s), ("n_valid", n), ("n_eff", ne)):
         if arr.shape != p.shape:
             raise ValueError(f"{name} must have shape {p.shape}, got {arr.shape}")
-    if w.shape != (p.shape[1],) or (w < 0).any():
-        raise ValueError(f"group_weights must be non-negative with shape ({p.shape[1]},)")
+    if w.shape not in ((p.shape[1],), p.shape) or (w < 0).any():
+        raise ValueError(
+            f"group_weights must be non-negative with shape ({p.shape[1]},) or {p.shape}"
+        )
     if (n < 0).any() or (ne < 0).any():
         raise ValueError("n_valid and n_eff must be non-negative")
     min_n = check_int(min_n, "min_n", minimum=1)
@@ -179,9 +182,9 @@ def combine_rates(
     defined = np.isfinite(n_star) & (n_star > 0)
     trials = np.where(defined, n_star, 0.0)
     if ci_method == "clopper-pearson":
-        df_safe = np.where(np.isfinite(df) & (df > 0), df, np.inf)
-        t = stats.t.ppf(0.5 + confidence / 2.0, df_safe)
-        trials = trials * (z_critical(confidence) / t) ** 2
+        z = z_critical(confidence)
+        t = np.where(np.isfinite(df) & (df > 0), t_critical(confidence, df), z)
+        trials = trials * (z / t) ** 2
     successes = np.clip(np.nan_to_num(combined) * trials, 0.0, trials)
     low, high = proportion_interval(successes, trials, confidence=confidence, method=ci_method)
     low = np.where(defined, low, np.nan)

@@ -21,14 +21,14 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlmodel import Session
 
-from scoring import CellStatistics, SatisfactionPolicy
+from scoring import CellStatistics, CombinedRates, SatisfactionPolicy
 from survey import organisation as org
 from survey.models import Unit
 from survey.satisfaction import counts as sql
 from survey.satisfaction import repository, tables
 from survey.satisfaction.policy import current_version, scoring_policy, settings_of
 from survey.satisfaction.raking import rake_tables
-from survey.satisfaction.units import combine_unit_rates, combine_units
+from survey.satisfaction.units import combine_unit_rates, combine_units, unit_weights
 
 Float = NDArray[np.float64]
 
@@ -149,10 +149,15 @@ def unit_scores(
     for i, unit in enumerate(axes.units):
         members_of.setdefault(unit.category_id, []).append(i)
     by_unit: dict[str, UnitScore] = {}
+    rates = combine_unit_rates(
+        stats, n_valid, unit_weights(axes.units, weights, len(groups)), policy
+    )
     for category_id, members in members_of.items():
         w = weights.get(category_id) if category_id is not None else None
         code = categories[category_id].code
-        combined = _combine_category(axes.units, members, code, w, stats, n_valid, groups, policy)
+        combined = _combine_category(
+            axes.units, members, code, w, stats, n_valid, groups, policy, rates
+        )
         by_unit.update((u.unit, u) for u in combined)
     return UnitScores(
         by_unit=by_unit,
@@ -173,6 +178,7 @@ def _combine_category(
     n_valid: Float,
     groups: list[str],
     policy: SatisfactionPolicy,
+    rates: CombinedRates,
 ) -> list[UnitScore]:
     """The units of one category, combined over their groups as the results service does."""
     out = [
@@ -185,7 +191,6 @@ def _combine_category(
     combined = combine_units(
         stats, members, n_valid, w, min_n=policy.min_n, confidence=policy.confidence
     )
-    rates = combine_unit_rates(stats, members, n_valid, w, policy)
     drop_reason = combined.drop_reason.tolist()
     for j, base in enumerate(out):
         if any(drop_reason[j]):
@@ -199,8 +204,8 @@ def _combine_category(
             continue
         base.score = _num(float(combined.score[j]))
         base.se = _num(float(combined.se[j]))
-        base.satisfied_rate = _num(float(rates.rate[j]))
-        base.rate_se = _num(float(rates.se[j]))
+        base.satisfied_rate = _num(float(rates.rate[members[j]]))
+        base.rate_se = _num(float(rates.se[members[j]]))
         base.groups_used = [
             {"group": groups[g], "weight": float(combined.weights[j, g]), "n_valid": int(n[j, g])}
             for g in cols

@@ -20,7 +20,7 @@ from scoring import (
     combine_groups_many,
     combine_rates,
 )
-from survey.models import UnitCategory
+from survey.models import Unit, UnitCategory
 from survey.satisfaction import rank_draws
 from survey.satisfaction.schemas import (
     CombineCIMethod,
@@ -69,27 +69,30 @@ def combine_units(
     )
 
 
+def unit_weights(units: list[Unit], weights: dict[int, Float], groups: int) -> Float:
+    """Each unit's category weights on the group axis, ``(units, groups)``; 0 without any."""
+    rows = np.zeros((len(units), groups))
+    for i, unit in enumerate(units):
+        found = weights.get(unit.category_id) if unit.category_id is not None else None
+        if found is not None:
+            rows[i] = found
+    return rows
+
+
 def combine_unit_rates(
-    stats: CellStatistics | None,
-    members: list[int],
-    n_valid: Float,
-    w: Float,
-    policy: SatisfactionPolicy,
+    stats: CellStatistics | None, n_valid: Float, w: Float, policy: SatisfactionPolicy
 ) -> CombinedRates:
-    """The satisfaction rates of the units ``members``, combined over the groups of their score
-    with the same weights (:func:`scoring.combine_rates`)."""
-    n = n_valid[members]
+    """Every unit's satisfaction rate, combined over the groups of its score with the same
+    weights (``w``: one row per unit), in one :func:`scoring.combine_rates` call."""
     if stats is None:
-        rate = se = np.full(n.shape, np.nan)
-        n_eff = n
+        rate = se = np.full(n_valid.shape, np.nan)
+        n_eff = n_valid
     else:
-        rate = np.asarray(stats.rate)[members]
-        se = np.asarray(stats.rate_se)[members]
-        n_eff = np.asarray(stats.n_eff)[members]
+        rate, se, n_eff = np.asarray(stats.rate), np.asarray(stats.rate_se), stats.n_eff
     return combine_rates(
         rate,
         se,
-        n,
+        n_valid,
         n_eff,
         w,
         min_n=policy.min_n,
@@ -116,6 +119,9 @@ def unit_results(
     )
     results: list[UnitResult] = []
     resampled: list[tuple[rank_draws.Category, list[tuple[int, UnitResult]]]] = []
+    rates = combine_unit_rates(
+        stats, n_valid, unit_weights(axes.units, weights, len(axes.groups)), policy
+    )
     for category_id in dict.fromkeys(u.category_id for u in axes.units):
         members = [i for i, u in enumerate(axes.units) if u.category_id == category_id]
         w = weights.get(category_id) if category_id is not None else None
@@ -123,6 +129,7 @@ def unit_results(
         combined = _category_results(
             axes, members, category.code, w, stats, n_valid, settings, policy
         )
+        _add_rates(combined, members, rates)
         results.extend(combined)
         scored = [(i, r) for i, r in zip(members, combined, strict=True) if r.score is not None]
         if w is not None and scored:
@@ -192,7 +199,6 @@ def _category_results(
         confidence=policy.confidence,
         ci_method=settings.combine_ci_method,
     )
-    rates = combine_unit_rates(stats, members, n_valid, w, policy)
     codes = [g.code for g in axes.groups]
     drop_reason = combined.drop_reason.tolist()
     for j, base in enumerate(out):
@@ -210,16 +216,23 @@ def _category_results(
         base.se = _num(combined.se[j])
         base.ci_low = _num(combined.ci_low[j])
         base.ci_high = _num(combined.ci_high[j])
-        base.satisfied_rate = _num(rates.rate[j])
-        base.rate_se = _num(rates.se[j])
-        base.rate_n_eff = _num(rates.n_eff[j])
-        base.rate_ci_low = _num(rates.ci_low[j])
-        base.rate_ci_high = _num(rates.ci_high[j])
         base.groups_used = [
             GroupUsed(group=codes[g], weight=float(combined.weights[j, g]), n_valid=int(n[j, g]))
             for g in np.flatnonzero(used).tolist()
         ]
     return out
+
+
+def _add_rates(results: list[UnitResult], members: list[int], rates: CombinedRates) -> None:
+    """The combined rates of the scored units (rows ``members`` of ``rates``)."""
+    for result, i in zip(results, members, strict=True):
+        if result.score is None:
+            continue
+        result.satisfied_rate = _num(rates.rate[i])
+        result.rate_se = _num(rates.se[i])
+        result.rate_n_eff = _num(rates.n_eff[i])
+        result.rate_ci_low = _num(rates.ci_low[i])
+        result.rate_ci_high = _num(rates.ci_high[i])
 
 
 def _rank(scored: list[tuple[int, UnitResult]]) -> None:
