@@ -138,7 +138,7 @@ def combine_rates(
     n = as_float_array(n_valid, "n_valid")
     ne = as_float_array(n_eff, "n_eff")
     w = as_float_array(group_weights, "group_weights")
-    if p.ndim != 2 or p.shape[1] == 0:
+    if p.ndim != 2:
         raise ValueError(f"rate must have shape (units, groups), got {p.shape}")
     for name, arr in (("rate_se", s), ("n_valid", n), ("n_eff", ne)):
         if arr.shape != p.shape:

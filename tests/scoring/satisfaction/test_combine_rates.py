@@ -140,3 +140,19 @@ def test_refuses_bad_input() -> None:
         combine_rates([[1.5]], [[0.1]], [[10]], [[10]], [1.0])
     with pytest.raises(ValueError, match="shape"):
         combine_rates([[0.5]], [[0.1, 0.1]], [[10]], [[10]], [1.0])
+
+
+def test_weights_per_unit_row_equal_one_call_per_category() -> None:
+    rng = np.random.default_rng(2)
+    counts = rng.integers(0, 12, size=(6, 3, 2))
+    cells = cell_statistics(counts, TWO_LEVELS, warn=False)
+    first, second = np.array([0.5, 0.3, 0.2]), np.array([0.0, 1.0, 1.0])
+    rows = np.array([first, first, first, second, second, second])
+    together = combine_rates(cells.rate, cells.rate_se, cells.n_valid, cells.n_eff, rows)
+    for block, w in ((slice(0, 3), first), (slice(3, 6), second)):
+        alone = combine_rates(
+            cells.rate[block], cells.rate_se[block], cells.n_valid[block], cells.n_eff[block], w
+        )
+        assert_allclose(together.rate[block], alone.rate, rtol=1e-12)
+        assert_allclose(together.se[block], alone.se, rtol=1e-12)
+        assert_allclose(together.ci_low[block], alone.ci_low, rtol=1e-12)
