@@ -83,8 +83,10 @@ from scoring.satisfaction._combine import (
     combine_groups_many,
     unit_score,
 )
+from scoring.satisfaction._combine_rates import CombinedRates, combine_rates
 from scoring.satisfaction._design import DesignEstimate, design_mean, design_total
 from scoring.satisfaction._intervals import proportion_interval
+from scoring.satisfaction._numeric import NumericScale, numeric_value, with_numeric_levels
 from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
 from scoring.satisfaction._raking import (
     CellRakingResult,
@@ -96,7 +98,6 @@ from scoring.satisfaction._raking import (
     rake_group,
 )
 from scoring.satisfaction._ranks import AdjacentPair, RankUncertainty, rank_uncertainty
-from scoring.satisfaction._rates import RatePoints, rate_points
 from scoring.satisfaction._resample import cell_mean_draws
 from scoring.satisfaction._suppression import suppression_mask
 from scoring.satisfaction._weights import GroupWeightMatrix, group_weight_matrix
@@ -117,6 +118,7 @@ __all__ = [
     "CellRakingResult",
     "CellStatistics",
     "Coefficients",
+    "CombinedRates",
     "CombinedScore",
     "CombinedScores",
     "CompositeSensitivity",
@@ -136,6 +138,7 @@ __all__ = [
     "InterviewList",
     "MethodParams",
     "MinMaxParams",
+    "NumericScale",
     "PeriodAggregate",
     "ProgressAwards",
     "QuarterlyValues",
@@ -145,7 +148,6 @@ __all__ = [
     "RankPointsParams",
     "RankUncertainty",
     "Ranking",
-    "RatePoints",
     "Reason",
     "RowAggregates",
     "RowScores",
@@ -169,6 +171,7 @@ __all__ = [
     "check_comparison_matrix",
     "combine_groups",
     "combine_groups_many",
+    "combine_rates",
     "composite_sensitivity",
     "design_mean",
     "design_total",
@@ -183,6 +186,7 @@ __all__ = [
     "interview_list",
     "min_max_score",
     "monthly_to_quarterly",
+    "numeric_value",
     "progress_awards",
     "proportion_interval",
     "rake",
@@ -192,7 +196,6 @@ __all__ = [
     "rank_points",
     "rank_uncertainty",
     "rank_units",
-    "rate_points",
     "recompute",
     "scale_speed_quality",
     "score_indicator",
@@ -202,5 +205,6 @@ __all__ = [
     "tier_coefficients",
     "topsis",
     "unit_score",
+    "with_numeric_levels",
     "z_score",
 ]

@@ -7,7 +7,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 FloatArray: TypeAlias = NDArray[np.float64]
 BoolArray: TypeAlias = NDArray[np.bool_]
@@ -78,7 +78,8 @@ def check_int(value: int, name: str, *, minimum: int) -> int:
 
 def z_critical(confidence: float) -> float:
     """Two-sided standard normal critical value, e.g. 1.959964 for 0.95."""
-    return float(stats.norm.ppf(0.5 + confidence / 2.0))
+    # special.ndtri is what stats.norm.ppf evaluates, without its ~300 us of argument handling.
+    return float(special.ndtri(0.5 + confidence / 2.0))
 
 
 def t_critical(confidence: float, df: FloatArray) -> FloatArray:

@@ -34,12 +34,12 @@ NO_CELL_ANSWERED = "no_cell_answered"
 
 UNWEIGHTED_FORMULA = (
     "unweighted: mean = sum(c*x)/n; sd^2 = sum(c*(x-mean)^2)/(n-1); se = sd/sqrt(n); "
-    "t interval with df = n-1"
+    "t interval with df = n-1; rate se = sqrt(p(1-p)/(n-1))"
 )
 WEIGHTED_FORMULA = (
     "weighted: V1 = sum w, V2 = sum w^2, n_eff = V1^2/V2 (Kish); mean = sum(w*x)/V1; "
     "sd^2 = sum(w*(x-mean)^2)/(V1 - V2/V1); se = sd/sqrt(n_eff); t interval with "
-    "df = n_eff-1; rate interval with n = n_eff"
+    "df = n_eff-1; rate interval with n = n_eff; rate se = sqrt(p(1-p)/(n_eff-1))"
 )
 
 
@@ -72,6 +72,11 @@ class CellStatistics:
         Satisfaction rate: share in [0, 1] of valid answers in a satisfied level.
     rate_ci_low, rate_ci_high : ndarray of float
         Confidence interval for ``rate`` (method in ``rate_ci_method``), shares.
+    rate_se : ndarray of float
+        Standard error of ``rate``, share: the sample variance of the satisfied indicator
+        (1 satisfied, 0 not) over ``n_eff``, ``sqrt(rate (1 - rate) / (n_eff - 1))``, the
+        score's formula applied to that indicator. NaN where ``se`` is undefined for want of
+        answers (``no_valid_answers``, ``one_valid_answer``, ``effective_n_too_small``).
     trimmed_mean : ndarray of float
         Mean after dropping exactly ``trim_k`` lowest and ``trim_k`` highest ratings, points.
     reason : ndarray of str
@@ -100,6 +105,7 @@ class CellStatistics:
     rate: FloatArray
     rate_ci_low: FloatArray
     rate_ci_high: FloatArray
+    rate_se: FloatArray
     trimmed_mean: FloatArray
     reason: StrArray
     trimmed_reason: StrArray
@@ -268,6 +274,11 @@ def cell_statistics(
         ci_low = np.where(ci_ok, mean - half, np.nan)
         ci_high = np.where(ci_ok, mean + half, np.nan)
         rate = np.where(has_any, mass[..., sat].sum(axis=-1) / v1, np.nan)
+        # The sample variance of the 0/1 indicator is rate (1 - rate) n_eff / (n_eff - 1), so
+        # over n_eff the score and the rate of the same answers get the same kind of error.
+        rate_se = np.where(
+            spread_ok, np.sqrt(np.clip(rate * (1.0 - rate), 0.0, None) / (n_eff - 1.0)), np.nan
+        )
 
     successes = cv[..., sat].sum(axis=-1) if not weighted else np.nan_to_num(rate) * n_eff
     rate_low, rate_high = proportion_interval(
@@ -313,6 +324,7 @@ def cell_statistics(
         rate=frozen_array(rate),
         rate_ci_low=frozen_array(rate_low),
         rate_ci_high=frozen_array(rate_high),
+        rate_se=frozen_array(rate_se),
         trimmed_mean=frozen_array(trimmed),
         reason=frozen_array(reason, dtype=np.str_),
         trimmed_reason=frozen_array(trimmed_reason, dtype=np.str_),

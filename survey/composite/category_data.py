@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlmodel import Session
 
-from scoring import Reason, combine_groups, excellence_score, rate_points
+from scoring import Reason, combine_groups, combine_rates, excellence_score
 from survey.composite import describe
 from survey.composite import scheme as schemes
 from survey.composite.evaluation_data import Inputs
@@ -22,6 +22,7 @@ from survey.satisfaction.scores import GroupCell, UnitScore
 Float = NDArray[np.float64]
 Note = schemes.Annotation
 NAN = math.nan
+RATE_POINTS = 100.0
 
 
 class CategoryData:
@@ -69,9 +70,15 @@ class CategoryData:
                 result = index.by_unit.get(unit)
                 if result is None:
                     continue
-                if source.measure == "score" and not source.groups:
-                    score[i] = NAN if result.score is None else result.score
-                    se[i] = NAN if result.se is None else result.se
+                if not source.groups:
+                    # The satisfaction results' own numbers: the score, or the combined rate
+                    # in points with its design-based error.
+                    if source.measure == "score":
+                        value, error = result.score, result.se
+                    else:
+                        value, error = _points(result.satisfied_rate), _points(result.rate_se)
+                    score[i] = NAN if value is None else value
+                    se[i] = NAN if error is None else error
                     found[i] = result
                     continue
                 value, error, used = _recombine(
@@ -79,6 +86,7 @@ class CategoryData:
                 )
                 score[i], se[i] = value, error
                 found[i] = used
+        measured_se = se.copy()
         if not source.sampling_error:
             se = np.full(size, NAN)
         se = np.where(np.isnan(score), NAN, np.nan_to_num(se))
@@ -91,8 +99,8 @@ class CategoryData:
             if isinstance(entry, UnitScore):
                 return {
                     **out,
-                    "score": entry.score,
-                    "se": entry.se,
+                    "score": finite_or_none(score[i]),
+                    "se": finite_or_none(measured_se[i]),
                     "n_valid": entry.n_valid,
                     "groups_used": [dict(g) for g in entry.groups_used],
                     "groups_dropped": [dict(g) for g in entry.groups_dropped],
@@ -254,19 +262,30 @@ def _recombine(
         return NAN, NAN, []
     found = [cells.get(g) for g in groups]
     n = np.array([0.0 if cell is None else float(cell.n_valid) for cell in found])
-    if measure == "score":
-        mean = np.array([_or_nan(None if cell is None else cell.mean) for cell in found])
-        se = np.array([_or_nan(None if cell is None else cell.se) for cell in found])
-    else:
-        rates = rate_points(
-            [_or_nan(None if cell is None else cell.satisfied_rate) for cell in found], n
+    group_weights = np.array([weights[g] for g in groups])
+    if measure != "score":
+        # The same combination as the satisfaction results' rate, on the chosen groups.
+        rates = combine_rates(
+            [[_or_nan(None if cell is None else cell.satisfied_rate) for cell in found]],
+            [[_or_nan(None if cell is None else cell.rate_se) for cell in found]],
+            [n],
+            [[0.0 if cell is None else cell.n_eff for cell in found]],
+            group_weights,
+            min_n=min_n,
         )
-        mean, se = np.array(rates.points), np.array(rates.se)
+        used = [
+            {"group": g, "weight": float(rates.weights[0, k])}
+            for k, g in enumerate(groups)
+            if rates.used[0, k]
+        ]
+        return _points(float(rates.rate[0])), _points(float(rates.se[0])), used
+    mean = np.array([_or_nan(None if cell is None else cell.mean) for cell in found])
+    se = np.array([_or_nan(None if cell is None else cell.se) for cell in found])
     combined = combine_groups(
         mean,
         np.nan_to_num(se),
         n,
-        np.array([weights[g] for g in groups]),
+        group_weights,
         group_labels=groups,
         min_n=min_n,
         warn=False,
@@ -276,6 +295,11 @@ def _recombine(
         for g, w in zip(combined.groups_used, combined.weights_used, strict=True)
     ]
     return float(combined.score), float(combined.se), used
+
+
+def _points(share: float | None) -> float:
+    """A share in [0, 1] as points (0-100), the scale every satisfaction leaf reads."""
+    return NAN if share is None else RATE_POINTS * share
 
 
 def _or_nan(value: float | None) -> float:

@@ -62,6 +62,7 @@ class CellValues:
         "rate",
         "rate_ci_low",
         "rate_ci_high",
+        "rate_se",
         "trimmed_mean",
     )
 
@@ -108,6 +109,7 @@ class CellValues:
             satisfied_rate=values["rate"],
             rate_ci_low=values["rate_ci_low"],
             rate_ci_high=values["rate_ci_high"],
+            rate_se=values["rate_se"],
             trimmed_mean=values["trimmed_mean"],
             weighted=self._weighted,
             suppressed=hidden,
@@ -120,6 +122,8 @@ def suppress_unit(result: UnitResult, threshold: int) -> None:
     if result.score is not None and behind < threshold:
         result.suppressed = True
         result.score = result.se = result.ci_low = result.ci_high = None
+        result.satisfied_rate = result.rate_se = result.rate_n_eff = None
+        result.rate_ci_low = result.rate_ci_high = None
         result.rank = None
         result.rank_interval = None
         result.tied_with_next = None

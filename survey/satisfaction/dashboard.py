@@ -17,7 +17,8 @@ from survey.accounts import Principal
 from survey.errors import N_, NotFound
 from survey.overview import CHANNEL_NAMES
 from survey.satisfaction import counts as sql
-from survey.satisfaction import repository
+from survey.satisfaction import repository, tables
+from survey.satisfaction.policy import scoring_policy
 from survey.satisfaction.schemas import SatisfactionResults, UnitResult
 from survey.satisfaction.service import satisfaction_results
 from survey.surveys.models import Survey, SurveyQuestion
@@ -220,11 +221,13 @@ def satisfaction_dashboard(
         else []
     )
     rows = [r for r in rows if group is None or r[1] == group_id]
-    scored = {ls.code: ls.score for ls in results.policy.level_scores}
+    listed = [ls.code for ls in results.policy.level_scores]
+    # Numbers on the policy's numeric scale are scored like levels, as in the results.
+    scored = dict(scoring_policy(results.policy, tables.answer_codes(rows)).level_scores)
     dont_know = results.policy.dont_know_code
     counted_questions = [question] if question is not None else (results.policy.questions or None)
 
-    level_codes = [*scored, *([dont_know] if dont_know else [])]
+    level_codes = [*listed, *([dont_know] if dont_know else [])]
     for *_, level, _n in rows:
         if level is not None and level not in level_codes:
             level_codes.append(level)

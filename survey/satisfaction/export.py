@@ -40,6 +40,11 @@ UNIT_COLUMNS: tuple[tuple[str, str | None], ...] = (
     (N_("Standard error"), TWO_DECIMALS),
     (N_("Interval low"), SCORE),
     (N_("Interval high"), SCORE),
+    (N_("Satisfaction rate"), PERCENT_ONE_DECIMAL),
+    (N_("Rate standard error"), PERCENT_ONE_DECIMAL),
+    (N_("Rate interval low"), PERCENT_ONE_DECIMAL),
+    (N_("Rate interval high"), PERCENT_ONE_DECIMAL),
+    (N_("Rate effective n"), ONE_DECIMAL),
     (N_("Rank"), WHOLE),
     (N_("Likely rank from"), WHOLE),
     (N_("Likely rank to"), WHOLE),
@@ -64,6 +69,7 @@ CELL_COLUMNS: tuple[tuple[str, str | None], ...] = (
     (N_("Satisfied share"), PERCENT_ONE_DECIMAL),
     (N_("Share interval low"), PERCENT_ONE_DECIMAL),
     (N_("Share interval high"), PERCENT_ONE_DECIMAL),
+    (N_("Rate standard error"), PERCENT_ONE_DECIMAL),
     (N_("Trimmed mean"), SCORE),
     (N_("Weighted"), None),
     (N_("Hidden (too few answers)"), None),
@@ -107,6 +113,11 @@ def unit_row(unit: UnitResult, reader: Reader, group_names: Mapping[str, str]) -
         unit.se,
         unit.ci_low,
         unit.ci_high,
+        unit.satisfied_rate,
+        unit.rate_se,
+        unit.rate_ci_low,
+        unit.rate_ci_high,
+        unit.rate_n_eff,
         unit.rank,
         low,
         high,
@@ -136,6 +147,7 @@ def cell_row(
         cell.satisfied_rate,
         cell.rate_ci_low,
         cell.rate_ci_high,
+        cell.rate_se,
         cell.trimmed_mean,
         reader.yes_no(cell.weighted),
         reader.yes_no(cell.suppressed),
@@ -217,6 +229,18 @@ def method_table(
         [words(N_("Ratings dropped at each end (trimmed mean)")), policy.trim_k],
         [words(N_("Interval of the satisfied share")), policy.rate_ci_method],
         [words(N_("Interval of the combined score")), policy.combine_ci_method],
+        [
+            words(N_("Combined satisfaction rate")),
+            words(
+                N_(
+                    "The groups' satisfied shares combined with the weights of the score; the "
+                    "variance of each share is the sample variance of the satisfied answers "
+                    "over its effective sample size (Kish), the unit's effective n is "
+                    "p(1-p)/variance, and the interval is Wilson's on that n (Korn-Graubard "
+                    "when the share interval is Clopper-Pearson)."
+                )
+            ),
+        ],
         [
             words(N_("Likely ranks")),
             words(

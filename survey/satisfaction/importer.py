@@ -41,6 +41,8 @@ from survey.models import (
     TimePrecision,
     Unit,
 )
+from survey.satisfaction.policy import current_version, scorable, settings_of
+from survey.satisfaction.schemas import PolicySettings
 from survey.schemas import CODE_PATTERN
 from survey.security import random_id
 from survey.surveys.models import Survey, SurveyQuestion
@@ -254,7 +256,10 @@ def _checked(
         raise Conflict(N_("This evaluation has closed: it takes no more answers."))
     period_id = _period_id(session, evaluation_id, period)
     respondents = _parse(
-        session, read_table(data, filename), _rated_questions(session, evaluation_id)
+        session,
+        read_table(data, filename),
+        _rated_questions(session, evaluation_id),
+        settings_of(current_version(session, evaluation_id)),
     )
     _refuse_repeats(session, evaluation_id, list(respondents))
     return period_id, respondents
@@ -382,7 +387,10 @@ def _rated_questions(session: Session, evaluation_id: int) -> set[str]:
 
 
 def _parse(
-    session: Session, table: Iterator[tuple[int, list[str]]], rated: Collection[str] = ()
+    session: Session,
+    table: Iterator[tuple[int, list[str]]],
+    rated: Collection[str] = (),
+    policy: PolicySettings | None = None,
 ) -> dict[str, _Respondent]:
     problems = _Problems()
     header = _read_header(table, problems)
@@ -403,6 +411,8 @@ def _parse(
         if not _check_rated(row, rated, problems):
             _check_kind(row, question_kind, problems)
         if len(problems.items) + problems.more > before:
+            continue
+        if policy is not None and not _check_scorable(row, policy, problems):
             continue
         _add_answer(respondents, row, problems)
     if problems.items:
@@ -519,6 +529,28 @@ def _check_rated(row: _Row, rated: Collection[str], problems: _Problems) -> bool
     else:
         return False
     return True
+
+
+def _check_scorable(row: _Row, policy: PolicySettings, problems: _Problems) -> bool:
+    """An answer to a question the policy scores must be one it can score: one of its levels,
+    don't know, or a number on its numeric scale (else it would only ever be counted as
+    unscored). Whether the answer passed."""
+    assert row.answer is not None
+    if policy.questions and row.question not in policy.questions:
+        return True
+    if scorable(policy, row.answer[0]):
+        return True
+    problems.add(
+        row.number,
+        "answer",
+        N_(
+            "The satisfaction policy cannot score the answer %(value)s to %(question)s: it is "
+            "neither one of the policy's levels nor on its numeric scale."
+        ),
+        value=row.answer[0],
+        question=row.question,
+    )
+    return False
 
 
 def _check_kind(row: _Row, question_kind: dict[str, tuple[str, int]], problems: _Problems) -> None:

@@ -59,6 +59,11 @@ class SatisfactionPolicyVersion(SQLModel, table=True):
     raked_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rank_draws: int = 2000
     rank_seed: int = 0
+    # {"low": 0, "high": 10, "satisfied_from": 6}: numeric answers scored on a linear map of
+    # low..high to 0-100; None when the policy scores listed levels only (revision 0011_rate).
+    numeric_scale: dict[str, float] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     # The group weight matrix in force from this version on, [{category, group, weight}];
     # None for versions saved before the weights were kept with the policy (revision 0008).
     weights: list[dict[str, Any]] | None = Field(

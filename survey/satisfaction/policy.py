@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from scoring import SatisfactionPolicy
+from scoring import NumericScale, SatisfactionPolicy, numeric_value, with_numeric_levels
 from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
@@ -58,6 +59,7 @@ def settings_of(row: SatisfactionPolicyVersion | None) -> PolicySettings:
             "raked_groups": row.raked_groups,
             "rank_draws": row.rank_draws,
             "rank_seed": row.rank_seed,
+            "numeric_scale": row.numeric_scale,
         }
     )
 
@@ -105,9 +107,14 @@ def history(session: Session, evaluation_id: int) -> list[PolicyVersionSummary]:
     ]
 
 
-def scoring_policy(settings: PolicySettings) -> SatisfactionPolicy:
-    """The pure-library policy for these rules (checked by :func:`check_settings` first)."""
-    return SatisfactionPolicy(
+def scoring_policy(settings: PolicySettings, answers: Iterable[str] = ()) -> SatisfactionPolicy:
+    """The pure-library policy for these rules (checked by :func:`check_settings` first).
+
+    ``answers``: the answer codes counted; with a numeric scale, each number on it becomes a
+    level of its own, scored by the scale's linear map (so the counts, the trimmed mean, the
+    raking and the rank draws treat it like any level).
+    """
+    listed = SatisfactionPolicy(
         level_scores={level.code: level.score for level in settings.level_scores},
         satisfied_levels=frozenset(settings.satisfied_levels),
         dont_know_code=settings.dont_know_code,
@@ -117,6 +124,26 @@ def scoring_policy(settings: PolicySettings) -> SatisfactionPolicy:
         rate_ci_method=settings.rate_ci_method,
         suppression_threshold=settings.suppression_threshold,
     )
+    scale = numeric_scale(settings)
+    return listed if scale is None else with_numeric_levels(listed, scale, answers)
+
+
+def numeric_scale(settings: PolicySettings) -> NumericScale | None:
+    """The policy's numeric scale for ``scoring``, or None when it has none."""
+    found = settings.numeric_scale
+    if found is None:
+        return None
+    return NumericScale(low=found.low, high=found.high, satisfied_from=found.threshold())
+
+
+def scorable(settings: PolicySettings, answer: str) -> bool:
+    """Whether the policy gives the answer code (a level code or a number) a score, or
+    counts it as don't know."""
+    if answer == settings.dont_know_code or any(lv.code == answer for lv in settings.level_scores):
+        return True
+    scale = numeric_scale(settings)
+    value = numeric_value(answer)
+    return scale is not None and value is not None and scale.holds(value)
 
 
 def check_settings(session: Session, settings: PolicySettings) -> None:
@@ -144,10 +171,31 @@ def check_settings(session: Session, settings: PolicySettings) -> None:
     for code in settings.raked_groups:
         org.group_by_code(session, code)
     _check_margins(settings.margins)
+    _check_numeric_scale(settings)
     try:
         scoring_policy(settings)
     except ValueError:  # a rule the checks above do not know yet: refuse rather than crash
         raise Invalid(N_("The satisfaction policy is not valid.")) from None
+
+
+def _check_numeric_scale(settings: PolicySettings) -> None:
+    found = settings.numeric_scale
+    if found is None:
+        return
+    if not found.low < found.high:
+        raise Invalid(
+            N_("The numeric scale must run from a lower to a higher answer (%(low)s to %(high)s)."),
+            field="numeric_scale",
+            low=f"{found.low:g}",
+            high=f"{found.high:g}",
+        )
+    if not found.low <= found.threshold() <= found.high:
+        raise Invalid(
+            N_("The answer that counts as satisfied must lie between %(low)s and %(high)s."),
+            field="numeric_scale",
+            low=f"{found.low:g}",
+            high=f"{found.high:g}",
+        )
 
 
 def _check_margins(margins: dict[str, dict[str, float]]) -> None:

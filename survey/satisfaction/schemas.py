@@ -28,6 +28,34 @@ class LevelScore(_In):
     score: float = Field(ge=-1000, le=1000, examples=[100])
 
 
+# Numbers beyond this are no answer any scale gives (the importer refuses them too).
+LARGEST_NUMBER = 1_000_000
+# The lowest satisfied level of the default scale, 基本满意, is worth 60 points; a numeric
+# scale without its own threshold counts the answers worth as much as satisfied.
+DEFAULT_SATISFIED_POINTS = 60.0
+
+
+class NumericScaleSettings(_In):
+    """Numeric answers scored directly: ``low`` is 0 points, ``high`` 100, linear between."""
+
+    low: float = Field(ge=-LARGEST_NUMBER, le=LARGEST_NUMBER, examples=[0])
+    high: float = Field(ge=-LARGEST_NUMBER, le=LARGEST_NUMBER, examples=[10])
+    satisfied_from: float | None = Field(
+        default=None,
+        ge=-LARGEST_NUMBER,
+        le=LARGEST_NUMBER,
+        examples=[6],
+        description="Answers at or above this count as satisfied; default the answer worth "
+        "60 points",
+    )
+
+    def threshold(self) -> float:
+        """``satisfied_from``, or the answer worth 60 points when the policy names none."""
+        if self.satisfied_from is not None:
+            return self.satisfied_from
+        return self.low + (self.high - self.low) * DEFAULT_SATISFIED_POINTS / 100.0
+
+
 def _default_levels() -> list[LevelScore]:
     return [
         LevelScore(code="satisfied", score=100),
@@ -94,6 +122,13 @@ class PolicySettings(_In):
     )
     rank_draws: int = Field(default=DEFAULT_RANK_DRAWS, ge=100, le=20000)
     rank_seed: int = Field(default=DEFAULT_RANK_SEED, ge=0, le=2**31 - 1)
+    numeric_scale: NumericScaleSettings | None = Field(
+        default=None,
+        description="Numeric answers (0-10, 1-100, any number in low..high) scored by a "
+        "linear map to 0-100, with no level list; null: numbers are scored only when listed "
+        "as levels",
+        examples=[{"low": 0, "high": 10, "satisfied_from": 6}],
+    )
 
 
 class SatisfactionPolicyPut(PolicySettings):
@@ -142,6 +177,11 @@ class CellResult(BaseModel):
     satisfied_rate: float | None
     rate_ci_low: float | None
     rate_ci_high: float | None
+    rate_se: float | None = Field(
+        default=None,
+        description="Standard error of the rate: sqrt(p(1-p)/(n_eff-1)), the sample variance "
+        "of the satisfied indicator over the effective sample size",
+    )
     trimmed_mean: float | None
     weighted: bool
     suppressed: bool
@@ -169,6 +209,25 @@ class UnitResult(BaseModel):
     se: float | None
     ci_low: float | None
     ci_high: float | None
+    satisfied_rate: float | None = Field(
+        default=None,
+        description="Combined satisfaction rate (share): the used groups' rates with the "
+        "weights of the score",
+    )
+    rate_se: float | None = Field(
+        default=None, description="Standard error of the combined rate (share)"
+    )
+    rate_n_eff: float | None = Field(
+        default=None,
+        description="Effective sample size of the combined rate, p(1-p)/se^2, the n of its "
+        "interval",
+    )
+    rate_ci_low: float | None = Field(
+        default=None,
+        description="Interval of the combined rate on rate_n_eff: Wilson, or Korn-Graubard "
+        "when the policy's rate interval is Clopper-Pearson",
+    )
+    rate_ci_high: float | None = None
     groups_used: list[GroupUsed]
     groups_dropped: list[GroupDropped]
     rank: int | None = Field(description="1 = best, inside the category")

@@ -21,14 +21,14 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlmodel import Session
 
-from scoring import CellStatistics
+from scoring import CellStatistics, CombinedRates, SatisfactionPolicy
 from survey import organisation as org
 from survey.models import Unit
 from survey.satisfaction import counts as sql
 from survey.satisfaction import repository, tables
 from survey.satisfaction.policy import current_version, scoring_policy, settings_of
 from survey.satisfaction.raking import rake_tables
-from survey.satisfaction.units import combine_units
+from survey.satisfaction.units import combine_unit_rates, combine_units, unit_weights
 
 Float = NDArray[np.float64]
 
@@ -38,9 +38,11 @@ class GroupCell:
     """One unit x group cell, pooled over the policy's questions (None where undefined)."""
 
     n_valid: int
+    n_eff: float
     mean: float | None
     se: float | None
     satisfied_rate: float | None
+    rate_se: float | None
 
 
 @dataclass
@@ -54,6 +56,8 @@ class UnitScore:
     se: float | None
     groups_used: list[dict[str, Any]]
     groups_dropped: list[dict[str, Any]]
+    satisfied_rate: float | None = None
+    rate_se: float | None = None
 
 
 @dataclass
@@ -76,9 +80,11 @@ class UnitScores:
         return {
             group: GroupCell(
                 n_valid=int(stats.n_valid[i, g]),
+                n_eff=float(stats.n_eff[i, g]),
                 mean=_num(float(stats.mean[i, g])),
                 se=_num(float(stats.se[i, g])),
                 satisfied_rate=_num(float(stats.rate[i, g])),
+                rate_se=_num(float(stats.rate_se[i, g])),
             )
             for g, group in enumerate(self._groups)
             if stats.n_valid[i, g] + stats.n_dont_know[i, g] > 0
@@ -109,7 +115,6 @@ def unit_scores(
     org.get_evaluation(session, evaluation_id)
     period_row = repository.period_by_code(session, evaluation_id, period)
     settings = settings_of(current_version(session, evaluation_id))
-    policy = scoring_policy(settings)
     categories = repository.categories_by_id(session)
     all_units = list(units) if units is not None else repository.units_in_order(session)
     if category_ids is not None:
@@ -121,6 +126,7 @@ def unit_scores(
         questions=[question] if question is not None else (settings.questions or None),
     )
     rows, cell_rows = repository.count_rows(session, settings, where)
+    policy = scoring_policy(settings, tables.answer_codes(rows))
     weight_list = org.get_weights(session, evaluation_id)
     axes = tables.build_axes(
         repository.groups_in_order(session), weight_list, rows, all_units, categories, policy
@@ -143,11 +149,14 @@ def unit_scores(
     for i, unit in enumerate(axes.units):
         members_of.setdefault(unit.category_id, []).append(i)
     by_unit: dict[str, UnitScore] = {}
+    rates = combine_unit_rates(
+        stats, n_valid, unit_weights(axes.units, weights, len(groups)), policy
+    )
     for category_id, members in members_of.items():
         w = weights.get(category_id) if category_id is not None else None
         code = categories[category_id].code
         combined = _combine_category(
-            axes.units, members, code, w, stats, n_valid, groups, policy.min_n, policy.confidence
+            axes.units, members, code, w, stats, n_valid, groups, policy, rates
         )
         by_unit.update((u.unit, u) for u in combined)
     return UnitScores(
@@ -168,8 +177,8 @@ def _combine_category(
     stats: CellStatistics | None,
     n_valid: Float,
     groups: list[str],
-    min_n: int,
-    confidence: float,
+    policy: SatisfactionPolicy,
+    rates: CombinedRates,
 ) -> list[UnitScore]:
     """The units of one category, combined over their groups as the results service does."""
     out = [
@@ -179,7 +188,9 @@ def _combine_category(
     if w is None or not (w > 0).any():
         return out
     n = n_valid[members]
-    combined = combine_units(stats, members, n_valid, w, min_n=min_n, confidence=confidence)
+    combined = combine_units(
+        stats, members, n_valid, w, min_n=policy.min_n, confidence=policy.confidence
+    )
     drop_reason = combined.drop_reason.tolist()
     for j, base in enumerate(out):
         if any(drop_reason[j]):
@@ -193,6 +204,8 @@ def _combine_category(
             continue
         base.score = _num(float(combined.score[j]))
         base.se = _num(float(combined.se[j]))
+        base.satisfied_rate = _num(float(rates.rate[members[j]]))
+        base.rate_se = _num(float(rates.se[members[j]]))
         base.groups_used = [
             {"group": groups[g], "weight": float(combined.weights[j, g]), "n_valid": int(n[j, g])}
             for g in cols

@@ -225,8 +225,8 @@ def _compute(
     rank_intervals: bool,
 ) -> _Computed:
     """Every unit of the categories involved, scored, ranked and (when restricted) hidden."""
-    policy = scoring_policy(settings)
     rows, cell_rows = repository.count_rows(session, settings, where)
+    policy = scoring_policy(settings, tables.answer_codes(rows))
     axes = tables.build_axes(
         repository.groups_in_order(session),
         scope.weight_list,

@@ -78,6 +78,11 @@ def build_axes(
     return Axes(units=units, groups=groups, questions=questions, levels=policy.levels)
 
 
+def answer_codes(rows: Iterable[tuple[int, int, str, str | None, int]]) -> set[str]:
+    """The answer codes counted (levels and numbers as stored), for the policy's level axis."""
+    return {level for _, _, _, level, _ in rows if level is not None}
+
+
 def build_tables(axes: Axes, rows: Iterable[tuple[int, int, str, str, int]]) -> tuple[Tables, int]:
     """The count tables, and how many answers are on levels the policy does not score."""
     unit_ix, group_ix, question_ix, level_ix = axes.index()

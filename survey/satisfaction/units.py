@@ -13,12 +13,14 @@ from numpy.typing import NDArray
 
 from scoring import (
     CellStatistics,
+    CombinedRates,
     CombinedScores,
     RankUncertainty,
     SatisfactionPolicy,
     combine_groups_many,
+    combine_rates,
 )
-from survey.models import UnitCategory
+from survey.models import Unit, UnitCategory
 from survey.satisfaction import rank_draws
 from survey.satisfaction.schemas import (
     CombineCIMethod,
@@ -67,6 +69,38 @@ def combine_units(
     )
 
 
+def unit_weights(units: list[Unit], weights: dict[int, Float], groups: int) -> Float:
+    """Each unit's category weights on the group axis, ``(units, groups)``; 0 without any."""
+    rows = np.zeros((len(units), groups))
+    for i, unit in enumerate(units):
+        found = weights.get(unit.category_id) if unit.category_id is not None else None
+        if found is not None:
+            rows[i] = found
+    return rows
+
+
+def combine_unit_rates(
+    stats: CellStatistics | None, n_valid: Float, w: Float, policy: SatisfactionPolicy
+) -> CombinedRates:
+    """Every unit's satisfaction rate, combined over the groups of its score with the same
+    weights (``w``: one row per unit), in one :func:`scoring.combine_rates` call."""
+    if stats is None:
+        rate = se = np.full(n_valid.shape, np.nan)
+        n_eff = n_valid
+    else:
+        rate, se, n_eff = np.asarray(stats.rate), np.asarray(stats.rate_se), stats.n_eff
+    return combine_rates(
+        rate,
+        se,
+        n_valid,
+        n_eff,
+        w,
+        min_n=policy.min_n,
+        confidence=policy.confidence,
+        ci_method=policy.rate_ci_method,
+    )
+
+
 def unit_results(
     axes: Axes,
     categories: dict[int | None, UnitCategory],
@@ -85,6 +119,9 @@ def unit_results(
     )
     results: list[UnitResult] = []
     resampled: list[tuple[rank_draws.Category, list[tuple[int, UnitResult]]]] = []
+    rates = combine_unit_rates(
+        stats, n_valid, unit_weights(axes.units, weights, len(axes.groups)), policy
+    )
     for category_id in dict.fromkeys(u.category_id for u in axes.units):
         members = [i for i, u in enumerate(axes.units) if u.category_id == category_id]
         w = weights.get(category_id) if category_id is not None else None
@@ -92,6 +129,7 @@ def unit_results(
         combined = _category_results(
             axes, members, category.code, w, stats, n_valid, settings, policy
         )
+        _add_rates(combined, members, rates)
         results.extend(combined)
         scored = [(i, r) for i, r in zip(members, combined, strict=True) if r.score is not None]
         if w is not None and scored:
@@ -183,6 +221,18 @@ def _category_results(
             for g in np.flatnonzero(used).tolist()
         ]
     return out
+
+
+def _add_rates(results: list[UnitResult], members: list[int], rates: CombinedRates) -> None:
+    """The combined rates of the scored units (rows ``members`` of ``rates``)."""
+    for result, i in zip(results, members, strict=True):
+        if result.score is None:
+            continue
+        result.satisfied_rate = _num(rates.rate[i])
+        result.rate_se = _num(rates.se[i])
+        result.rate_n_eff = _num(rates.n_eff[i])
+        result.rate_ci_low = _num(rates.ci_low[i])
+        result.rate_ci_high = _num(rates.ci_high[i])
 
 
 def _rank(scored: list[tuple[int, UnitResult]]) -> None:

@@ -22,6 +22,7 @@ from survey.accounts import Principal
 from survey.composite.service import explain_unit
 from survey.errors import N_, NotFound, NotPermitted
 from survey.models import (
+    Answer,
     Comment,
     Evaluation,
     EvaluationStatus,
@@ -33,7 +34,7 @@ from survey.models import (
 )
 from survey.satisfaction.dashboard import Named
 from survey.satisfaction.disclosure import Key, comment_group_visible, disclosed, respondent_cube
-from survey.satisfaction.policy import current_version, settings_of
+from survey.satisfaction.policy import current_version, scoring_policy, settings_of
 from survey.satisfaction.unit_view import Figure, TrendPoint, UnitView, unit_view
 from survey.spreadsheet import Column, Reader, Table, Value
 from survey.unit_home.models import CompositeRelease
@@ -167,6 +168,23 @@ def _policy_minimums(session: Session, evaluation_id: int) -> tuple[int, int, li
     return settings.suppression_threshold, settings.comment_threshold, levels, settings.questions
 
 
+def _with_numbers(
+    session: Session, evaluation_id: int, unit_id: int, levels: list[str]
+) -> list[str]:
+    """The scored levels and, under a numeric scale, the unit's numeric answers on it: the
+    figures are made from both, so both count as respondents behind them."""
+    settings = settings_of(current_version(session, evaluation_id))
+    if settings.numeric_scale is None:
+        return levels
+    answered = session.exec(
+        select(Answer.level)
+        .where(Answer.evaluation_id == evaluation_id, Answer.unit_id == unit_id)
+        .distinct()
+    )
+    scored = scoring_policy(settings, [code for code in answered if code is not None])
+    return list(scored.level_scores)
+
+
 def _withheld(figure: Figure) -> Figure:
     return Figure(None, None, None, figure.n_valid, True)
 
@@ -177,6 +195,7 @@ class _Gate:
     def __init__(self, session: Session, evaluation_id: int, unit: Unit) -> None:
         assert unit.id is not None
         minimum, _, levels, questions = _policy_minimums(session, evaluation_id)
+        levels = _with_numbers(session, evaluation_id, unit.id, levels)
         self.counts = respondent_cube(
             session, evaluation_id, unit.id, levels=levels, questions=questions
         )

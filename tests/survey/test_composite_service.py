@@ -117,13 +117,23 @@ indicators:
     name: 满意率
     points: 10
     source: {{type: satisfaction, measure: satisfied_rate}}
+  - code: rate_a
+    name: 群众满意率
+    points: 10
+    source: {{type: satisfaction, measure: satisfied_rate, groups: [{a.code}]}}
 """
     schemes.import_text(session, evaluation.id, text, ACTOR)
     # all: 0.6 * 50 + 0.4 * 80 = 62 -> 6.2 points; only_b: 80 -> 8.0;
-    # rate: 0.6 * 50 % + 0.4 * 100 % = 70 % -> 7.0. Total 21.2.
-    assert _totals(session, evaluation.id) == pytest.approx({"S1": 21.2})
+    # rate: 0.6 * 50 % + 0.4 * 100 % = 70 % -> 7.0; rate_a: 50 % -> 5.0. Total 26.2.
+    assert _totals(session, evaluation.id) == pytest.approx({"S1": 26.2})
     explanation = service.explain_unit(session, evaluation.id, "S1", viewer=ACTOR)
     leaves = {c["name"]: c for c in explanation["tree"]["children"]}
+    # The rate's error is the satisfaction results' one: var(p_A) = 0.5 * 0.5 / (10 - 1),
+    # var(p_B) = 0 (all satisfied); 0.6^2 * 0.25 / 9 = 0.01, so 0.1 or 10 points (the
+    # binomial p(1-p)/n gave 0.6 * sqrt(0.025) = 9.49 points before).
+    assert leaves["rate"]["source"]["se"] == pytest.approx(10.0)
+    assert leaves["rate_a"]["source"]["se"] == pytest.approx(100 * (0.25 / 9) ** 0.5)
+    assert [g["group"] for g in leaves["rate_a"]["source"]["groups_used"]] == [a.code]
     # Group A's standard error: sd 50 (population of 0s and 100s, ddof 1 -> 52.70) / sqrt 10;
     # the leaf carries the combined error rescaled to its 10 points.
     assert leaves["all"]["se"] > 0

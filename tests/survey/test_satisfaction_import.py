@@ -12,6 +12,8 @@ from survey.accounts import Principal
 from survey.errors import Conflict, Invalid, NotFound
 from survey.models import Answer, AuditLog, Response, Role
 from survey.satisfaction.importer import AlreadyImported, ImportRejected, import_responses
+from survey.satisfaction.policy import set_policy
+from survey.satisfaction.schemas import NumericScaleSettings, SatisfactionPolicyPut
 from survey.satisfaction.service import satisfaction_results
 from tests.factories import ACTOR, make_category, make_evaluation, make_group, make_unit
 
@@ -25,6 +27,11 @@ class Setup:
         self.deputies = make_group(session, kind="delegate")
         assert self.evaluation.id is not None
         self.evaluation_id: int = self.evaluation.id
+
+    def numeric_scale(self, session: Session, low: float, high: float) -> None:
+        """A policy that scores numbers from ``low`` to ``high`` as well as the levels."""
+        scale = NumericScaleSettings(low=low, high=high)
+        set_policy(session, self.evaluation_id, SatisfactionPolicyPut(numeric_scale=scale), ACTOR)
 
     def good_rows(self) -> list[list[str]]:
         c, d, u1, u2 = self.citizens.code, self.deputies.code, self.u1.code, self.u2.code
@@ -62,6 +69,7 @@ def _count(session: Session, model: type) -> int:
 
 def test_a_good_csv_becomes_one_response_per_respondent(session: Session) -> None:
     setup = Setup(session)
+    setup.numeric_scale(session, 0, 10)
     report = import_responses(
         session,
         setup.evaluation_id,
@@ -99,11 +107,46 @@ def test_a_good_csv_becomes_one_response_per_respondent(session: Session) -> Non
         c for c in results.cells if (c.unit, c.group) == (setup.u1.code, setup.citizens.code)
     )
     assert citizens_u1.n_valid == 2 and citizens_u1.mean == pytest.approx(90)
-    assert results.unscored_answers == 1  # the number 7 is not on the policy's levels
+    # The number 7 on the policy's 0-10 scale is worth 70 points, pooled with 基本满意 (60).
+    deputies_u1 = next(
+        c for c in results.cells if (c.unit, c.group) == (setup.u1.code, setup.deputies.code)
+    )
+    assert deputies_u1.n_valid == 2 and deputies_u1.mean == pytest.approx(65)
+    assert results.unscored_answers == 0
+
+
+def test_answers_the_policy_cannot_score_are_refused_with_their_rows(session: Session) -> None:
+    setup = Setup(session)
+    before = (_count(session, Response), _count(session, Answer))
+    with pytest.raises(ImportRejected) as caught:
+        import_responses(
+            session, setup.evaluation_id, _csv(setup.good_rows()), "a.csv", actor=ACTOR
+        )
+    # The default policy lists levels only: the number 7 (row 8) would never be scored.
+    message = (
+        "The satisfaction policy cannot score the answer %(value)s to %(question)s: it is "
+        "neither one of the policy's levels nor on its numeric scale."
+    )
+    assert [(p.row, p.column, p.message, p.params) for p in caught.value.errors] == [
+        (8, "answer", message, {"value": "7", "question": "speed"})
+    ]
+    assert (_count(session, Response), _count(session, Answer)) == before
+    # A 1-5 scale does not hold 7 either; 0-10 does.
+    setup.numeric_scale(session, 1, 5)
+    with pytest.raises(ImportRejected):
+        import_responses(
+            session, setup.evaluation_id, _csv(setup.good_rows()), "a.csv", actor=ACTOR
+        )
+    setup.numeric_scale(session, 0, 10)
+    report = import_responses(
+        session, setup.evaluation_id, _csv(setup.good_rows()), "a.csv", actor=ACTOR
+    )
+    assert report.answers == 6
 
 
 def test_importing_the_same_file_twice_is_refused_whole(session: Session) -> None:
     setup = Setup(session)
+    setup.numeric_scale(session, 0, 10)
     data = _csv(setup.good_rows(), bom=False)
     import_responses(session, setup.evaluation_id, data, "a.csv", actor=ACTOR)
     before = (_count(session, Response), _count(session, Answer))
@@ -115,11 +158,14 @@ def test_importing_the_same_file_twice_is_refused_whole(session: Session) -> Non
     # Another evaluation may hold the same respondent ids.
     other = make_evaluation(session)
     assert other.id is not None
+    scale = NumericScaleSettings(low=0, high=10)
+    set_policy(session, other.id, SatisfactionPolicyPut(numeric_scale=scale), ACTOR)
     import_responses(session, other.id, data, "a.csv", actor=ACTOR)
 
 
 def test_an_xlsx_file_with_numbers_in_cells(session: Session) -> None:
     setup = Setup(session)
+    setup.numeric_scale(session, 0, 10)
     rows: list[list[object]] = [
         ["Respondent_ID", "group", "unit", "question", "answer"],
         [101, setup.citizens.code, setup.u1.code, "overall", "满意"],
@@ -210,6 +256,8 @@ def test_numbers_for_a_rated_question_or_out_of_range_are_refused(session: Sessi
 
     survey, units, groups = make_survey(session, units=2)
     u, g = units[0].code, groups[0].code
+    scale = NumericScaleSettings(low=0, high=100)
+    set_policy(session, survey.evaluation_id, SatisfactionPolicyPut(numeric_scale=scale), ACTOR)
     rows = [
         ["respondent_id", "group", "unit", "question", "answer"],
         ["r1", g, u, "overall", "99"],  # row 2: the survey rates "overall" on levels

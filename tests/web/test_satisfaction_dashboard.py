@@ -113,8 +113,12 @@ def _check_view(
     assert scores["values"] == [round(u["score"], 2) for u in scored]
     assert scores["low"] == [round(u["ci_low"], 2) for u in scored]
     assert scores["high"] == [round(u["ci_high"], 2) for u in scored]
-    table = [row for row in _table(page.text, "scores") if len(row) == 5]
+    table = [row for row in _table(page.text, "scores") if len(row) == 7]
     assert [row[1] for row in table] == [f"{u['unit']} {u['unit_name']}" for u in units]
+    # The combined satisfaction rate beside the score, as the API gives it.
+    assert [row[4] for row in table][: len(scored)] == [
+        f"{100 * u['satisfied_rate']:.1f}%" for u in scored
+    ]
     assert [row[2] for row in table][: len(scored)] == [f"{v:.2f}" for v in scores["values"]]
 
     # Heat map: one cell per unit and group the API has, with its mean and n.

@@ -131,6 +131,17 @@ def _policy_form(
     )
 
 
+def _numeric_scale(low: str, high: str, satisfied_from: str) -> dict[str, str | None] | None:
+    """The form's numeric scale: none when both ends are empty; the model checks the numbers."""
+    if not low.strip() and not high.strip():
+        return None
+    return {
+        "low": low.strip(),
+        "high": high.strip(),
+        "satisfied_from": satisfied_from.strip() or None,
+    }
+
+
 @router.post("/{evaluation_id}/satisfaction/policy", name="office_satisfaction_policy_save")
 def policy_save(
     request: Request,
@@ -153,6 +164,9 @@ def policy_save(
     raked_groups: Annotated[list[str] | None, Form()] = None,
     rank_draws: Annotated[int, Form()] = 2000,
     rank_seed: Annotated[int, Form()] = 0,
+    numeric_low: Annotated[str, Form(max_length=32)] = "",
+    numeric_high: Annotated[str, Form(max_length=32)] = "",
+    numeric_satisfied_from: Annotated[str, Form(max_length=32)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     language = language_of(request, settings_of(request).default_language)
@@ -193,6 +207,7 @@ def policy_save(
                 "raked_groups": raked_groups or [],
                 "rank_draws": rank_draws,
                 "rank_seed": rank_seed,
+                "numeric_scale": _numeric_scale(numeric_low, numeric_high, numeric_satisfied_from),
                 "note": note,
             }
         )
