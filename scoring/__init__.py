@@ -72,6 +72,15 @@ from scoring.satisfaction._combine import (
     unit_score,
 )
 from scoring.satisfaction._design import DesignEstimate, design_mean, design_total
+from scoring.satisfaction._drivers import (
+    DRIVER_DRAWS,
+    CrossProducts,
+    DriverImportance,
+    Quadrant,
+    driver_importance,
+    ipa_quadrants,
+    shapley_r_squared,
+)
 from scoring.satisfaction._intervals import proportion_interval
 from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
 from scoring.satisfaction._raking import (
@@ -92,6 +101,7 @@ from scoring.satisfaction._weights import GroupWeightMatrix, group_weight_matrix
 __all__ = [
     "COMPOSITE_REASON_CODES",
     "DEFAULT_POLICY",
+    "DRIVER_DRAWS",
     "LANZHOU_TIERS",
     "QINGDAO_CUMULATIVE_PERIODS",
     "QINGDAO_CUMULATIVE_WEIGHTS",
@@ -104,8 +114,10 @@ __all__ = [
     "CombinedScore",
     "CombinedScores",
     "CompositeSensitivity",
+    "CrossProducts",
     "DesignEstimate",
     "DifferentiationCheck",
+    "DriverImportance",
     "DroppedGroup",
     "EarlyWarnings",
     "EfficacyParams",
@@ -121,6 +133,7 @@ __all__ = [
     "MinMaxParams",
     "PeriodAggregate",
     "ProgressAwards",
+    "Quadrant",
     "QuarterlyValues",
     "RakingError",
     "RakingResult",
@@ -153,6 +166,7 @@ __all__ = [
     "design_mean",
     "design_total",
     "differentiation_check",
+    "driver_importance",
     "early_warnings",
     "efficacy_coefficient",
     "evaluate_scheme",
@@ -160,6 +174,7 @@ __all__ = [
     "group_weight_matrix",
     "growth_rate",
     "interview_list",
+    "ipa_quadrants",
     "min_max_score",
     "monthly_to_quarterly",
     "progress_awards",
@@ -176,6 +191,7 @@ __all__ = [
     "scale_speed_quality",
     "score_indicator",
     "score_rows",
+    "shapley_r_squared",
     "suppression_mask",
     "target_completion",
     "tier_coefficients",
