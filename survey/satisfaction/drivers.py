@@ -201,6 +201,7 @@ def _result(
     model: _Model,
     minimum: int,
     confidence: float,
+    overall: float | None = None,
 ) -> DriverResult:
     base = {
         "scope": scope,
@@ -213,6 +214,9 @@ def _result(
         "minimum": minimum,
     }
     n = stats_.n if stats_ else 0
+    overall_performance = (
+        overall if overall is not None else (float(stats_.means[0]) if stats_ and n else None)
+    )
     if stats_ is None or performance is None or n < minimum:
         return DriverResult(
             **base,
@@ -236,7 +240,7 @@ def _result(
             r_squared_low=None,
             r_squared_high=None,
             importance_cut=None,
-            overall_performance=float(stats_.means[0]),
+            overall_performance=overall_performance,
             aspects=[],
         )
     quadrants = ipa_quadrants(importance.shares, performance, reference)
@@ -263,7 +267,7 @@ def _result(
         r_squared_low=importance.r_squared_lower,
         r_squared_high=importance.r_squared_upper,
         importance_cut=float(importance.shares.mean()),
-        overall_performance=float(stats_.means[0]),
+        overall_performance=overall_performance,
         aspects=aspects,
     )
 
@@ -310,8 +314,10 @@ def drivers(
         level_scores,
         [u.id for u in members if u.id is not None],
     )
-    unit_means = [s.means[1:] for s in stats_by_unit.values() if s.n > 0]
-    category_performance = np.mean(unit_means, axis=0) if unit_means else np.full(k, np.nan)
+    unit_means = [s.means for s in stats_by_unit.values() if s.n > 0]
+    # Each unit counts once in its category's performance, whatever its number of respondents.
+    category_means = np.mean(unit_means, axis=0) if unit_means else np.full(k + 1, np.nan)
+    category_performance = category_means[1:]
     pooled_scatter = np.zeros((k + 1, k + 1))
     for s in stats_by_unit.values():
         pooled_scatter += s.centred()
@@ -331,6 +337,7 @@ def drivers(
         model=model,
         minimum=minimum,
         confidence=confidence,
+        overall=float(category_means[0]),
     )
     unit_result = None
     if unit is not None:

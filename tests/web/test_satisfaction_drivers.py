@@ -127,11 +127,12 @@ def test_category_drivers_are_the_within_unit_fit(client: TestClient, session: S
     assert got["unit"] is None
     result = got["category"]
     assert result["n"] == len(data)
-    unit_means = data.groupby("unit")[aspects].mean().mean()
+    unit_means = data.groupby("unit")[questions].mean().mean()
+    assert result["overall_performance"] == pytest.approx(unit_means[overall])
     for aspect in result["aspects"]:
         assert aspect["importance"] == pytest.approx(expected[aspect["code"]], abs=1e-9)
         assert aspect["performance"] == pytest.approx(unit_means[aspect["code"]])
-        assert aspect["reference"] == pytest.approx(unit_means.mean())
+        assert aspect["reference"] == pytest.approx(unit_means[aspects].mean())
     # The demo's overall view leans on efficiency most and on openness least.
     ranked = sorted(result["aspects"], key=lambda a: -a["importance"])
     assert ranked[0]["code"] == "efficiency" and ranked[-1]["code"] == "openness"

@@ -336,14 +336,15 @@
   function quadrant(d) {
     var colours = { keep_up: "#1a7f37", concentrate_here: "#b0252a", low_priority: "#6b7b8c", possible_overkill: "#b7791f" };
     return {
-      grid: { left: 8, right: 32, top: 40, bottom: 40, containLabel: true },
+      grid: { left: 8, right: 32, top: 48, bottom: 40, containLabel: true },
       tooltip: tooltip(function (p) {
         var i = p.dataIndex;
         return d.labels[i] + "\n" + d.x_axis + " " + fixed(d.importance[i], 3) + "\n" +
           d.y_axis + " " + fixed(d.performance[i]) + "\n" + d.quadrant_names[i];
       }),
       xAxis: valueAxis(d.x_axis, { scale: true, nameGap: 28 }),
-      yAxis: { type: "value", name: d.y_axis, scale: true },
+      // Named above its top end, reading rightwards, so a long name is not cut at the left edge.
+      yAxis: { type: "value", name: d.y_axis, scale: true, nameTextStyle: { align: "left" } },
       series: [
         {
           type: "scatter",
@@ -362,10 +363,10 @@
         },
       ],
       graphic: [
-        { type: "text", right: 40, top: 44, style: { text: d.corner.keep_up, fill: colours.keep_up } },
+        { type: "text", right: 40, top: 52, style: { text: d.corner.keep_up, fill: colours.keep_up } },
         { type: "text", right: 40, bottom: 60, style: { text: d.corner.concentrate_here, fill: colours.concentrate_here } },
         { type: "text", left: 60, bottom: 60, style: { text: d.corner.low_priority, fill: colours.low_priority } },
-        { type: "text", left: 60, top: 44, style: { text: d.corner.possible_overkill, fill: colours.possible_overkill } },
+        { type: "text", left: 60, top: 52, style: { text: d.corner.possible_overkill, fill: colours.possible_overkill } },
       ],
     };
   }
