@@ -98,8 +98,10 @@ def _table(name: str) -> Table:
     return SQLModel.metadata.tables[name]
 
 
-def driver_model(session: Session, evaluation_id: int, unit_id: int | None = None) -> _Model | None:
-    """The first survey of the evaluation (covering the unit) with an overall question."""
+def driver_model(
+    session: Session, evaluation_id: int, unit_ids: set[int] | None = None
+) -> _Model | None:
+    """The first survey of the evaluation with an overall question (covering one of the units)."""
     surveys = session.exec(
         select(Survey).where(Survey.evaluation_id == evaluation_id).order_by(col(Survey.id))
     ).all()
@@ -113,9 +115,9 @@ def driver_model(session: Session, evaluation_id: int, unit_id: int | None = Non
         aspects = [q for q in questions if q.role == QuestionRole.aspect]
         if not overall or len(aspects) < 2:
             continue
-        if unit_id is not None:
+        if unit_ids is not None:
             covered = {u.id for u in load_definition(session, survey).units}
-            if unit_id not in covered:
+            if not covered & unit_ids:
                 continue
         return _Model(survey, overall[0], aspects)
     return None
@@ -124,7 +126,11 @@ def driver_model(session: Session, evaluation_id: int, unit_id: int | None = Non
 def has_drivers(session: Session, evaluation_id: int, unit_code: str) -> bool:
     """Whether a survey of the evaluation asks the unit an overall question and aspects."""
     unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()
-    return unit is not None and driver_model(session, evaluation_id, unit.id) is not None
+    return (
+        unit is not None
+        and unit.id is not None
+        and driver_model(session, evaluation_id, {unit.id}) is not None
+    )
 
 
 def cross_products(
@@ -286,8 +292,14 @@ def drivers(
         category = session.get(UnitCategory, unit.category_id)
     else:
         category = org.category_by_code(session, category_code or "")
-    assert category is not None
-    model = driver_model(session, evaluation_id, unit.id if unit else None)
+    assert category is not None and category.id is not None
+    in_category = {
+        u.id
+        for u in session.exec(select(Unit).where(Unit.category_id == category.id))
+        if u.id is not None
+    }
+    scope = {unit.id} if unit is not None and unit.id is not None else in_category
+    model = driver_model(session, evaluation_id, scope)
     if model is None:
         raise NotFound(
             N_("No survey of this evaluation has an overall question with aspect questions.")
@@ -337,7 +349,7 @@ def drivers(
         model=model,
         minimum=minimum,
         confidence=confidence,
-        overall=float(category_means[0]),
+        overall=float(category_means[0]) if unit_means else None,
     )
     unit_result = None
     if unit is not None:

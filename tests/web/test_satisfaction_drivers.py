@@ -152,6 +152,8 @@ def test_the_api_refuses_what_it_cannot_answer(client: TestClient, session: Sess
     assert client.get(url, params={"unit": "NOPE"}, headers=office).status_code == 404
     # BM09 is on no survey with an overall question and aspects.
     assert client.get(url, params={"unit": "BM09"}, headers=office).status_code == 404
+    social = client.get(url, params={"category": "dept-social"}, headers=office)
+    assert social.status_code == 404
 
 
 def test_a_survey_definition_states_its_roles(client: TestClient, session: Session) -> None:
