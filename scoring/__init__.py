@@ -85,6 +85,15 @@ from scoring.satisfaction._combine import (
 )
 from scoring.satisfaction._combine_rates import CombinedRates, combine_rates
 from scoring.satisfaction._design import DesignEstimate, design_mean, design_total
+from scoring.satisfaction._drivers import (
+    DRIVER_DRAWS,
+    CrossProducts,
+    DriverImportance,
+    Quadrant,
+    driver_importance,
+    ipa_quadrants,
+    shapley_r_squared,
+)
 from scoring.satisfaction._intervals import proportion_interval
 from scoring.satisfaction._numeric import NumericScale, numeric_value, with_numeric_levels
 from scoring.satisfaction._policy import DEFAULT_POLICY, SatisfactionPolicy
@@ -106,6 +115,7 @@ __all__ = [
     "COMPOSITE_REASON_CODES",
     "CONSISTENCY_LIMIT",
     "DEFAULT_POLICY",
+    "DRIVER_DRAWS",
     "LANZHOU_TIERS",
     "QINGDAO_CUMULATIVE_PERIODS",
     "QINGDAO_CUMULATIVE_WEIGHTS",
@@ -122,8 +132,10 @@ __all__ = [
     "CombinedScore",
     "CombinedScores",
     "CompositeSensitivity",
+    "CrossProducts",
     "DesignEstimate",
     "DifferentiationCheck",
+    "DriverImportance",
     "DroppedGroup",
     "EarlyWarnings",
     "EfficacyParams",
@@ -141,6 +153,7 @@ __all__ = [
     "NumericScale",
     "PeriodAggregate",
     "ProgressAwards",
+    "Quadrant",
     "QuarterlyValues",
     "RakingError",
     "RakingResult",
@@ -176,6 +189,7 @@ __all__ = [
     "design_mean",
     "design_total",
     "differentiation_check",
+    "driver_importance",
     "early_warnings",
     "efficacy_coefficient",
     "entropy_weights",
@@ -184,6 +198,7 @@ __all__ = [
     "group_weight_matrix",
     "growth_rate",
     "interview_list",
+    "ipa_quadrants",
     "min_max_score",
     "monthly_to_quarterly",
     "numeric_value",
@@ -200,6 +215,7 @@ __all__ = [
     "scale_speed_quality",
     "score_indicator",
     "score_rows",
+    "shapley_r_squared",
     "suppression_mask",
     "target_completion",
     "tier_coefficients",

@@ -111,6 +111,10 @@ ROUTES: dict[str, Access] = {
     "GET /office/evaluations/{evaluation_id}/satisfaction/policy": Access(VIEWER),
     "POST /office/evaluations/{evaluation_id}/satisfaction/policy": Access(OFFICE),
     "GET /office/evaluations/{evaluation_id}/satisfaction/units/{unit}": Access(VIEWER),
+    "GET /office/evaluations/{evaluation_id}/satisfaction/units/{unit}/drivers": Access(VIEWER),
+    "GET /office/evaluations/{evaluation_id}/satisfaction/categories/{category}/drivers": Access(
+        VIEWER
+    ),
     "GET /office/evaluations/{evaluation_id}/satisfaction/export.{file_format}": Access(VIEWER),
     "GET /office/evaluations/{evaluation_id}/composite": Access(VIEWER),
     "GET /office/evaluations/{evaluation_id}/composite/units/{unit}": Access(VIEWER),
@@ -261,6 +265,7 @@ ROUTES: dict[str, Access] = {
     "GET /api/v1/evaluations/{evaluation_id}/satisfaction": _PUBLIC_RESULTS,
     "GET /api/v1/evaluations/{evaluation_id}/satisfaction-policy": Access(ANYONE),
     "PUT /api/v1/evaluations/{evaluation_id}/satisfaction-policy": Access(OFFICE),
+    "GET /api/v1/evaluations/{evaluation_id}/satisfaction/drivers": Access(OFFICE),
     "GET /api/v1/evaluations/{evaluation_id}/satisfaction-policy/versions": Access(ANYONE),
     "GET /api/v1/evaluations/{evaluation_id}/schemes": Access(ANYONE),
     "POST /api/v1/evaluations/{evaluation_id}/schemes": Access(OFFICE),

@@ -22,6 +22,7 @@ from survey.demo.city import (
     DemoInfo,
 )
 from survey.demo.comments import load_demo_rectification
+from survey.demo.drivers import load_demo_driver_survey
 from survey.demo.leads import load_demo_leads
 from survey.demo.publication import load_demo_publication
 from survey.demo.responses import load_demo_survey
@@ -66,6 +67,7 @@ def load_demo(
     session.commit()
     assert current.id is not None
     survey, seeded = load_demo_survey(session, current.id, year=current.year)
+    load_demo_driver_survey(session, current.id, year=current.year)
     ballots = load_demo_ballots(session, current.id, secret=secret)
     load_demo_tally(session, current.id)
     composite_schemes, indicator_values = load_demo_composite(session)

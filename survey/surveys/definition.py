@@ -23,7 +23,7 @@ from survey.models import (
     Unit,
     UnitCategory,
 )
-from survey.surveys.models import QuestionKind, SurveyStatus
+from survey.surveys.models import QuestionKind, QuestionRole, SurveyStatus
 from survey.surveys.scales import Scale, scale
 from survey.timeutil import utcnow
 
@@ -65,6 +65,7 @@ class Question:
     scale: Scale | None = None
     options: tuple[Option, ...] = ()
     variable: str | None = None
+    role: QuestionRole | None = None
 
     def option(self, code: str) -> Option | None:
         return next((o for o in self.options if o.code == code), None)
@@ -163,6 +164,7 @@ def load_definition(session: Session, survey: Survey) -> SurveyDefinition:
             scale=scale(q.scale) if q.scale else None,
             options=tuple(Option(o["code"], o["label"], o.get("label_en", "")) for o in q.options),
             variable=q.variable,
+            role=QuestionRole(q.role) if q.role else None,
         )
         for q in session.exec(
             select(SurveyQuestion)

@@ -26,6 +26,13 @@ class QuestionKind(StrEnum):
     cell = "cell"  # a weighting cell such as district or age band
 
 
+class QuestionRole(StrEnum):
+    """What a rating question stands for in a key-driver analysis (survey.satisfaction.drivers)."""
+
+    overall = "overall"  # the overall satisfaction the aspects explain
+    aspect = "aspect"  # one aspect of the service (效率, 态度, 便捷 …)
+
+
 def _survey_fk() -> Column[int]:
     return Column(Integer, ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True)
 
@@ -94,3 +101,6 @@ class SurveyQuestion(SQLModel, table=True):
     max_length: int = Field(default=500, ge=1, le=2000)
     # The weighting variable a cell question fills, e.g. "district" or "age".
     variable: str | None = Field(default=None, max_length=32)
+    # "overall" or "aspect" for a key-driver analysis; said in the definition, never guessed
+    # from the question's code or prompt.
+    role: str | None = Field(default=None, max_length=16)

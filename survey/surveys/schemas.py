@@ -8,8 +8,11 @@ from pydantic import BaseModel, Field, model_validator
 
 from survey.inputs import Input
 from survey.schemas import CODE_PATTERN, RowId
-from survey.surveys.models import QuestionKind, SurveyStatus
+from survey.surveys.models import QuestionKind, QuestionRole, SurveyStatus
 from survey.surveys.scales import ScaleKind
+
+# The Shapley decomposition of the key drivers fits every subset of the aspects (2^k fits).
+MAX_ASPECTS = 10
 
 
 class _In(Input):
@@ -32,9 +35,14 @@ class QuestionIn(_In):
     required: bool = True
     max_length: int = Field(default=500, ge=1, le=2000)
     variable: str | None = Field(default=None, pattern=CODE_PATTERN)
+    role: QuestionRole | None = Field(
+        default=None, description="overall or aspect, for the key-driver analysis"
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> QuestionIn:
+        if self.role is not None and self.kind != QuestionKind.rating:
+            raise ValueError("only rating questions have a key-driver role")
         if self.kind == QuestionKind.rating and self.scale is None:
             raise ValueError("a rating question needs a scale")
         if self.kind != QuestionKind.rating and self.scale is not None:
@@ -84,6 +92,16 @@ class SurveyCreate(_In):
             raise ValueError("a survey with rating questions needs units or categories")
         if sum(q.kind == QuestionKind.group for q in self.questions) > 1:
             raise ValueError("a survey asks for the respondent group at most once")
+        overall = sum(q.role == QuestionRole.overall for q in self.questions)
+        aspects = sum(q.role == QuestionRole.aspect for q in self.questions)
+        if overall > 1:
+            raise ValueError("a survey has at most one overall question")
+        if aspects and not overall:
+            raise ValueError("aspect questions need an overall question for them to explain")
+        if overall and aspects < 2:
+            raise ValueError("an overall question needs at least two aspect questions")
+        if aspects > MAX_ASPECTS:
+            raise ValueError(f"a survey has at most {MAX_ASPECTS} aspect questions")
         return self
 
 

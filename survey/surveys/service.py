@@ -146,6 +146,7 @@ def survey_public(session: Session, survey: Survey, base_url: str) -> SurveyPubl
                 required=q.required,
                 max_length=q.max_length,
                 variable=q.variable,
+                role=q.role,
             )
             for q in definition.questions
         ],
@@ -241,6 +242,7 @@ def _set_questions(session: Session, survey_id: int, questions: list[QuestionIn]
                 sort_order=order,
                 max_length=question.max_length,
                 variable=question.variable,
+                role=question.role,
             )
         )
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from survey.errors import N_, Invalid
 from survey.satisfaction import policy as policy_service
+from survey.satisfaction.drivers import DriverReport, drivers
 from survey.satisfaction.schemas import (
     PolicyVersionSummary,
     SatisfactionPolicyPublic,
@@ -59,6 +61,34 @@ def get_satisfaction(
         viewer=principal,
         channel=channel,
     )
+
+
+@router.get(
+    "/evaluations/{evaluation_id}/satisfaction/drivers",
+    response_model=DriverReport,
+    responses={
+        **_AUTH,
+        404: {"description": "No such unit or category, or no survey with an overall question"},
+        422: {"description": "Neither or both of unit and category given"},
+    },
+)
+def get_drivers(
+    evaluation_id: int,
+    session: SessionDep,
+    actor: ApiOffice,
+    unit: str | None = None,
+    category: str | None = None,
+) -> DriverReport:
+    """Key drivers of a unit (with its category's) or of a category.
+
+    Importance is each aspect's Shapley share of R^2 of the overall question on the aspect
+    questions (the survey's question roles), with a percentile interval from Wishart draws;
+    performance is the aspect's mean score; the quadrant compares importance with the mean
+    importance and performance with the category's.
+    """
+    if (unit is None) == (category is None):
+        raise Invalid(N_("Give either a unit or a category."))
+    return drivers(session, evaluation_id, unit_code=unit, category_code=category)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from survey import organisation as org
 from survey.errors import N_
 from survey.satisfaction.dashboard import Named
+from survey.satisfaction.drivers import has_drivers
 from survey.satisfaction.unit_view import unit_view
 from survey.satisfaction.unit_view_charts import trend_chart
 from web.charts import ECHARTS_FILE
@@ -68,5 +69,6 @@ def unit_page(
             "echarts_file": ECHARTS_FILE,
             "group": group,
             "period": period,
+            "has_drivers": has_drivers(session, evaluation_id, view.unit.code),
         },
     )

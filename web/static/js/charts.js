@@ -9,7 +9,7 @@
     return;
   }
   var LEVEL_COLOURS = ["#1a7f37", "#7ab648", "#f2c12e", "#c0392b", "#a0a4a8", "#6b7b8c"];
-  var ROW_HEIGHT = { whisker: 26, heatmap: 40, counts: 30, stacked: 26, bars: 30, columns: 30, line: 30 };
+  var ROW_HEIGHT = { quadrant: 36, whisker: 26, heatmap: 40, counts: 30, stacked: 26, bars: 30, columns: 30, line: 30 };
   // Below this width (a phone) unit names get a narrower column and heat map cells lose their
   // printed numbers, which the table under the chart holds anyway.
   var NARROW = 600;
@@ -331,7 +331,78 @@
     };
   }
 
+  // An axis centred on the cross-hair, so that all four quadrants show however the points fall;
+  // the half-width is rounded up to a whole step. Importance starts at 0 at the lowest.
+  function centred(values, cut, step, floor) {
+    var span = step;
+    values.forEach(function (v) {
+      span = Math.max(span, Math.abs(v - cut) * 1.15);
+    });
+    span = Math.ceil(span / step) * step;
+    var low = floor === undefined ? cut - span : Math.max(floor, cut - span);
+    return { min: Number(low.toFixed(6)), max: Number((cut + span).toFixed(6)) };
+  }
+
+  // Importance-performance quadrant: one point per aspect, the cross-hair at the mean importance
+  // and the reference performance, each quadrant named in its corner.
+  function quadrant(d, narrow) {
+    var xRange = centred(d.importance, d.importance_cut, 0.01, 0);
+    var yRange = centred(d.performance, d.performance_cut, 1);
+    var right = narrow ? 72 : 96;
+    var colours = { keep_up: "#1a7f37", concentrate_here: "#b0252a", low_priority: "#6b7b8c", possible_overkill: "#b7791f" };
+    return {
+      grid: { left: 8, right: right, top: 48, bottom: 40, containLabel: true },
+      tooltip: tooltip(function (p) {
+        var i = p.dataIndex;
+        return d.labels[i] + "\n" + d.x_axis + " " + fixed(d.importance[i], 3) + "\n" +
+          d.y_axis + " " + fixed(d.performance[i]) + "\n" + d.quadrant_names[i];
+      }),
+      // The centred ends are not round numbers: only the ticks between them are labelled.
+      xAxis: valueAxis(d.x_axis, {
+        min: xRange.min,
+        max: xRange.max,
+        nameGap: 28,
+        axisLabel: { showMinLabel: false, showMaxLabel: false },
+      }),
+      // Named above its top end, reading rightwards, so a long name is not cut at the left edge.
+      yAxis: {
+        type: "value",
+        name: d.y_axis,
+        min: yRange.min,
+        max: yRange.max,
+        axisLabel: { showMinLabel: false, showMaxLabel: false },
+        nameTextStyle: { align: "left" },
+      },
+      series: [
+        {
+          type: "scatter",
+          symbolSize: 14,
+          data: d.importance.map(function (x, i) {
+            return { value: [x, d.performance[i]], itemStyle: { color: colours[d.quadrants[i]] } };
+          }),
+          label: { show: true, position: "right", formatter: function (p) { return d.labels[p.dataIndex]; } },
+          markLine: {
+            silent: true,
+            symbol: "none",
+            lineStyle: { color: "#5b6770", type: "dashed" },
+            label: { show: false },
+            data: [{ xAxis: d.importance_cut }, { yAxis: d.performance_cut }],
+          },
+        },
+      ],
+      graphic: [
+        { type: "text", right: right + 8, top: 52, style: { text: d.corner.keep_up, fill: colours.keep_up } },
+        { type: "text", right: right + 8, bottom: 60, style: { text: d.corner.concentrate_here, fill: colours.concentrate_here } },
+        { type: "text", left: 60, bottom: 60, style: { text: d.corner.low_priority, fill: colours.low_priority } },
+        { type: "text", left: 60, top: 52, style: { text: d.corner.possible_overkill, fill: colours.possible_overkill } },
+      ],
+    };
+  }
+
   function rows(d) {
+    if (d.kind === "quadrant") {
+      return d.labels.length ? 10 : 0; // a fixed height: both axes carry values
+    }
     if (d.kind === "line") {
       return d.labels.length ? 6 : 0; // a fixed height: time runs along the horizontal axis
     }
@@ -344,7 +415,7 @@
     return d.labels.length;
   }
 
-  var BUILDERS = { whisker: whisker, heatmap: heatmap, counts: counts, stacked: stacked, bars: bars, columns: columns, line: line };
+  var BUILDERS = { whisker: whisker, heatmap: heatmap, counts: counts, stacked: stacked, bars: bars, columns: columns, line: line, quadrant: quadrant };
   var started = [];
 
   function draw(item) {
