@@ -66,11 +66,12 @@ def get_satisfaction(
 @router.get(
     "/evaluations/{evaluation_id}/satisfaction/drivers",
     response_model=DriverReport,
-    responses={
-        **_AUTH,
-        404: {"description": "No such unit or category, or no survey with an overall question"},
-        422: {"description": "Neither or both of unit and category given"},
-    },
+    responses=errors(
+        404,
+        422,
+        s404="No such unit or category, or no survey with an overall question",
+        s422="Neither or both of unit and category given",
+    ),
 )
 def get_drivers(
     evaluation_id: int,
