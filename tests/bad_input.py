@@ -117,6 +117,7 @@ CORPUS: list[BadInput] = [
     _item("rating_words", Kind.rating, "非常满意吧", text_ok=True),
     _item("rating_latin", Kind.rating, "abc", text_ok=True),
     _item("huge_integer", Kind.huge, "9" * 30, text_ok=True, json_number=True),
+    _item("beyond_exact_json", Kind.huge, str(2**53), text_ok=True, json_number=True),
     _item("beyond_int64", Kind.huge, str(2**63), text_ok=True, json_number=True),
     _item("negative_beyond_int64", Kind.huge, str(-(2**63) - 1), text_ok=True, json_number=True),
     _item("nan", Kind.not_finite, "NaN", text_ok=True, json_number=True),

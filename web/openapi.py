@@ -151,8 +151,12 @@ def document_api(app: FastAPI, prefix: str = "/api/") -> None:
         calls = set(_calls(route.dependant))
         if calls & _READS_TOKEN and not calls & _NEEDS_TOKEN:
             # The token is optional here: it shows more (drafts, unpublished results).
+            # Idempotent: every app made in one process shares these route objects' extras.
             extra = dict(route.openapi_extra or {})
-            extra["security"] = [*extra.get("security", []), {}]
+            security = list(extra.get("security", []))
+            if {} not in security:
+                security.append({})
+            extra["security"] = security
             route.openapi_extra = extra
     app.openapi_schema = None
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from httpx import Response as HttpResponse
 from sqlmodel import Session, select
 
+from survey.inputs import LARGEST_INTEGER
 from survey.models import Comment, Role, UnitCategory
 from survey.satisfaction.models import SatisfactionPolicyVersion
 from tests.bad_input import (
@@ -37,7 +38,6 @@ from tests.factories import (
 )
 
 JSON = {"Content-Type": "application/json"}
-LARGEST_ID = 2**63 - 1
 
 
 def _refused(answer: HttpResponse, status: int = 422) -> None:
@@ -56,10 +56,10 @@ def _status(item: BadInput) -> int:
 
 
 def _whole_number(item: BadInput) -> bool:
-    """A JSON integer a 64-bit column holds: a legitimate sort order."""
+    """A JSON integer every input takes (``survey.inputs``): a legitimate sort order."""
     if not item.json_number or not item.text.lstrip("-").isdigit():
         return False
-    return abs(int(item.text)) <= LARGEST_ID
+    return abs(int(item.text)) <= LARGEST_INTEGER
 
 
 @pytest.mark.parametrize("item", CORPUS, ids=ids(CORPUS))

@@ -151,7 +151,8 @@ def test_survey_export_and_import(tmp_path: Path) -> None:
     definition.write_text(exported.stdout.replace("2026年度", "2027年度"), encoding="utf-8")
     imported = _run(tmp_path, "survey", "import", str(definition), "--evaluation", "2")
     assert imported.returncode == 0, imported.stderr
-    assert "Created survey 2: " in imported.stdout
+    # The demo holds two surveys (the citizens' survey and the service-window survey).
+    assert "Created survey 3: " in imported.stdout
     broken = tmp_path / "broken.yaml"
     broken.write_text("title: x\ngroups: [citizens]\nquestions: []\n", encoding="utf-8")
     refused = _run(tmp_path, "survey", "import", str(broken), "--evaluation", "2")

@@ -149,7 +149,7 @@ def test_cli_lists_and_exports_the_log(tmp_path: Path) -> None:
         tmp_path, "audit", "list", "--action", "survey.create", "--limit", "5", COLUMNS="200"
     )
     assert listed.returncode == 0, listed.stderr
-    assert "Created a survey" in listed.stdout and "of 1 entries" in listed.stdout
+    assert "Created a survey" in listed.stdout and "of 2 entries" in listed.stdout
     chinese = _run(tmp_path, "audit", "list", "--object", "survey", PINGYI_DEFAULT_LANGUAGE="zh-CN")
     assert "新建问卷" in chinese.stdout
     book = tmp_path / "audit.xlsx"
