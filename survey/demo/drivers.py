@@ -84,26 +84,7 @@ def load_demo_driver_survey(session: Session, evaluation_id: int, *, year: int) 
     service.update_survey(session, survey.id, SurveyUpdate(status=SurveyStatus.open), DEMO_ACTOR)
     _seed(session, survey, year)
     service.update_survey(session, survey.id, SurveyUpdate(status=SurveyStatus.closed), DEMO_ACTOR)
-    _score_the_overall_question(session, evaluation_id)
     return survey
-
-
-def _score_the_overall_question(session: Session, evaluation_id: int) -> None:
-    """The satisfaction score keeps meaning the overall view: with the aspect questions in
-    the evaluation, a policy over "all questions" would average them into the score of the
-    service departments. The aspects feed the key drivers instead."""
-    from survey.satisfaction import policy
-    from survey.satisfaction.schemas import SatisfactionPolicyPut
-
-    current = policy.get_policy(session, evaluation_id)
-    settings = current.model_dump(include=set(SatisfactionPolicyPut.model_fields) - {"weights"})
-    settings.update(
-        questions=["overall"],
-        note="满意度得分按总体评价题计分；分项题用于关键驱动因素分析。",
-    )
-    policy.set_policy(
-        session, evaluation_id, SatisfactionPolicyPut.model_validate(settings), DEMO_ACTOR
-    )
 
 
 def _seed(session: Session, survey: Survey, year: int) -> None:
