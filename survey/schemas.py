@@ -30,6 +30,9 @@ DateText = Annotated[date, BeforeValidator(_date_text)]
 # id column (a larger one would end in a database error, not a clear answer).
 LARGEST_ID = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=LARGEST_ID)]
+# A display order: stored in an INTEGER column too, so bounded like an id (a larger one was a
+# database error on PostgreSQL, found by the API contract test).
+SortOrder = Annotated[StrictInt, Field(ge=-LARGEST_ID, le=LARGEST_ID)]
 
 
 class PeriodCreate(_In):
@@ -37,7 +40,7 @@ class PeriodCreate(_In):
     name: str = Field(min_length=1, max_length=100, examples=["第一季度"])
     name_en: str = Field(default="", max_length=100)
     kind: PeriodKind
-    sort_order: StrictInt = 0
+    sort_order: SortOrder = 0
     starts_on: DateText | None = None
     ends_on: DateText | None = None
 
@@ -83,14 +86,14 @@ class CategoryCreate(_In):
     name: str = Field(min_length=1, max_length=100)
     name_en: str = Field(default="", max_length=100)
     kind: str = Field(default="", max_length=32)
-    sort_order: StrictInt = 0
+    sort_order: SortOrder = 0
 
 
 class CategoryUpdate(_In):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     name_en: str | None = Field(default=None, max_length=100)
     kind: str | None = Field(default=None, max_length=32)
-    sort_order: StrictInt | None = None
+    sort_order: SortOrder | None = None
 
 
 class CategoryPublic(BaseModel):
@@ -108,7 +111,7 @@ class UnitCreate(_In):
     name_en: str = Field(default="", max_length=200)
     category: str = Field(description="Code of the unit's category")
     active: bool = True
-    sort_order: StrictInt = 0
+    sort_order: SortOrder = 0
 
 
 class UnitUpdate(_In):
@@ -116,7 +119,7 @@ class UnitUpdate(_In):
     name_en: str | None = Field(default=None, max_length=200)
     category: str | None = None
     active: bool | None = None
-    sort_order: StrictInt | None = None
+    sort_order: SortOrder | None = None
 
 
 class UnitPublic(BaseModel):
@@ -135,14 +138,14 @@ class GroupCreate(_In):
     name: str = Field(min_length=1, max_length=100)
     name_en: str = Field(default="", max_length=100)
     kind: GroupKind
-    sort_order: StrictInt = 0
+    sort_order: SortOrder = 0
 
 
 class GroupUpdate(_In):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     name_en: str | None = Field(default=None, max_length=100)
     kind: GroupKind | None = None
-    sort_order: StrictInt | None = None
+    sort_order: SortOrder | None = None
 
 
 class GroupPublic(BaseModel):

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from httpx import Response as HttpResponse
 from sqlmodel import Session, select
 
-from survey.inputs import LARGEST_INTEGER
 from survey.models import Comment, Role, UnitCategory
 from survey.satisfaction.models import SatisfactionPolicyVersion
+from survey.schemas import LARGEST_ID
 from tests.bad_input import (
     CORPUS,
     OVERSIZE_BODY,
@@ -56,10 +56,10 @@ def _status(item: BadInput) -> int:
 
 
 def _whole_number(item: BadInput) -> bool:
-    """A JSON integer every input takes (``survey.inputs``): a legitimate sort order."""
+    """A JSON integer a sort order takes (an INTEGER column, as ids)."""
     if not item.json_number or not item.text.lstrip("-").isdigit():
         return False
-    return abs(int(item.text)) <= LARGEST_INTEGER
+    return abs(int(item.text)) <= LARGEST_ID
 
 
 @pytest.mark.parametrize("item", CORPUS, ids=ids(CORPUS))
