@@ -112,6 +112,9 @@ ROUTES: dict[str, Access] = {
     "POST /office/evaluations/{evaluation_id}/satisfaction/policy": Access(OFFICE),
     "GET /office/evaluations/{evaluation_id}/satisfaction/units/{unit}": Access(VIEWER),
     "GET /office/evaluations/{evaluation_id}/satisfaction/units/{unit}/drivers": Access(VIEWER),
+    "GET /office/evaluations/{evaluation_id}/satisfaction/drivers/export.{file_format}": Access(
+        VIEWER
+    ),
     "GET /office/evaluations/{evaluation_id}/satisfaction/categories/{category}/drivers": Access(
         VIEWER
     ),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,12 +15,15 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from fastapi.testclient import TestClient
-from sqlmodel import Session, col, select
+from openpyxl import load_workbook
+from sqlmodel import Session, col, create_engine, select
 
 from survey import demo
+from survey.demo.drivers import ASPECTS
 from survey.models import Answer, Evaluation, Response, Role, Survey, SurveyQuestion, Unit
 from survey.satisfaction.schemas import PolicySettings
 from tests.factories import bearer, make_token
+from tests.web.test_cli import _run
 from tests.web.test_satisfaction_unit import TOKEN
 from web.i18n import LANGUAGE_COOKIE
 
@@ -233,8 +240,95 @@ def test_the_office_page_shows_the_api_figures(client: TestClient, session: Sess
     )
     assert category.status_code == 200
     assert 'data-scope="category"' in category.text
+    aspects = got["unit"]["aspects"]
+    # The office page links its downloads; they answer with the same figures.
+    page = client.get(f"/office/evaluations/{evaluation_id}/satisfaction/units/BM24/drivers").text
+    link = re.search(r'href="([^"]*/drivers/export\.csv\?unit=BM24)"', page)
+    assert link is not None
+    download = client.get(link.group(1))
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert "attachment" in download.headers["content-disposition"]
+    downloaded = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert {r["分项代码"]: r["重要性（占R²份额）"] for r in downloaded[: len(aspects)]} == {
+        a["code"]: f"{a['importance']:.1%}" for a in got["unit"]["aspects"]
+    }
+    assert (
+        client.get(
+            f"/office/evaluations/{evaluation_id}/satisfaction/drivers/export.xlsx?unit=NOPE"
+        ).status_code
+        == 404
+    )
     # A unit without a driver survey: no link, and the page answers 404.
     other = client.get(f"/office/evaluations/{evaluation_id}/satisfaction/units/BM09").text
     assert "/drivers" not in other
     missing = client.get(f"/office/evaluations/{evaluation_id}/satisfaction/units/BM09/drivers")
     assert missing.status_code == 404
+
+
+def test_the_cli_carries_the_drivers(tmp_path: Path) -> None:
+    """``pingyi results drivers`` as a subprocess, against statsmodels on the answers of the
+    database it read."""
+    assert _run(tmp_path, "demo").returncode == 0
+    engine = create_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with Session(engine) as cli_session:
+        survey = cli_session.exec(
+            select(Survey).join(SurveyQuestion).where(col(SurveyQuestion.role).is_not(None))
+        ).first()
+        assert survey is not None
+        data = _respondents(cli_session, survey, ["overall", *(code for code, *_ in ASPECTS)])
+    engine.dispose()
+    mine = data[data["unit"] == "BM24"]
+    aspects = [c for c in mine.columns if c not in ("response", "unit", "overall")]
+    expected = _shapley(mine, "overall", aspects)
+
+    as_json = _run(tmp_path, "results", "drivers", "2", "--unit", "BM24")
+    assert as_json.returncode == 0, as_json.stderr
+    got = json.loads(as_json.stdout)["unit"]
+    assert got["n"] == len(mine)
+    assert {a["code"]: a["importance"] for a in got["aspects"]} == pytest.approx(expected, abs=1e-9)
+
+    as_csv = _run(
+        tmp_path,
+        "results",
+        "drivers",
+        "2",
+        "--unit",
+        "BM24",
+        "--format",
+        "csv",
+        PINGYI_DEFAULT_LANGUAGE="zh-CN",
+    )
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    # The unit's aspects, then its category's, headed in Chinese.
+    assert [r["范围"] for r in rows] == ["单位"] * len(aspects) + ["考核类别"] * len(aspects)
+    by_aspect = {r["分项代码"]: r for r in rows[: len(aspects)]}
+    for code, share in expected.items():
+        assert by_aspect[code]["重要性（占R²份额）"] == f"{share:.1%}"
+
+    refused = _run(tmp_path, "results", "drivers", "2")
+    assert refused.returncode == 2 and "--unit" in refused.stderr
+    missing = _run(tmp_path, "results", "drivers", "2", "--unit", "BM09")
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr
+
+    book = tmp_path / "drivers.xlsx"
+    as_xlsx = _run(
+        tmp_path,
+        "results",
+        "drivers",
+        "2",
+        "--category",
+        "dept-service",
+        "--format",
+        "xlsx",
+        "--out",
+        str(book),
+        PINGYI_DEFAULT_LANGUAGE="zh-CN",
+    )
+    assert as_xlsx.returncode == 0, as_xlsx.stderr
+    workbook = load_workbook(book)
+    assert workbook.sheetnames == ["关键驱动因素", "方法"]
+    method = {row[0].value: row[1].value for row in workbook["方法"].iter_rows(min_row=2)}
+    assert "Shapley" in method["方法"]
+    workbook.close()

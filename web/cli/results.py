@@ -180,6 +180,43 @@ def results_composite(
     )
 
 
+@results_app.command("drivers")
+def results_drivers(
+    evaluation: EvaluationId,
+    unit: Annotated[
+        str | None, typer.Option(help="Unit code: its drivers and its category's.")
+    ] = None,
+    category: Annotated[str | None, typer.Option(help="Category code: its drivers.")] = None,
+    output_format: OutputFormat = "json",
+    out: OutFile = None,
+    demo: DemoSwitch = False,
+) -> None:
+    """Key drivers: each aspect's importance (share of R squared, with its interval), its
+    performance and quadrant, for a unit and its category or for a category."""
+    from survey import organisation as org
+    from survey.satisfaction import drivers_export
+    from survey.satisfaction.drivers import drivers
+    from web.spreadsheets import reader
+
+    output_format = _chosen_format(output_format, out)
+    if (unit is None) == (category is None):
+        raise stop(_("Give either --unit or --category."), 2)
+    settings = load_settings(demo)
+    words = reader(language())
+    with command_session(settings) as session, progress_bar() as bar:
+        bar.add_task(_("Computing the results"), total=None)
+        report = drivers(session, evaluation, unit_code=unit, category_code=category)
+        evaluation_row = org.get_evaluation(session, evaluation)
+        evaluation_name = words.named(evaluation_row.name, evaluation_row.name_en)
+    _write_results(
+        output_format,
+        out,
+        to_json=lambda: drivers_export.to_json(report),
+        to_csv=lambda: drivers_export.to_csv(report, words),
+        to_xlsx=lambda: drivers_export.to_xlsx(report, words, evaluation_name=evaluation_name),
+    )
+
+
 @results_app.command("publish")
 def results_publish(
     evaluation: EvaluationId,

@@ -19,8 +19,10 @@ from survey.composite import service as composite_service
 from survey.errors import N_
 from survey.models import Evaluation
 from survey.rules import Action
+from survey.satisfaction import drivers_export
 from survey.satisfaction import export as satisfaction_export
 from survey.satisfaction.comments import evaluation_comments
+from survey.satisfaction.drivers import drivers
 from survey.satisfaction.service import satisfaction_results
 from survey.spreadsheet import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Reader, csv_bytes, xlsx_bytes
 from web.context import settings_of
@@ -97,6 +99,36 @@ def satisfaction_file(
         group_names=groups,
         evaluation_name=words.named(evaluation.name, evaluation.name_en),
         comments=evaluation_comments(session, evaluation, principal),
+    )
+    return _file(content, name, file_format)
+
+
+@router.get(
+    "/evaluations/{evaluation_id}/satisfaction/drivers/export.{file_format}",
+    name="office_drivers_export",
+)
+def drivers_file(
+    request: Request,
+    evaluation_id: int,
+    file_format: FileFormat,
+    session: SessionDep,
+    principal: BrowserPrincipal,
+    unit: str = "",
+    category: str = "",
+) -> Response:
+    """The key drivers of a unit (with its category's) or of a category, as on its page."""
+    evaluation = _evaluation(session, evaluation_id, principal)
+    words = _reader(request)
+    report = drivers(session, evaluation_id, unit_code=unit or None, category_code=category or None)
+    main = report.unit or report.category
+    name = (
+        f"{words.named(evaluation.name, evaluation.name_en)}-{words.named(main.name, main.name_en)}"
+        f"-{words.words(N_('Key drivers'))}.{file_format}"
+    )
+    if file_format == "csv":
+        return _file(drivers_export.to_csv(report, words), name, file_format)
+    content = drivers_export.to_xlsx(
+        report, words, evaluation_name=words.named(evaluation.name, evaluation.name_en)
     )
     return _file(content, name, file_format)
 
