@@ -225,6 +225,10 @@ def test_the_weight_matrix_refuses_a_row_off_100_percent_and_saves_a_version(
     assert audit_actions(session)[-2:] == ["weights.set", "satisfaction_policy.set"]
     page = client.get(answer.headers["location"]).text  # type: ignore[attr-defined]
     assert "已保存为第1版。" in page and "企业权重提高" in page
+    # The policy page's weight table names categories and groups, not their codes.
+    policy_page = client.get(f"/office/evaluations/{world.evaluation.id}/satisfaction/policy")
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>(\d+)%</td></tr>", policy_page.text)
+    assert ("街道", "企业", "40") in rows and ("部门", "市民", "70") in rows
 
 
 def test_the_weight_grid_names_rows_off_100_percent_while_typing(

@@ -124,6 +124,9 @@ def _policy_form(
             "levels": levels,
             "margins_text": policy_service.format_margins(current.margins),
             "groups": org.list_groups(session),
+            # The weight table names categories and groups as the office knows them.
+            "category_names": {c.code: c for c in org.list_categories(session)},
+            "group_names": {g.code: g for g in org.list_groups(session)},
             "history": policy_service.history(session, evaluation_id),
             "error": error,
         },
