@@ -25,6 +25,7 @@ import survey.models  # noqa: F401
 from survey import migrate
 from survey.config import Mode, Settings, configure
 from survey.db import build_engine, dispose_engines, get_engine
+from tests.demo_cache import cached
 from tests.factories import TEST_SECRET
 from tests.workers import worker_suffix
 from web.app import create_app
@@ -92,6 +93,17 @@ def redis_url() -> str:
     url = urlsplit(base)
     number = int(url.path.strip("/") or 0) + int(suffix.removeprefix("gw"))
     return urlunsplit(url._replace(path=f"/{number}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_loaded_once() -> Iterator[None]:
+    """Tests load the demo city through ``demo.load_demo``: the real loader the first time in
+    a worker, a copy of its rows after that (tests/demo_cache.py)."""
+    from survey import demo
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "load_demo", cached(demo.load_demo))
+        yield
 
 
 @pytest.fixture
