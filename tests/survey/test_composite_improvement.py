@@ -1,7 +1,8 @@
 """The improvement simulator through the service, on a scheme worked by hand.
 
 Category of three units A, B, C; hard indicator ``x`` by min-max over the category (60
-points) and ``q`` by min-max on the fixed range 0-100 (40 points: 0.4 q). x = (10, 20, 30), q = (80, 70, 90):
+points) and ``q`` by min-max on the fixed range 0-100 (40 points: 0.4 q).
+x = (10, 20, 30), q = (80, 70, 90):
     A: 0 + 32 = 32 (合格), B: 30 + 28 = 58 (良好), C: 60 + 36 = 96 (优秀)
 with 优秀 >= 90 and 良好 >= 35 (no quota).
 """
@@ -37,7 +38,11 @@ def world(session: Session) -> int:
     text = f"""\
 category: {category.code}
 indicators:
-  - {{code: x, name: 指标, points: 60, method: min_max, source: {{type: hard, indicator: x, period: year}}}}
+  - code: x
+    name: 指标
+    points: 60
+    method: min_max
+    source: {{type: hard, indicator: x, period: year}}
   - code: q
     name: 评价
     points: 40
