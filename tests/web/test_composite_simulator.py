@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -155,3 +158,15 @@ sensitivity: {weight_band: 0.5}
     assert 'data-mark="not-distinct"' in row_p and 'data-mark="interview-not-distinct"' in row_p
     assert "data-mark" not in row_q
     assert "由考核办决定" in row_p
+    # The export carries last year's band and whether the change is significant.
+    export = client.get(
+        f"/office/evaluations/{current.id}/composite/export.csv",
+        params={"category": "noise", "sensitivity": "true", "draws": 200},
+    )
+    assert export.status_code == 200
+    lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    header = next(line for line in lines if "上年名次区间下限" in line)
+    column = header.index("名次变化是否显著")
+    code = header.index("单位代码")
+    by_code = {line[code]: line for line in lines if len(line) > column}
+    assert (by_code["NP"][column], by_code["NQ"][column]) == ("否", "是")
