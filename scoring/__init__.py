@@ -26,6 +26,7 @@ from scoring.composite._batch import RowAggregates, RowScores, aggregate_rows, s
 from scoring.composite._differentiation import DifferentiationCheck, differentiation_check
 from scoring.composite._early_warnings import EarlyWarnings, early_warnings
 from scoring.composite._excellence import ExcellenceScore, excellence_score
+from scoring.composite._improvement import Lever, LeverEffect, lever_effect
 from scoring.composite._indicator import GrowthRate, IndicatorScore, growth_rate
 from scoring.composite._mcda import (
     CONSISTENCY_LIMIT,
@@ -68,6 +69,7 @@ from scoring.composite._rank_change import (
     progress_awards,
     rank_changes,
 )
+from scoring.composite._rank_noise import RankChangeNoise, rank_change_noise
 from scoring.composite._reason_codes import COMPOSITE_REASON_CODES
 from scoring.composite._results import GradeRule, Grades, Ranking, assign_grades, rank_units
 from scoring.composite._sensitivity import CompositeSensitivity, composite_sensitivity
@@ -148,6 +150,8 @@ __all__ = [
     "GrowthRate",
     "IndicatorScore",
     "InterviewList",
+    "Lever",
+    "LeverEffect",
     "MethodParams",
     "MinMaxParams",
     "NumericScale",
@@ -158,6 +162,7 @@ __all__ = [
     "RakingError",
     "RakingResult",
     "RankChange",
+    "RankChangeNoise",
     "RankPointsParams",
     "RankUncertainty",
     "Ranking",
@@ -199,6 +204,7 @@ __all__ = [
     "growth_rate",
     "interview_list",
     "ipa_quadrants",
+    "lever_effect",
     "min_max_score",
     "monthly_to_quarterly",
     "numeric_value",
@@ -207,6 +213,7 @@ __all__ = [
     "rake",
     "rake_cells",
     "rake_group",
+    "rank_change_noise",
     "rank_changes",
     "rank_points",
     "rank_uncertainty",

@@ -121,6 +121,7 @@ ROUTES: dict[str, Access] = {
     "GET /office/evaluations/{evaluation_id}/satisfaction/export.{file_format}": Access(VIEWER),
     "GET /office/evaluations/{evaluation_id}/composite": Access(VIEWER),
     "GET /office/evaluations/{evaluation_id}/composite/units/{unit}": Access(VIEWER),
+    "GET /office/evaluations/{evaluation_id}/composite/simulator": Access(VIEWER),
     "GET /office/evaluations/{evaluation_id}/composite/export.{file_format}": Access(VIEWER),
     "POST /office/evaluations/{evaluation_id}/composite/publish": Access(
         OFFICE, evaluation="published"
@@ -291,6 +292,7 @@ ROUTES: dict[str, Access] = {
     # A unit's token gets its own unit's row only (the route has no unit filter).
     "GET /api/v1/evaluations/{evaluation_id}/results": Access(VIEWER | UNIT, published=ANYONE),
     "GET /api/v1/evaluations/{evaluation_id}/results/units/{unit}/explain": _PUBLIC_RESULTS,
+    "GET /api/v1/evaluations/{evaluation_id}/results/units/{unit}/improvement": Access(VIEWER),
     "POST /api/v1/evaluations/{evaluation_id}/results/publish": Access(
         OFFICE, evaluation="published"
     ),

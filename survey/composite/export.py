@@ -82,6 +82,9 @@ def _tail_columns(reader: Reader, sensitivity: bool) -> list[Column]:
             Column(reader.words(N_("Rank band to")), ONE_DECIMAL),
             Column(reader.words(N_("Probability of the grade")), PERCENT_WHOLE),
             Column(reader.words(N_("Grade robust"))),
+            Column(reader.words(N_("Last year's rank band from")), ONE_DECIMAL),
+            Column(reader.words(N_("Last year's rank band to")), ONE_DECIMAL),
+            Column(reader.words(N_("Rank change significant"))),
         ]
     return columns
 
@@ -116,6 +119,11 @@ def _tail(unit: UnitComposite, reader: Reader, sensitivity: bool) -> list[Value]
             s.rank_high if s else None,
             s.p_point_grade if s else None,
             reader.yes_no(s.robust) if s else None,
+            s.previous_rank_low if s else None,
+            s.previous_rank_high if s else None,
+            reader.yes_no(s.rank_change_distinct)
+            if s and s.rank_change_distinct is not None
+            else None,
         ]
     return row
 

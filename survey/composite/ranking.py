@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from scoring import (
     GradeRule,
+    Grades,
     SchemeResult,
     assign_grades,
     early_warnings,
@@ -50,16 +51,12 @@ def grade_rule_of(spec: SchemeSpec) -> GradeRule:
     )
 
 
-def rank_and_flag(
-    spec: SchemeSpec,
-    data: CategoryData,
-    result: SchemeResult,
-    codes: list[str],
-    previous_ranks: Mapping[str, int | None] | None,
-) -> tuple[Any, Any, tuple[Float, Float, list[str]], Any, set[str], list[list[WarningFlag]], str]:
-    """Ranks, grades, rank changes, interview list, progress awards and warnings; the rank rule."""
-    decimals = spec.ranking.decimals
-    rounded = np.round(np.asarray(result.total, dtype=np.float64), decimals)
+def ranked_totals(spec: SchemeSpec, result: SchemeResult) -> tuple[Float, list[tuple[Float, Any]]]:
+    """The totals as the scheme ranks and grades them (rounded) and its tie-break keys."""
+    rounded = np.asarray(
+        np.round(np.asarray(result.total, dtype=np.float64), spec.ranking.decimals),
+        dtype=np.float64,
+    )
     keys = [
         (
             np.nan_to_num(
@@ -70,9 +67,27 @@ def rank_and_flag(
         )
         for t in spec.ranking.tie_break
     ]
+    return rounded, keys
+
+
+def grade_units(spec: SchemeSpec, result: SchemeResult, codes: list[str]) -> Grades:
+    """The category's grades under the scheme (what the results and the simulator use)."""
+    rounded, keys = ranked_totals(spec, result)
+    return assign_grades(rounded, grade_rule_of(spec), units=codes, tie_break=keys, warn=False)
+
+
+def rank_and_flag(
+    spec: SchemeSpec,
+    data: CategoryData,
+    result: SchemeResult,
+    codes: list[str],
+    previous_ranks: Mapping[str, int | None] | None,
+) -> tuple[Any, Any, tuple[Float, Float, list[str]], Any, set[str], list[list[WarningFlag]], str]:
+    """Ranks, grades, rank changes, interview list, progress awards and warnings; the rank rule."""
+    rounded, keys = ranked_totals(spec, result)
     ranking = rank_units(rounded, units=codes, tie_break=keys, warn=False)
     rule = str(describe.rank_rule(spec))
-    grades = assign_grades(rounded, grade_rule_of(spec), units=codes, tie_break=keys, warn=False)
+    grades = grade_units(spec, result, codes)
     size = len(codes)
     previous = np.full(size, NAN)
     change = np.full(size, NAN)

@@ -515,6 +515,15 @@ class UnitSensitivity(BaseModel):
     grade_probabilities: dict[str, float]
     p_point_grade: float | None
     robust: bool
+    previous_rank_low: float | None = Field(
+        default=None, description="Last evaluation's rank band, computed the same way"
+    )
+    previous_rank_high: float | None = None
+    rank_change_distinct: bool | None = Field(
+        default=None,
+        description="False: the two years' rank bands overlap, so the rise or fall cannot be "
+        "told from noise (差异不显著); None: no band for one of the years",
+    )
 
 
 class UnitComposite(BaseModel):

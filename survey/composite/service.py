@@ -29,6 +29,7 @@ from survey.accounts import Principal
 from survey.composite import reasons
 from survey.composite.compute import Computation, compute
 from survey.composite.models import CompositeScheme, CompositeSnapshot, CompositeSnapshotUnit
+from survey.composite.rank_noise import mark_rank_noise
 from survey.composite.schemas import (
     CategoryComposite,
     CompositeResults,
@@ -37,7 +38,7 @@ from survey.composite.schemas import (
 )
 from survey.composite.sensitivity import apply_sensitivity, published_items
 from survey.composite.snapshots import snapshot_of, snapshot_units
-from survey.errors import N_, Conflict, Invalid, NotFound, NotPermitted
+from survey.errors import N_, Conflict, DomainError, Invalid, NotFound, NotPermitted
 from survey.models import Evaluation, EvaluationStatus, Unit, UnitCategory
 from survey.publication import service as publication
 from survey.satisfaction.service import audience_of
@@ -136,12 +137,37 @@ def composite_results(
         results = _live_results(computed, sensitivity)
         if category is not None:
             results.differentiation = [d for d in results.differentiation if d.category == category]
+    if sensitivity is not None:
+        mark_rank_noise(results.units, _previous_bands(session, evaluation, category, sensitivity))
     if own is not None:
         results.units = [u for u in results.units if u.unit == own]
         shown = {u.category for u in results.units}
         results.categories = [c for c in results.categories if c.category in shown]
         results.differentiation = []
     return results
+
+
+def _previous_bands(
+    session: Session, evaluation: Evaluation, category: str | None, sensitivity: SensitivityRequest
+) -> CompositeResults | None:
+    """The previous evaluation's results with rank bands from the same draws and seed: from
+    its snapshot when published (what the rank change is measured against), else computed.
+    None when there is no previous evaluation or it cannot be computed (no bands, no marks)."""
+    if evaluation.previous_id is None:
+        return None
+    previous = session.get(Evaluation, evaluation.previous_id)
+    if previous is None or previous.id is None:
+        return None
+    try:
+        snapshot = snapshot_of(session, previous.id)
+        if snapshot is not None:
+            return _frozen_results(session, previous, snapshot, category, sensitivity)
+        computed = compute(
+            session, previous, only={category} if category else None, with_history=False
+        )
+        return _live_results(computed, sensitivity)
+    except DomainError:
+        return None
 
 
 def result_categories(session: Session, evaluation_id: int) -> list[str]:

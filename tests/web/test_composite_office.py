@@ -215,10 +215,11 @@ def _band_row(html: str) -> list[str]:
 
 
 def _category_row(html: str, link: str, unit: str) -> list[str]:
-    """The same three figures in the unit's row of the category page."""
+    """The same three figures in the unit's row of the category page (before last year's
+    rank band, the row's last cell)."""
     row = html.split(f'href="{link}/units/{unit}"', 1)[1].split("</tr>", 1)[0]
     cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in row.split("<td>")[1:]]
-    return cells[-3:]
+    return cells[-4:-1]
 
 
 def _band_agrees_with_the_category_page(

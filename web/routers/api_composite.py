@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from survey import organisation as org
-from survey.composite import indicators, inputs, service
+from survey.composite import improvement, indicators, inputs, service
 from survey.composite import scheme as schemes
+from survey.composite.improvement_schemas import UnitImprovement
 from survey.composite.schemas import (
     AdjustmentCreate,
     AdjustmentPublic,
@@ -364,6 +365,21 @@ def explain_unit(
     and intermediate value. ``scoring.composite.recompute(body["tree"])`` gives the total
     back; a missing number is the string ``"NaN"``, which ``float()`` reads."""
     return service.explain_unit(session, evaluation_id, unit, viewer=principal)
+
+
+@router.get(
+    "/evaluations/{evaluation_id}/results/units/{unit}/improvement",
+    response_model=UnitImprovement,
+)
+def unit_improvement(
+    evaluation_id: int, unit: str, session: SessionDep, _viewer: ApiViewer
+) -> UnitImprovement:
+    """Improvement simulator: for each input the unit's scheme reads (hard indicators,
+    satisfaction sources, qualitative items, rectification rate), the composite points one
+    step (+1 of the input) buys and the least change of that input alone that lifts the unit
+    one grade, each found by computing the whole category's composite again (normalisations,
+    rounding and grade quotas included). Current schemes and data; office tokens only."""
+    return improvement.simulate_unit(session, evaluation_id, unit)
 
 
 @router.post(
