@@ -120,6 +120,14 @@ class PolicySettings(_In):
         max_length=100,
         description="Groups whose responses are raked; empty for every public group",
     )
+    finite_population: dict[str, float | dict[str, float]] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="Finite population correction of a group's sample design: the group's "
+        "population (or, for a one-stage cluster sample, its number of PSUs), or that number "
+        "per stratum; for delegates, the number invited",
+        examples=[{"npc": 420, "citizen": {"east": 120000, "west": 80000}}],
+    )
     rank_draws: int = Field(default=DEFAULT_RANK_DRAWS, ge=100, le=20000)
     rank_seed: int = Field(default=DEFAULT_RANK_SEED, ge=0, le=2**31 - 1)
     numeric_scale: NumericScaleSettings | None = Field(
