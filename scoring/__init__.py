@@ -84,7 +84,14 @@ from scoring.satisfaction._combine import (
     unit_score,
 )
 from scoring.satisfaction._combine_rates import CombinedRates, combine_rates
-from scoring.satisfaction._design import DesignEstimate, design_mean, design_total
+from scoring.satisfaction._design import (
+    Calibration,
+    DesignEstimate,
+    DomainDesignEstimates,
+    design_mean,
+    design_total,
+    domain_design_means,
+)
 from scoring.satisfaction._drivers import (
     DRIVER_DRAWS,
     CrossProducts,
@@ -125,6 +132,7 @@ __all__ = [
     "Adjustments",
     "AhpWeights",
     "BenchmarkParams",
+    "Calibration",
     "CellRakingResult",
     "CellStatistics",
     "Coefficients",
@@ -135,6 +143,7 @@ __all__ = [
     "CrossProducts",
     "DesignEstimate",
     "DifferentiationCheck",
+    "DomainDesignEstimates",
     "DriverImportance",
     "DroppedGroup",
     "EarlyWarnings",
@@ -189,6 +198,7 @@ __all__ = [
     "design_mean",
     "design_total",
     "differentiation_check",
+    "domain_design_means",
     "driver_importance",
     "early_warnings",
     "efficacy_coefficient",
