@@ -91,6 +91,7 @@ from scoring.satisfaction._design import (
     design_mean,
     design_total,
     domain_design_means,
+    with_design_errors,
 )
 from scoring.satisfaction._drivers import (
     DRIVER_DRAWS,
@@ -231,6 +232,7 @@ __all__ = [
     "tier_coefficients",
     "topsis",
     "unit_score",
+    "with_design_errors",
     "with_numeric_levels",
     "z_score",
 ]

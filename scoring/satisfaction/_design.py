@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from scoring._common import FloatArray, IntArray, as_float_array, frozen_array
+from scoring._common import FloatArray, IntArray, as_float_array, frozen_array, t_critical
+from scoring.satisfaction._cells import CellStatistics
 
 Statistic = Literal["mean", "total"]
 
@@ -480,4 +481,49 @@ def domain_design_means(
         n_strata=strata_used,
         calibrated=calibrated,
         method=method,
+    )
+
+
+DESIGN_FORMULA = (
+    "design-based: mean = sum(w*x)/sum(w); se by Taylor linearisation of the ratio mean over "
+    "the respondent group's sample (strata, PSUs, finite population correction; calibration "
+    "residuals after raking); t interval with df = PSUs - strata; design effect = se^2 / "
+    "(sd^2/n)"
+)
+
+
+def with_design_errors(
+    stats: CellStatistics,
+    se: ArrayLike,
+    rate_se: ArrayLike,
+    df: ArrayLike,
+    replace_mask: ArrayLike,
+) -> CellStatistics:
+    """Cell statistics whose standard errors, degrees of freedom and mean intervals are the
+    design-based ones where ``replace_mask`` is set (and the model-based spread is defined:
+    degenerate cells keep their NaN and reason).
+
+    Parameters
+    ----------
+    stats : CellStatistics
+    se, rate_se, df : array_like, shape ``stats.shape``
+        Design-based standard errors of the mean (points) and of the rate (share), and the
+        design degrees of freedom.
+    replace_mask : array_like of bool, shape ``stats.shape``
+    """
+    mask = np.asarray(replace_mask, dtype=np.bool_) & np.isfinite(stats.se)
+    new_se = np.where(mask, np.asarray(se, dtype=np.float64), stats.se)
+    new_rate_se = np.where(mask, np.asarray(rate_se, dtype=np.float64), stats.rate_se)
+    new_df = np.where(mask, np.asarray(df, dtype=np.float64), stats.df)
+    with np.errstate(invalid="ignore"):
+        half = t_critical(stats.confidence, np.where(new_df > 0, new_df, np.nan)) * new_se
+    ci_ok = mask & np.isfinite(stats.ci_low)
+    return replace(
+        stats,
+        se=frozen_array(new_se),
+        rate_se=frozen_array(new_rate_se),
+        df=frozen_array(new_df),
+        ci_low=frozen_array(np.where(ci_ok, stats.mean - half, stats.ci_low)),
+        ci_high=frozen_array(np.where(ci_ok, stats.mean + half, stats.ci_high)),
+        formula=stats.formula + "; where a group has a sample design: " + DESIGN_FORMULA,
     )

@@ -59,7 +59,9 @@ class Response(SQLModel, table=True):
         Index(
             "ix_response_design",
             "evaluation_id",
-            sqlite_where=text("design_weight IS NOT NULL OR stratum IS NOT NULL OR psu IS NOT NULL"),
+            sqlite_where=text(
+                "design_weight IS NOT NULL OR stratum IS NOT NULL OR psu IS NOT NULL"
+            ),
             postgresql_where=text(
                 "design_weight IS NOT NULL OR stratum IS NOT NULL OR psu IS NOT NULL"
             ),

@@ -3,8 +3,8 @@
 The file has a header row with ``respondent_id, group, unit, question, answer`` in any order,
 plus any number of weighting-cell columns (e.g. ``district``, ``age``); one row per answer.
 Three column names are kept for a sample design: ``weight`` (the respondent's design weight, a
-positive number), ``stratum`` and ``psu`` (the primary sampling unit, or cluster); when given,
-every row has them and a respondent's rows agree.
+positive number), ``stratum`` and ``psu`` (the primary sampling unit, or cluster); a
+respondent's rows agree on them, and an empty cell means none (weight 1).
 ``group``, ``unit`` and ``question`` are codes; ``answer`` is a level code (``satisfied``,
 ``fairly_satisfied``, ``basically_satisfied``, ``dissatisfied``, ``dont_know``), its Chinese
 label (满意, 比较满意, 基本满意, 不满意, 不了解) or a number for numeric scales. The rows of one
@@ -556,11 +556,13 @@ def _check_row(
 
 def _design(number: int, value: dict[str, str], problems: _Problems) -> _Design:
     """The row's design weight, stratum and PSU (each None when the file has no such column)."""
+    # An empty cell gives no design (weight 1, no stratum, no PSU): a file may mix a
+    # weighted sample with other groups' respondents.
     weight: float | None = None
     raw = value.get("weight")
-    if raw is not None:
+    if raw:
         try:
-            weight = float(raw) if raw else math.nan
+            weight = float(raw)
         except ValueError:
             weight = math.nan
         if not (math.isfinite(weight) and 0 < weight <= MAX_WEIGHT):
@@ -574,12 +576,10 @@ def _design(number: int, value: dict[str, str], problems: _Problems) -> _Design:
             weight = None
     labels: dict[str, str | None] = {}
     for name in ("stratum", "psu"):
-        label = value.get(name)
-        if label is not None and not label:
-            problems.add(number, name, N_("This cell is empty."))
-        elif label is not None and len(label) > MAX_DESIGN_LABEL:
+        label = value.get(name) or None
+        if label is not None and len(label) > MAX_DESIGN_LABEL:
             problems.add(number, name, N_("At most %(n)s characters."), n=MAX_DESIGN_LABEL)
-        labels[name] = label or None
+        labels[name] = label
     return _Design(weight=weight, stratum=labels["stratum"], psu=labels["psu"])
 
 

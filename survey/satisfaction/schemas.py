@@ -191,6 +191,17 @@ class CellResult(BaseModel):
         "of the satisfied indicator over the effective sample size",
     )
     trimmed_mean: float | None
+    design_effect: float | None = Field(
+        default=None,
+        description="Design effect of the mean: its design-based variance over sd^2/n_valid "
+        "(groups with a sample design only)",
+    )
+    estimator: Literal["model", "design", "design_calibrated"] = Field(
+        default="model",
+        description="How se was obtained: model (sd/sqrt(n_eff)), design (Taylor "
+        "linearisation over the group's strata, PSUs and finite population) or "
+        "design_calibrated (the same with calibration residuals after raking)",
+    )
     weighted: bool
     suppressed: bool
 
@@ -236,6 +247,16 @@ class UnitResult(BaseModel):
         "when the policy's rate interval is Clopper-Pearson",
     )
     rate_ci_high: float | None = None
+    n_eff: float | None = Field(
+        default=None,
+        description="Effective sample size of the score: the used groups' valid answers over "
+        "design_effect",
+    )
+    design_effect: float | None = Field(
+        default=None,
+        description="The score's variance over the variance of simple random samples of the "
+        "used groups' sizes, sum w_g^2 sd_g^2 / n_g",
+    )
     groups_used: list[GroupUsed]
     groups_dropped: list[GroupDropped]
     rank: int | None = Field(description="1 = best, inside the category")
