@@ -292,3 +292,32 @@ def design_respondents(
         (int(g), cell, h, bool(p), int(n), float(sw), float(sw2))
         for g, cell, h, p, n, sw, sw2 in rows
     ]
+
+
+# (response id, external ref, group_id, cell_key, stratum, psu, design weight)
+ResponseDesign = tuple[str, str | None, int, str | None, str | None, str | None, float | None]
+
+
+def response_designs(
+    session: Session, evaluation_id: int, period_id: int | None
+) -> list[ResponseDesign]:
+    """Every counted response's group, cell and design, for the weights export."""
+    response = _table("response")
+    clauses = [response.c.evaluation_id == evaluation_id, counted(response)]
+    if period_id is not None:
+        clauses.append(response.c.period_id == period_id)
+    statement = (
+        select(
+            response.c.id,
+            response.c.external_ref,
+            response.c.group_id,
+            response.c.cell_key,
+            response.c.stratum,
+            response.c.psu,
+            response.c.design_weight,
+        )
+        .where(*clauses)
+        .order_by(response.c.group_id, response.c.external_ref, response.c.id)
+    )
+    rows: list[Any] = list(session.connection().execute(statement).all())
+    return [(r, ref, int(g), c, h, j, w) for r, ref, g, c, h, j, w in rows]

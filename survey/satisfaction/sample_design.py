@@ -33,8 +33,10 @@ from scoring import (
     rake_group,
     with_design_errors,
 )
+from survey import organisation as org
 from survey.satisfaction import counts as sql
-from survey.satisfaction import frozen
+from survey.satisfaction import frozen, repository
+from survey.satisfaction.policy import current_version, settings_of
 from survey.satisfaction.raking import _report, parse_cell, raked_groups
 from survey.satisfaction.schemas import PolicySettings, RakingReport
 from survey.satisfaction.tables import Axes, Tables
@@ -89,7 +91,13 @@ class SampleDesign:
     # Weights ----------------------------------------------------------------------------
 
     def weigh(self, settings: PolicySettings, axes: Axes, tables: Tables) -> list[RakingReport]:
-        """Weight sums from the design weights, raked where the policy rakes, into ``tables``.
+        """Weight sums from the design weights, raked where the policy rakes, into ``tables``."""
+        reports = self.rake(settings, axes)
+        self._weight_sums(axes, tables)
+        return reports
+
+    def rake(self, settings: PolicySettings, axes: Axes) -> list[RakingReport]:
+        """Raking factors of the raked groups' cells, in ``factors``, and the reports.
 
         Raking starts from each cell's design weights: a cell's factor ``g`` multiplies the
         weight of each of its respondents, so the weights' spread within a cell stays.
@@ -130,11 +138,13 @@ class SampleDesign:
                     report.n_eff = sw * sw / sw2
                     report.design_effect = raking.respondents / report.n_eff
             reports.append(report)
+        return reports
 
+    def _weight_sums(self, axes: Axes, tables: Tables) -> None:
         unit_ix, group_ix, question_ix, level_ix = axes.index()
         weighted = any(nw for *_, nw, _, _ in self.rows) or bool(self.factors)
         if not weighted:
-            return reports
+            return
         weight_sums = np.zeros(tables.counts.shape)
         weight_sq_sums = np.zeros(tables.counts.shape)
         for u, g, q, lv, cell, _, _, _, _, sw, sw2 in self.rows:
@@ -147,7 +157,6 @@ class SampleDesign:
             weight_sq_sums[at] += sw2 * factor * factor
         tables.weight_sums = weight_sums
         tables.weight_sq_sums = weight_sq_sums
-        return reports
 
     # Standard errors --------------------------------------------------------------------
 
@@ -304,3 +313,64 @@ def load(session: Session, settings: PolicySettings, where: sql.CountFilter) -> 
         ),
         populations=dict(settings.finite_population),
     )
+
+
+@dataclass(frozen=True)
+class ResponseWeight:
+    """A counted respondent's design and final weight, as the results weigh them."""
+
+    respondent: str
+    group: str
+    cell: str | None
+    stratum: str | None
+    psu: str | None
+    design_weight: float | None
+    raking_factor: float | None
+    final_weight: float
+
+
+def response_weights(
+    session: Session, evaluation_id: int, *, period: str | None = None
+) -> list[ResponseWeight]:
+    """Every counted respondent's final weight: the design weight (1 where none is given)
+    times the raking factor of its cell in a raked group, scaled so that a raked group's
+    weights add up to the population of the margins. Respondents are named by the id of the
+    imported file, or by the response id."""
+    org.get_evaluation(session, evaluation_id)
+    settings = settings_of(current_version(session, evaluation_id))
+    period_row = repository.period_by_code(session, evaluation_id, period)
+    period_id = period_row.id if period_row else None
+    groups = repository.groups_in_order(session)
+    axes = Axes(units=[], groups=groups, questions=[], levels=())
+    design = SampleDesign(
+        rows=[],
+        respondents=sql.design_respondents(session, evaluation_id, period_id),
+        populations=dict(settings.finite_population),
+    )
+    design.rake(settings, axes)
+    code_of = {g.id: g.code for g in groups}
+    rows = sql.response_designs(session, evaluation_id, period_id)
+    raked_total: dict[int, float] = defaultdict(float)
+    for _, _, group_id, cell, _, _, weight in rows:
+        factor = design.factors.get((group_id, cell))
+        if factor is not None:
+            raked_total[group_id] += (weight or 1.0) * factor
+    population = next(iter(settings.margins.values()), {})
+    scale_to = float(sum(population.values()))
+    out = []
+    for response_id, ref, group_id, cell, stratum, psu, weight in rows:
+        factor = design.factors.get((group_id, cell))
+        scale = scale_to / raked_total[group_id] if factor is not None else 1.0
+        out.append(
+            ResponseWeight(
+                respondent=ref or response_id,
+                group=code_of.get(group_id, str(group_id)),
+                cell=cell,
+                stratum=stratum,
+                psu=psu,
+                design_weight=weight,
+                raking_factor=factor * scale if factor is not None else None,
+                final_weight=(weight or 1.0) * (factor * scale if factor is not None else 1.0),
+            )
+        )
+    return out

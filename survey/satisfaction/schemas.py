@@ -304,6 +304,16 @@ class RakingReport(BaseModel):
     )
 
 
+class GroupDesign(BaseModel):
+    """The estimator of a respondent group's standard errors when the group has a design."""
+
+    group: str
+    estimator: Literal["design", "design_calibrated"]
+    psu: int = Field(description="PSUs of the group's sample (answers where none is given)")
+    strata: int
+    df: int = Field(description="Design degrees of freedom, PSUs minus strata")
+
+
 class SatisfactionResults(BaseModel):
     evaluation_id: int
     evaluation_status: str
@@ -319,5 +329,10 @@ class SatisfactionResults(BaseModel):
     cells: list[CellResult]
     question_cells: list[CellResult] = Field(default_factory=list)
     raking: list[RakingReport]
+    design: list[GroupDesign] = Field(
+        default_factory=list,
+        description="Groups whose standard errors are design-based (weights, strata, PSUs, "
+        "finite population); the other groups' are model-based",
+    )
     rank_method: str
     unscored_answers: int = Field(description="Answers whose level the policy does not score")

@@ -46,6 +46,7 @@ from survey.satisfaction.schemas import (
     Audience,
     CategoryResult,
     CellResult,
+    GroupDesign,
     PolicySettings,
     RakingReport,
     SatisfactionResults,
@@ -173,6 +174,7 @@ def satisfaction_results(
         cells=shown.cells,
         question_cells=shown.question_cells,
         raking=computed.raking,
+        design=computed.design,
         rank_method=rank_method(settings),
         unscored_answers=computed.unscored,
     )
@@ -217,6 +219,7 @@ class _Rows:
 class _Computed(_Rows):
     raking: list[RakingReport]
     unscored: int
+    design: list[GroupDesign]
 
 
 def _compute(
@@ -286,7 +289,11 @@ def _compute(
             per_question,
             suppression_mask(n_valid_q, policy.suppression_threshold) if scope.restricted else None,
         )
-    return _Computed(units_out, cells_out, question_cells, raking, unscored)
+    design_groups = [
+        GroupDesign.model_validate({"group": code, **info})
+        for code, info in (design_cells.groups.items() if design_cells is not None else [])
+    ]
+    return _Computed(units_out, cells_out, question_cells, raking, unscored, design_groups)
 
 
 def _chosen(computed: _Rows, unit_row: Unit | None, group_row: RespondentGroup | None) -> _Rows:

@@ -6,6 +6,7 @@ numbers are checked against samplics. Run as subprocesses."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import warnings
 from pathlib import Path
@@ -142,9 +143,16 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = _run(tmp_path, "results", "satisfaction", "1", "--format", "json")
     assert out.returncode == 0, out.stderr
     parsed: dict[str, Any] = json.loads(out.stdout)
+    weights = _run(tmp_path, "results", "weights", "1", "--format", "csv")
+    assert weights.returncode == 0, weights.stderr
+    workbook = _run(tmp_path, "results", "satisfaction", "1", "--format", "xlsx", "--out", "r.xlsx")
+    assert workbook.returncode == 0, workbook.stderr
     return {
         "cells": {c["group"]: c for c in parsed["cells"]},
         "raking": {r["group"]: r for r in parsed["raking"]},
+        "design": {d["group"]: d for d in parsed["design"]},
+        "weights": list(csv.DictReader(io.StringIO(weights.stdout.lstrip("\ufeff")))),
+        "workbook": tmp_path / "r.xlsx",
     }
 
 
@@ -186,3 +194,38 @@ def test_raked_cluster_sample_from_the_design_weights(results: dict[str, Any]) -
     assert cell["estimator"] == "design_calibrated"
     report = results["raking"]["clusraked"]
     assert report["converged"] and report["respondents"] == 183
+
+
+def test_final_weights_are_exported_per_respondent(results: dict[str, Any]) -> None:
+    by_cell: dict[str, set[float]] = {}
+    total = 0.0
+    for row in results["weights"]:
+        if row["Respondent"].startswith("clusraked"):
+            by_cell.setdefault(row["Weighting cell"], set()).add(
+                round(float(row["Final weight"]), 4)
+            )
+            total += float(row["Final weight"])
+    # Published raked weights per cell (each cell's schools share one pw, so one weight).
+    assert by_cell == {
+        "sch_wide=No;stype=E": {39.8392},
+        "sch_wide=Yes;stype=E": {29.8707},
+        "sch_wide=No;stype=H": {67.1255},
+        "sch_wide=Yes;stype=H": {50.3294},
+        "sch_wide=No;stype=M": {49.0691},
+        "sch_wide=Yes;stype=M": {36.791},
+    }
+    assert total == pytest.approx(6194.0)
+    strat = [r for r in results["weights"] if r["Respondent"].startswith("s")]
+    assert len(strat) == 200 and all(r["Raking factor"] == "" for r in strat)
+    assert {r["Final weight"] == r["Design weight"] for r in strat} == {True}
+
+
+def test_the_method_sheet_names_the_estimators(results: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    assert results["design"]["clusraked"]["estimator"] == "design_calibrated"
+    assert (results["design"]["clus"]["psu"], results["design"]["clus"]["df"]) == (15, 14)
+    sheet = load_workbook(results["workbook"], read_only=True)["Method"]
+    text = "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v)
+    assert "Taylor linearisation, calibration-aware (PSU 15, strata 1, df 14)" in text
+    assert "Taylor linearisation (PSU 200, strata 3, df 197)" in text
