@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,6 +65,9 @@ class SampleDesign:
     rows: list[sql.DesignCount]
     respondents: list[sql.DesignRespondents]
     populations: dict[str, float | dict[str, float]]
+    # The units asked for (None: all). The rows cover every unit: the other units' answers
+    # belong to the groups' samples, so one category's errors equal the whole evaluation's.
+    unit_ids: frozenset[int] | None = None
     # (group_id, cell_key) -> relative raking factor g applied to the design weight.
     factors: dict[tuple[int, str | None], float] = field(default_factory=dict)
     # group_id -> (cell keys, dummies on the margins' categories) of a raked group.
@@ -76,7 +79,8 @@ class SampleDesign:
         """As ``repository.count_rows``, summed from the design counts (one scan, not two)."""
         totals: dict[tuple[int, int, str, str | None, str | None], int] = defaultdict(int)
         for u, g, q, lv, cell, _, _, n, _, _, _ in self.rows:
-            totals[(u, g, q, lv, cell)] += n
+            if self.unit_ids is None or u in self.unit_ids:
+                totals[(u, g, q, lv, cell)] += n
         cell_rows = [(u, g, q, lv, cell, n) for (u, g, q, lv, cell), n in totals.items()]
         return sql.without_cells(cell_rows), cell_rows if settings.margins else []
 
@@ -167,10 +171,10 @@ class SampleDesign:
         groups (calibration-aware in raked ones), and each cell's design effect."""
         shape = stats.shape
         se, rate_se, df = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
-        replace = np.zeros(shape, dtype=np.bool_)
+        designed = np.zeros(shape, dtype=np.bool_)
         estimator = np.full(shape, ESTIMATOR_MODEL, dtype=object)
         groups_info: dict[str, dict[str, object]] = {}
-        unit_ix, group_ix, _, level_ix = axes.index()
+        _, group_ix, _, level_ix = axes.index()
         scores = policy.scores
         satisfied = policy.satisfied_mask
         per_group: dict[int, list[sql.DesignCount]] = defaultdict(list)
@@ -183,20 +187,18 @@ class SampleDesign:
             kept = [
                 r
                 for r in per_group.get(group_id, [])
-                if r[3] is not None
-                and r[3] in level_ix
-                and not math.isnan(scores[level_ix[r[3]]])
-                and r[0] in unit_ix
+                if r[3] is not None and r[3] in level_ix and not math.isnan(scores[level_ix[r[3]]])
             ]
             if not kept:
                 continue
             result = self._group_errors(group_id, kept, axes, scores, satisfied, level_ix)
             mean_fit, rate_fit, calibrated = result
             column = (slice(None), g)
-            se[column] = mean_fit.se
-            rate_se[column] = rate_fit.se
+            shown = len(axes.units)
+            se[column] = mean_fit.se[:shown]
+            rate_se[column] = rate_fit.se[:shown]
             df[column] = mean_fit.df
-            replace[column] = True
+            designed[column] = True
             kind = ESTIMATOR_CALIBRATED if calibrated else ESTIMATOR_DESIGN
             estimator[column] = kind
             groups_info[axes.groups[g].code] = {
@@ -205,12 +207,12 @@ class SampleDesign:
                 "strata": mean_fit.n_strata,
                 "df": mean_fit.df,
             }
-        patched = with_design_errors(stats, se, rate_se, df, replace)
+        patched = with_design_errors(stats, se, rate_se, df, designed)
         with np.errstate(invalid="ignore", divide="ignore"):
             srs = np.asarray(stats.sd) ** 2 / np.asarray(stats.n_valid)
-            deff = np.where(replace & np.isfinite(patched.se), patched.se**2 / srs, np.nan)
+            deff = np.where(designed & np.isfinite(patched.se), patched.se**2 / srs, np.nan)
         deff = np.where(np.isfinite(deff), deff, np.nan)
-        labels = np.where(replace & np.isfinite(stats.se), estimator, ESTIMATOR_MODEL)
+        labels = np.where(designed & np.isfinite(stats.se), estimator, ESTIMATOR_MODEL)
         return patched, DesignCells(deff, labels.tolist(), groups_info)
 
     def _group_errors(
@@ -233,7 +235,8 @@ class SampleDesign:
             assert lv is not None
             level = level_ix[lv]
             factor = self.factors.get((group_id, cell), 1.0)
-            domain.append(unit_ix[u])
+            # Units not shown form one more domain: part of the sample, never reported.
+            domain.append(unit_ix.get(u, len(axes.units)))
             y.append(float(scores[level]))
             sat.append(1.0 if satisfied[level] else 0.0)
             sw.append(s1 * factor)
@@ -253,7 +256,7 @@ class SampleDesign:
             "count": count,
             "stratum": stratum,
             "psu": psu,
-            "n_domains": len(axes.units),
+            "n_domains": len(axes.units) + 1,
             "finite": finite,
             "calibration": calibration,
         }
@@ -306,12 +309,14 @@ def load(session: Session, settings: PolicySettings, where: sql.CountFilter) -> 
         return None
     if not settings.finite_population and not sql.has_design(session, where.evaluation_id):
         return None
+    every_unit = replace(where, unit_ids=None)
     return SampleDesign(
-        rows=sql.design_answer_counts(session, where),
+        rows=sql.design_answer_counts(session, every_unit),
         respondents=sql.design_respondents(
             session, where.evaluation_id, where.period_id, where.channel
         ),
         populations=dict(settings.finite_population),
+        unit_ids=frozenset(where.unit_ids) if where.unit_ids is not None else None,
     )
 
 

@@ -18,21 +18,21 @@ from survey.satisfaction.schemas import SatisfactionPolicyPut
 from survey.satisfaction.scores import unit_scores
 from survey.satisfaction.service import satisfaction_results
 from survey.schemas import WeightEntry
-from tests.factories import ACTOR
+from tests.factories import ACTOR, make_category, make_unit
 from tests.survey.test_satisfaction_import import Setup, _csv
 
 LEVELS = {"satisfied": 100.0, "fairly_satisfied": 80.0, "basically_satisfied": 60.0}
 LEVELS["dissatisfied"] = 0.0
 
 
-def _sample(setup: Setup) -> tuple[list[list[str]], dict[str, np.ndarray]]:
+def _sample(setup: Setup, other: str) -> tuple[list[list[str]], dict[str, np.ndarray]]:
     rng = np.random.default_rng(7)
     n = 60
-    unit = rng.integers(0, 2, n)
+    unit = rng.integers(0, 3, n)
     stratum = rng.integers(0, 3, n)
     weight = np.round(rng.uniform(1.0, 9.0, n), 3)
     level = rng.choice(list(LEVELS), n)
-    units = [setup.u1.code, setup.u2.code]
+    units = [setup.u1.code, setup.u2.code, other]
     rows = [["respondent_id", "group", "unit", "question", "answer", "weight", "stratum"]]
     for i in range(n):
         rows.append(
@@ -89,7 +89,10 @@ def test_unit_errors_are_the_domain_linearisation(
         ),
         ACTOR,
     )
-    rows, data = _sample(setup)
+    # A unit of another category: its answers are part of the citizens' sample, so its
+    # category's absence from a call changes no error of the others.
+    elsewhere = make_unit(session, make_category(session))
+    rows, data = _sample(setup, elsewhere.code)
     import_responses(session, setup.evaluation_id, _csv(rows), "s.csv", actor=ACTOR)
     office = Principal(name="o", role=Role.office)
     results = satisfaction_results(session, setup.evaluation_id, viewer=office)
@@ -124,10 +127,17 @@ def test_unit_errors_are_the_domain_linearisation(
     # An unweighted group keeps sd/sqrt(n): four 100s and four 0s.
     assert deputies.se == pytest.approx(np.std([100.0] * 4 + [0.0] * 4, ddof=1) / np.sqrt(8))
     assert [d.group for d in results.design] == [setup.citizens.code]
+    one_category = satisfaction_results(
+        session, setup.evaluation_id, viewer=office, category=category.code
+    )
+    for cell in one_category.cells:
+        assert cell.se == cells[(cell.unit, cell.group)].se
 
     # The composite's inputs are the same numbers.
     scores = unit_scores(session, setup.evaluation_id)
-    for unit in results.units:
+    scored = [u for u in results.units if u.se is not None]
+    assert len(scored) == 2  # the other category has no group weights
+    for unit in scored:
         assert scores.by_unit[unit.unit].se == pytest.approx(unit.se, rel=1e-12)
     first = results.units[0]
     assert first.design_effect is not None and first.n_eff is not None
