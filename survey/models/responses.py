@@ -120,6 +120,11 @@ class Answer(SQLModel, table=True):
             # Last, so that the raked counts per weighting cell read this index in order,
             # as the plain counts do, instead of sorting every answer.
             "cell_key",
+            # The sample design (revision 0012_design), so that the design counts are the
+            # same index-only scan in index order; NULL for every answer without one.
+            "stratum",
+            "psu",
+            "design_weight",
             # Filtered on, not grouped by: the counts read only this index.
             "counted",
         ),

@@ -81,6 +81,9 @@ def test_counting_index_covers_the_group_by(empty_database_url: str) -> None:
         "question",
         "level",
         "cell_key",
+        "stratum",
+        "psu",
+        "design_weight",
         "counted",
     ]
 
