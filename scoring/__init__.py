@@ -86,7 +86,15 @@ from scoring.satisfaction._combine import (
     unit_score,
 )
 from scoring.satisfaction._combine_rates import CombinedRates, combine_rates
-from scoring.satisfaction._design import DesignEstimate, design_mean, design_total
+from scoring.satisfaction._design import (
+    Calibration,
+    DesignEstimate,
+    DomainDesignEstimates,
+    design_mean,
+    design_total,
+    domain_design_means,
+    with_design_errors,
+)
 from scoring.satisfaction._drivers import (
     DRIVER_DRAWS,
     CrossProducts,
@@ -127,6 +135,7 @@ __all__ = [
     "Adjustments",
     "AhpWeights",
     "BenchmarkParams",
+    "Calibration",
     "CellRakingResult",
     "CellStatistics",
     "Coefficients",
@@ -137,6 +146,7 @@ __all__ = [
     "CrossProducts",
     "DesignEstimate",
     "DifferentiationCheck",
+    "DomainDesignEstimates",
     "DriverImportance",
     "DroppedGroup",
     "EarlyWarnings",
@@ -194,6 +204,7 @@ __all__ = [
     "design_mean",
     "design_total",
     "differentiation_check",
+    "domain_design_means",
     "driver_importance",
     "early_warnings",
     "efficacy_coefficient",
@@ -228,6 +239,7 @@ __all__ = [
     "tier_coefficients",
     "topsis",
     "unit_score",
+    "with_design_errors",
     "with_numeric_levels",
     "z_score",
 ]

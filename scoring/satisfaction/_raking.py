@@ -451,6 +451,7 @@ def rake_group(
     counts: ArrayLike,
     targets: Targets,
     *,
+    base_weights: ArrayLike | None = None,
     warn: bool = True,
 ) -> GroupRaking:
     """Rake one respondent group's weighting cells and give each cell a relative weight.
@@ -463,6 +464,10 @@ def rake_group(
         Respondents in each cell (whole numbers, >= 0).
     targets : Mapping[str, Mapping[label, float]]
         Population total per category of each margin, as in :func:`rake_cells`.
+    base_weights : array_like, shape (C,), optional
+        Mean design weight of each cell's respondents, the weights raking starts from;
+        default 1. The relative weights are then those of a respondent of the cell's mean
+        design weight: a respondent's own is ``weights[c] * d_i / base_weights[c]``.
     warn : bool
         Issue a :class:`ScoringWarning` when the group cannot be raked or the raking does
         not converge (default); services pass False and read ``reasons``.
@@ -495,6 +500,7 @@ def rake_group(
             {v: [cell[v] for cell in usable_cells] for v in targets},
             cnt[usable],
             targets,
+            None if base_weights is None else np.asarray(base_weights, dtype=np.float64)[usable],
             warn=warn,
         )
     except RakingError as error:

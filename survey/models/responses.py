@@ -54,6 +54,18 @@ class Response(SQLModel, table=True):
         Index("ix_response_submission", "survey_id", "submission_key", unique=True),
         # The office's comment list walks responses in time order (survey.comments.listing).
         Index("ix_response_eval_submitted", "evaluation_id", "submitted_at", "id"),
+        # Only imported samples carry a design; the results ask this index whether any does,
+        # so an evaluation without one pays a lookup, not a scan (revision 0012_design).
+        Index(
+            "ix_response_design",
+            "evaluation_id",
+            sqlite_where=text(
+                "design_weight IS NOT NULL OR stratum IS NOT NULL OR psu IS NOT NULL"
+            ),
+            postgresql_where=text(
+                "design_weight IS NOT NULL OR stratum IS NOT NULL OR psu IS NOT NULL"
+            ),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=32)
@@ -71,6 +83,11 @@ class Response(SQLModel, table=True):
     quality_decision: str | None = Field(default=None, max_length=8)
     # Weighting cell, canonical "var=value;var=value" sorted by variable, for raking.
     cell_key: str | None = Field(default=None, max_length=200)
+    # The sample design of an imported respondent: weight (inverse inclusion probability or
+    # a statistics bureau's weight), stratum and primary sampling unit; None when not given.
+    design_weight: float | None = None
+    stratum: str | None = Field(default=None, max_length=64)
+    psu: str | None = Field(default=None, max_length=64)
     # The respondent id of an imported file, so a file cannot be imported twice.
     external_ref: str | None = Field(default=None, max_length=64)
     # Where a survey response came from, and the key that makes a retried submission
@@ -103,6 +120,11 @@ class Answer(SQLModel, table=True):
             # Last, so that the raked counts per weighting cell read this index in order,
             # as the plain counts do, instead of sorting every answer.
             "cell_key",
+            # The sample design (revision 0012_design), so that the design counts are the
+            # same index-only scan in index order; NULL for every answer without one.
+            "stratum",
+            "psu",
+            "design_weight",
             # Filtered on, not grouped by: the counts read only this index.
             "counted",
         ),
@@ -125,6 +147,11 @@ class Answer(SQLModel, table=True):
     value: float | None = None
     # The response's weighting cell, copied like the ids above, for the raked counts.
     cell_key: str | None = Field(default=None, max_length=200)
+    # The response's design (weight, stratum, PSU), copied like the cell, so that the
+    # design-based counts need no join either.
+    design_weight: float | None = None
+    stratum: str | None = Field(default=None, max_length=64)
+    psu: str | None = Field(default=None, max_length=64)
     # is_counted() of the response's flags and the office's decision, kept here so that the
     # counts are one GROUP BY of the answers; the office's decision updates it.
     counted: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})

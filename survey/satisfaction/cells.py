@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from scoring import CellStatistics
+from survey.satisfaction.sample_design import DesignCells
 from survey.satisfaction.schemas import CellResult, UnitResult
 from survey.satisfaction.tables import Axes
 
@@ -19,11 +21,13 @@ def cell_results(
     stats: CellStatistics | None,
     suppressed: NDArray[np.bool_] | None,
     question: str | None,
+    design: DesignCells | None = None,
 ) -> list[CellResult]:
-    """The answered unit x group cells; ``suppressed`` marks those whose numbers are hidden."""
+    """The answered unit x group cells; ``suppressed`` marks those whose numbers are hidden;
+    ``design``: the design effects and estimators of an evaluation with a sample design."""
     if stats is None:
         return []
-    cells = CellValues(stats, suppressed)
+    cells = CellValues(stats, suppressed, design)
     return [
         cells.result((i, g), unit.code, group.code, question)
         for i, unit in enumerate(axes.units)
@@ -66,9 +70,17 @@ class CellValues:
         "trimmed_mean",
     )
 
-    def __init__(self, stats: CellStatistics, suppressed: NDArray[np.bool_] | None) -> None:
+    def __init__(
+        self,
+        stats: CellStatistics,
+        suppressed: NDArray[np.bool_] | None,
+        design: DesignCells | None = None,
+    ) -> None:
         self._weighted = stats.weighted
         arrays: dict[str, Float] = {name: getattr(stats, name) for name in self._FIELDS}
+        self._estimator = design.estimator if design is not None else None
+        if design is not None:
+            arrays["design_effect"] = design.design_effect
         if stats.weighted:
             arrays["n_eff"] = np.asarray(stats.n_eff)
         # NaN and infinities become None here, once for every cell.
@@ -111,6 +123,8 @@ class CellValues:
             rate_ci_high=values["rate_ci_high"],
             rate_se=values["rate_se"],
             trimmed_mean=values["trimmed_mean"],
+            design_effect=values.get("design_effect"),
+            estimator=self._at(self._estimator, at) if self._estimator is not None else "model",
             weighted=self._weighted,
             suppressed=hidden,
         )
@@ -124,7 +138,34 @@ def suppress_unit(result: UnitResult, threshold: int) -> None:
         result.score = result.se = result.ci_low = result.ci_high = None
         result.satisfied_rate = result.rate_se = result.rate_n_eff = None
         result.rate_ci_low = result.rate_ci_high = None
+        result.n_eff = result.design_effect = None
         result.rank = None
         result.rank_interval = None
         result.tied_with_next = None
         result.p_beats_next = None
+
+
+def add_unit_design_effects(
+    results: list[UnitResult], axes: Axes, stats: CellStatistics | None
+) -> None:
+    """Each scored unit's design effect, its score's variance over the variance the same
+    groups would give as simple random samples of their sizes (``sum w_g^2 sd_g^2 / n_g``),
+    and its effective sample size, the used groups' answers over that effect."""
+    if stats is None:
+        return
+    where = {unit.code: i for i, unit in enumerate(axes.units)}
+    group_ix = {group.code: g for g, group in enumerate(axes.groups)}
+    sd = np.asarray(stats.sd)
+    n_valid = np.asarray(stats.n_valid)
+    for result in results:
+        if result.se is None or not result.groups_used:
+            continue
+        i = where[result.unit]
+        srs = 0.0
+        for used in result.groups_used:
+            g = group_ix[used.group]
+            srs += used.weight**2 * float(sd[i, g]) ** 2 / float(n_valid[i, g])
+        if srs > 0 and math.isfinite(srs):
+            result.design_effect = result.se**2 / srs
+            if result.design_effect > 0:
+                result.n_eff = sum(u.n_valid for u in result.groups_used) / result.design_effect

@@ -182,3 +182,142 @@ def respondent_cells(
     )
     rows = session.connection().execute(statement).all()
     return [(int(g), cell, int(n)) for g, cell, n in rows]
+
+
+# Sample designs ------------------------------------------------------------------------------
+
+# (unit_id, group_id, question, level, cell_key, stratum, psu, n, weighted, sum w, sum w^2):
+# ``weighted`` counts the answers that carry a design weight; w is 1 for the others.
+DesignCount = tuple[
+    int, int, str, str | None, str | None, str | None, str | None, int, int, float, float
+]
+# (group_id, cell_key, stratum, has_psu, respondents, sum w, sum w^2)
+DesignRespondents = tuple[int, str | None, str | None, bool, int, float, float]
+
+
+def has_design(session: Session, evaluation_id: int) -> bool:
+    """Whether any response of the evaluation carries a design weight, stratum or PSU.
+
+    The condition is the one of the partial index ``ix_response_design``, so an evaluation
+    without a design answers from an empty index range instead of a scan.
+    """
+    response = _table("response")
+    probe = (
+        select(response.c.evaluation_id)
+        .where(
+            response.c.evaluation_id == evaluation_id,
+            or_(
+                response.c.design_weight.is_not(None),
+                response.c.stratum.is_not(None),
+                response.c.psu.is_not(None),
+            ),
+        )
+        .limit(1)
+    )
+    return session.connection().execute(probe).first() is not None
+
+
+def design_counts_statement(where: CountFilter) -> Select[Any]:
+    """Counted answers per unit, group, question, level, weighting cell, stratum and PSU,
+    with their count, how many carry a weight, and the sums of the weights and squares.
+
+    With the answer's value fixed by its level, these are the sufficient statistics of every
+    design-based estimate (sum w, sum w y, sum w y^2 and, per stratum where each respondent
+    is its own PSU, sum w^2, w^2 y, w^2 y^2); no answer row leaves the database.
+    """
+    answer = _table("answer")
+    weight = func.coalesce(answer.c.design_weight, 1.0)
+    keys = [
+        answer.c.unit_id,
+        answer.c.group_id,
+        answer.c.question,
+        answer.c.level,
+        answer.c.cell_key,
+        answer.c.stratum,
+        answer.c.psu,
+    ]
+    return (
+        select(
+            *keys,
+            func.count(),
+            func.count(answer.c.design_weight),
+            func.sum(weight),
+            func.sum(weight * weight),
+        )
+        .where(*_answer_filters(answer, where))
+        .group_by(*keys)
+    )
+
+
+def design_answer_counts(session: Session, where: CountFilter) -> list[DesignCount]:
+    rows: list[Any] = list(session.connection().execute(design_counts_statement(where)).all())
+    return [
+        (u, g, q, lv, cell, h, j, int(n), int(nw), float(sw), float(sw2))
+        for u, g, q, lv, cell, h, j, n, nw, sw, sw2 in rows
+    ]
+
+
+def design_respondents(
+    session: Session,
+    evaluation_id: int,
+    period_id: int | None,
+    channel: str | None = None,
+) -> list[DesignRespondents]:
+    """Counted respondents per group, weighting cell and stratum, whether they have a PSU,
+    and their design weights' sum and sum of squares: what raking from the design weights
+    adjusts, and the sampled numbers of the finite population correction."""
+    response = _table("response")
+    clauses = [response.c.evaluation_id == evaluation_id, counted(response)]
+    if period_id is not None:
+        clauses.append(response.c.period_id == period_id)
+    if channel is not None:
+        clauses.append(response.c.channel == channel)
+    weight = func.coalesce(response.c.design_weight, 1.0)
+    has_psu = response.c.psu.is_not(None)
+    statement = (
+        select(
+            response.c.group_id,
+            response.c.cell_key,
+            response.c.stratum,
+            has_psu,
+            func.count(),
+            func.sum(weight),
+            func.sum(weight * weight),
+        )
+        .where(*clauses)
+        .group_by(response.c.group_id, response.c.cell_key, response.c.stratum, has_psu)
+    )
+    rows: list[Any] = list(session.connection().execute(statement).all())
+    return [
+        (int(g), cell, h, bool(p), int(n), float(sw), float(sw2))
+        for g, cell, h, p, n, sw, sw2 in rows
+    ]
+
+
+# (response id, external ref, group_id, cell_key, stratum, psu, design weight)
+ResponseDesign = tuple[str, str | None, int, str | None, str | None, str | None, float | None]
+
+
+def response_designs(
+    session: Session, evaluation_id: int, period_id: int | None
+) -> list[ResponseDesign]:
+    """Every counted response's group, cell and design, for the weights export."""
+    response = _table("response")
+    clauses = [response.c.evaluation_id == evaluation_id, counted(response)]
+    if period_id is not None:
+        clauses.append(response.c.period_id == period_id)
+    statement = (
+        select(
+            response.c.id,
+            response.c.external_ref,
+            response.c.group_id,
+            response.c.cell_key,
+            response.c.stratum,
+            response.c.psu,
+            response.c.design_weight,
+        )
+        .where(*clauses)
+        .order_by(response.c.group_id, response.c.external_ref, response.c.id)
+    )
+    rows: list[Any] = list(session.connection().execute(statement).all())
+    return [(r, ref, int(g), c, h, j, w) for r, ref, g, c, h, j, w in rows]

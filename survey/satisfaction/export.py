@@ -12,6 +12,7 @@ from typing import Literal
 
 from survey.errors import N_, Message
 from survey.satisfaction.comments import CommentLine
+from survey.satisfaction.sample_design import ResponseWeight
 from survey.satisfaction.schemas import CellResult, SatisfactionResults, UnitResult
 from survey.spreadsheet import (
     ONE_DECIMAL,
@@ -71,6 +72,8 @@ CELL_COLUMNS: tuple[tuple[str, str | None], ...] = (
     (N_("Share interval high"), PERCENT_ONE_DECIMAL),
     (N_("Rate standard error"), PERCENT_ONE_DECIMAL),
     (N_("Trimmed mean"), SCORE),
+    (N_("Design effect"), TWO_DECIMALS),
+    (N_("Standard error from"), None),
     (N_("Weighted"), None),
     (N_("Hidden (too few answers)"), None),
 )
@@ -83,6 +86,11 @@ COMMENT_COLUMNS: tuple[tuple[str, str | None], ...] = (
 NOT_SCORED = {
     "no_group": N_("No group has enough answers"),
     "no_weights": N_("No group weights for this category"),
+}
+ESTIMATORS = {
+    "model": N_("the sample: sd over the square root of the effective n"),
+    "design": N_("the sample design: Taylor linearisation"),
+    "design_calibrated": N_("the sample design: Taylor linearisation, calibration-aware"),
 }
 DROPPED = {"zero_weight": N_("weight 0"), "below_min_n": N_("too few answers")}
 
@@ -149,6 +157,8 @@ def cell_row(
         cell.rate_ci_high,
         cell.rate_se,
         cell.trimmed_mean,
+        cell.design_effect,
+        reader.words(ESTIMATORS[cell.estimator]),
         reader.yes_no(cell.weighted),
         reader.yes_no(cell.suppressed),
     ]
@@ -242,6 +252,29 @@ def method_table(
             ),
         ],
         [
+            words(N_("Standard error of a group's mean")),
+            words(
+                N_(
+                    "Without a sample design: the weighted sample standard deviation over the "
+                    "square root of Kish's effective n. With one (design weights, strata, PSUs "
+                    "or a finite population): Taylor linearisation of the weighted mean over "
+                    "the group's strata and PSUs (each answer its own PSU where none is "
+                    "given), with the finite population correction 1 - n/N, and after raking "
+                    "from the design weights the residuals of the raking margins "
+                    "(calibration-aware); t interval on PSUs minus strata degrees of freedom."
+                )
+            ),
+        ],
+        *(
+            [
+                words(N_("Sample design")),
+                f"{group_names.get(d.group, d.group)}: "
+                + words(ESTIMATORS[d.estimator])
+                + f" (PSU {d.psu}, {words(N_('strata'))} {d.strata}, df {d.df})",
+            ]
+            for d in results.design
+        ),
+        [
             words(N_("Likely ranks")),
             words(
                 Message(
@@ -322,3 +355,48 @@ def to_csv(
         else cells_table(results, reader, group_names)
     )
     return csv_text(chosen)
+
+
+WEIGHT_COLUMNS: tuple[tuple[str, str | None], ...] = (
+    (N_("Respondent"), None),
+    (N_("Respondent group"), None),
+    (N_("Weighting cell"), None),
+    (N_("Stratum"), None),
+    (N_("PSU"), None),
+    (N_("Design weight"), None),
+    (N_("Raking factor"), None),
+    (N_("Final weight"), None),
+)
+
+
+def weights_table(
+    weights: Sequence[ResponseWeight], reader: Reader, group_names: Mapping[str, str]
+) -> Table:
+    """Each counted respondent's design weight, raking factor and final weight, in full
+    precision (no rounding format: the weights are inputs to other analyses)."""
+    rows: list[Sequence[Value]] = [
+        [
+            w.respondent,
+            group_names.get(w.group, w.group),
+            w.cell,
+            w.stratum,
+            w.psu,
+            w.design_weight,
+            w.raking_factor,
+            w.final_weight,
+        ]
+        for w in weights
+    ]
+    return Table(reader.words(N_("Weights")), _columns(reader, WEIGHT_COLUMNS), rows)
+
+
+def weights_csv(
+    weights: Sequence[ResponseWeight], reader: Reader, group_names: Mapping[str, str]
+) -> str:
+    return csv_text(weights_table(weights, reader, group_names))
+
+
+def weights_xlsx(
+    weights: Sequence[ResponseWeight], reader: Reader, group_names: Mapping[str, str]
+) -> bytes:
+    return xlsx_bytes([weights_table(weights, reader, group_names)])

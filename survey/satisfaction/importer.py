@@ -2,6 +2,9 @@
 
 The file has a header row with ``respondent_id, group, unit, question, answer`` in any order,
 plus any number of weighting-cell columns (e.g. ``district``, ``age``); one row per answer.
+Three column names are kept for a sample design: ``weight`` (the respondent's design weight, a
+positive number), ``stratum`` and ``psu`` (the primary sampling unit, or cluster); a
+respondent's rows agree on them, and an empty cell means none (weight 1).
 ``group``, ``unit`` and ``question`` are codes; ``answer`` is a level code (``satisfied``,
 ``fairly_satisfied``, ``basically_satisfied``, ``dissatisfied``, ``dont_know``), its Chinese
 label (满意, 比较满意, 基本满意, 不满意, 不了解) or a number for numeric scales. The rows of one
@@ -24,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Connection, bindparam, insert, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from survey import audit
 from survey import organisation as org
@@ -51,6 +54,11 @@ from survey.surveys.writer import ANSWER_COLUMNS, RESPONSE_COLUMNS, insert_rows
 from survey.timeutil import truncate_to_day, utcnow
 
 REQUIRED_COLUMNS = ("respondent_id", "group", "unit", "question", "answer")
+DESIGN_COLUMNS = ("weight", "stratum", "psu")
+# A weight is the number of people a respondent stands for: more than ten million is no
+# city's sample, and 1e308 would overflow the sums.
+MAX_WEIGHT = 10_000_000
+MAX_DESIGN_LABEL = 64
 # The Chinese labels printed on paper forms and used in spreadsheets.
 CHINESE_LABELS = {
     "满意": "satisfied",
@@ -109,11 +117,21 @@ class ImportReport:
     answers: int
 
 
+@dataclass(frozen=True)
+class _Design:
+    """A respondent's sample design; None where the file does not give it."""
+
+    weight: float | None = None
+    stratum: str | None = None
+    psu: str | None = None
+
+
 @dataclass
 class _Respondent:
     row: int
     group_id: int
     cells: dict[str, str]
+    design: _Design = field(default_factory=_Design)
     answers: list[tuple[int, str, str, float | None]] = field(default_factory=list)
     seen: dict[tuple[int, str], int] = field(default_factory=dict)
 
@@ -183,11 +201,17 @@ def import_responses(
     """Check the whole file, then store it in one transaction, or store nothing."""
     period_id, respondents = _checked(session, evaluation_id, data, filename, period)
     responses, answers, refs = _rows(evaluation_id, period_id, respondents)
+    designed = any(r.design != _Design() for r in respondents.values())
     try:
         connection = session.connection()
         insert_rows(
-            connection, [tuple(r.get(c) for c in RESPONSE_COLUMNS) for r in responses], answers, []
+            connection,
+            [tuple(r.get(c) for c in RESPONSE_COLUMNS) for r in responses],
+            [] if designed else [tuple(a.get(c) for c in ANSWER_COLUMNS) for a in answers],
+            [],
         )
+        if designed:
+            _store_design(connection, responses, answers)
         if "external_ref" not in RESPONSE_COLUMNS:
             # The writer's column list has no external_ref; the unique index on
             # (evaluation_id, external_ref) still guards this transaction.
@@ -276,13 +300,37 @@ def _period_id(session: Session, evaluation_id: int, period: str | None) -> int 
     return found.id
 
 
+def _store_design(
+    connection: Connection, responses: list[dict[str, Any]], answers: list[dict[str, Any]]
+) -> None:
+    """The design columns, which the shared writer's column lists do not have: the responses'
+    set after their insert, the answers inserted with them."""
+    connection.execute(
+        text(
+            "UPDATE response SET design_weight = :w, stratum = :s, psu = :p WHERE id = :id"
+        ).bindparams(bindparam("w"), bindparam("s"), bindparam("p"), bindparam("id")),
+        [
+            {"w": r["design_weight"], "s": r["stratum"], "p": r["psu"], "id": r["id"]}
+            for r in responses
+        ],
+    )
+    columns = (*ANSWER_COLUMNS, *_ANSWER_DESIGN_COLUMNS)
+    connection.execute(
+        insert(SQLModel.metadata.tables["answer"]),
+        [{c: a.get(c) for c in columns} for a in answers],
+    )
+
+
+_ANSWER_DESIGN_COLUMNS = ("design_weight", "stratum", "psu")
+
+
 def _rows(
     evaluation_id: int, period_id: int | None, respondents: dict[str, _Respondent]
-) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]], list[dict[str, str]]]:
-    """Response rows, answer rows (``ANSWER_COLUMNS`` order) and external refs to store."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, str]]]:
+    """Response rows, answer rows and external refs to store."""
     submitted_at = truncate_to_day(utcnow())
     responses: list[dict[str, Any]] = []
-    answers: list[tuple[Any, ...]] = []
+    answers: list[dict[str, Any]] = []
     refs: list[dict[str, str]] = []
     for external_ref, respondent in respondents.items():
         response_id = random_id()
@@ -298,6 +346,9 @@ def _rows(
                 "quality_flags": 0,
                 "cell_key": _cell_key(respondent.cells),
                 "external_ref": external_ref,
+                "design_weight": respondent.design.weight,
+                "stratum": respondent.design.stratum,
+                "psu": respondent.design.psu,
             }
         )
         refs.append({"ref": external_ref, "id": response_id})
@@ -314,8 +365,11 @@ def _rows(
                 "value": value,
                 "cell_key": _cell_key(respondent.cells),
                 "counted": True,  # imported responses carry no quality flags
+                "design_weight": respondent.design.weight,
+                "stratum": respondent.design.stratum,
+                "psu": respondent.design.psu,
             }
-            answers.append(tuple(row.get(c) for c in ANSWER_COLUMNS))
+            answers.append(row)
     return responses, answers, refs
 
 
@@ -373,6 +427,7 @@ class _Row:
     question: str
     answer: tuple[str, float | None] | None
     cells: dict[str, str]
+    design: _Design = _Design()
 
 
 def _rated_questions(session: Session, evaluation_id: int) -> set[str]:
@@ -437,7 +492,7 @@ def _read_header(table: Iterator[tuple[int, list[str]]], problems: _Problems) ->
     for name in REQUIRED_COLUMNS:
         if name not in position:
             problems.add(1, name, N_("This column is missing."))
-    cell_columns = [n for n in position if n not in REQUIRED_COLUMNS]
+    cell_columns = [n for n in position if n not in REQUIRED_COLUMNS and n not in DESIGN_COLUMNS]
     for name in cell_columns:
         if not _CODE.match(name):
             problems.add(
@@ -495,7 +550,37 @@ def _check_row(
             N_("The weighting cells of a row take at most %(n)s characters together."),
             n=MAX_CELL_KEY,
         )
-    return _Row(number, ref, group_id, unit_id, question, answer, row_cells)
+    design = _design(number, value, problems)
+    return _Row(number, ref, group_id, unit_id, question, answer, row_cells, design)
+
+
+def _design(number: int, value: dict[str, str], problems: _Problems) -> _Design:
+    """The row's design weight, stratum and PSU (each None when the file has no such column)."""
+    # An empty cell gives no design (weight 1, no stratum, no PSU): a file may mix a
+    # weighted sample with other groups' respondents.
+    weight: float | None = None
+    raw = value.get("weight")
+    if raw:
+        try:
+            weight = float(raw)
+        except ValueError:
+            weight = math.nan
+        if not (math.isfinite(weight) and 0 < weight <= MAX_WEIGHT):
+            problems.add(
+                number,
+                "weight",
+                N_("The weight %(value)s is not a number above 0 and at most %(n)s."),
+                value=raw,
+                n=MAX_WEIGHT,
+            )
+            weight = None
+    labels: dict[str, str | None] = {}
+    for name in ("stratum", "psu"):
+        label = value.get(name) or None
+        if label is not None and len(label) > MAX_DESIGN_LABEL:
+            problems.add(number, name, N_("At most %(n)s characters."), n=MAX_DESIGN_LABEL)
+        labels[name] = label
+    return _Design(weight=weight, stratum=labels["stratum"], psu=labels["psu"])
 
 
 def _has_control(text_value: str) -> bool:
@@ -575,7 +660,9 @@ def _add_answer(respondents: dict[str, _Respondent], row: _Row, problems: _Probl
     number, ref = row.number, row.ref
     respondent = respondents.get(ref)
     if respondent is None:
-        respondent = _Respondent(row=number, group_id=row.group_id, cells=row.cells)
+        respondent = _Respondent(
+            row=number, group_id=row.group_id, cells=row.cells, design=row.design
+        )
         respondents[ref] = respondent
     else:
         if respondent.group_id != row.group_id:
@@ -586,6 +673,15 @@ def _add_answer(respondents: dict[str, _Respondent], row: _Row, problems: _Probl
                 id=ref,
                 row=respondent.row,
             )
+        for name in DESIGN_COLUMNS:
+            if getattr(row.design, name) != getattr(respondent.design, name):
+                problems.add(
+                    number,
+                    name,
+                    N_("The respondent %(id)s has another value here in row %(row)s."),
+                    id=ref,
+                    row=respondent.row,
+                )
         for name, text_value in row.cells.items():
             if respondent.cells.get(name) != text_value:
                 problems.add(

@@ -57,6 +57,11 @@ class SatisfactionPolicyVersion(SQLModel, table=True):
     )
     # Group codes whose responses are raked; empty means every public group.
     raked_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Finite populations of the sample designs: {group: N} or {group: {stratum: N}}, the
+    # population (or number of PSUs for cluster samples) per stratum (revision 0012_design).
+    finite_population: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     rank_draws: int = 2000
     rank_seed: int = 0
     # {"low": 0, "high": 10, "satisfied_from": 6}: numeric answers scored on a linear map of

@@ -27,6 +27,8 @@ from survey.schemas import WeightEntry, WeightPublic
 # Population totals of different margins describe one population, so they must agree.
 MARGIN_TOTAL_TOLERANCE = 1e-6
 _CELL_SEPARATORS = (";", "=")
+# No evaluated city or county has more people than this; a larger number is a typing error.
+MAX_POPULATION = 1_000_000_000
 
 
 def current_version(session: Session, evaluation_id: int) -> SatisfactionPolicyVersion | None:
@@ -60,6 +62,7 @@ def settings_of(row: SatisfactionPolicyVersion | None) -> PolicySettings:
             "rank_draws": row.rank_draws,
             "rank_seed": row.rank_seed,
             "numeric_scale": row.numeric_scale,
+            "finite_population": row.finite_population or {},
         }
     )
 
@@ -171,11 +174,37 @@ def check_settings(session: Session, settings: PolicySettings) -> None:
     for code in settings.raked_groups:
         org.group_by_code(session, code)
     _check_margins(settings.margins)
+    _check_finite_population(session, settings)
     _check_numeric_scale(settings)
     try:
         scoring_policy(settings)
     except ValueError:  # a rule the checks above do not know yet: refuse rather than crash
         raise Invalid(N_("The satisfaction policy is not valid.")) from None
+
+
+def _check_finite_population(session: Session, settings: PolicySettings) -> None:
+    for code, population in settings.finite_population.items():
+        org.group_by_code(session, code)
+        sizes = population.values() if isinstance(population, dict) else [population]
+        for size in sizes:
+            if not (math.isfinite(size) and 1 <= size <= MAX_POPULATION):
+                raise Invalid(
+                    N_(
+                        "The population of %(group)s must be a number from 1 to %(n)s "
+                        "(people, or PSUs for a cluster sample)."
+                    ),
+                    field="finite_population",
+                    group=code,
+                    n=MAX_POPULATION,
+                )
+        if isinstance(population, dict):
+            for stratum in population:
+                if not stratum or len(stratum) > 64:
+                    raise Invalid(
+                        N_("A stratum of %(group)s needs a name of at most 64 characters."),
+                        field="finite_population",
+                        group=code,
+                    )
 
 
 def _check_numeric_scale(settings: PolicySettings) -> None:

@@ -120,6 +120,14 @@ class PolicySettings(_In):
         max_length=100,
         description="Groups whose responses are raked; empty for every public group",
     )
+    finite_population: dict[str, float | dict[str, float]] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="Finite population correction of a group's sample design: the group's "
+        "population (or, for a one-stage cluster sample, its number of PSUs), or that number "
+        "per stratum; for delegates, the number invited",
+        examples=[{"npc": 420, "citizen": {"east": 120000, "west": 80000}}],
+    )
     rank_draws: int = Field(default=DEFAULT_RANK_DRAWS, ge=100, le=20000)
     rank_seed: int = Field(default=DEFAULT_RANK_SEED, ge=0, le=2**31 - 1)
     numeric_scale: NumericScaleSettings | None = Field(
@@ -183,6 +191,17 @@ class CellResult(BaseModel):
         "of the satisfied indicator over the effective sample size",
     )
     trimmed_mean: float | None
+    design_effect: float | None = Field(
+        default=None,
+        description="Design effect of the mean: its design-based variance over sd^2/n_valid "
+        "(groups with a sample design only)",
+    )
+    estimator: Literal["model", "design", "design_calibrated"] = Field(
+        default="model",
+        description="How se was obtained: model (sd/sqrt(n_eff)), design (Taylor "
+        "linearisation over the group's strata, PSUs and finite population) or "
+        "design_calibrated (the same with calibration residuals after raking)",
+    )
     weighted: bool
     suppressed: bool
 
@@ -228,6 +247,16 @@ class UnitResult(BaseModel):
         "when the policy's rate interval is Clopper-Pearson",
     )
     rate_ci_high: float | None = None
+    n_eff: float | None = Field(
+        default=None,
+        description="Effective sample size of the score: the used groups' valid answers over "
+        "design_effect",
+    )
+    design_effect: float | None = Field(
+        default=None,
+        description="The score's variance over the variance of simple random samples of the "
+        "used groups' sizes, sum w_g^2 sd_g^2 / n_g",
+    )
     groups_used: list[GroupUsed]
     groups_dropped: list[GroupDropped]
     rank: int | None = Field(description="1 = best, inside the category")
@@ -275,6 +304,16 @@ class RakingReport(BaseModel):
     )
 
 
+class GroupDesign(BaseModel):
+    """The estimator of a respondent group's standard errors when the group has a design."""
+
+    group: str
+    estimator: Literal["design", "design_calibrated"]
+    psu: int = Field(description="PSUs of the group's sample (answers where none is given)")
+    strata: int
+    df: int = Field(description="Design degrees of freedom, PSUs minus strata")
+
+
 class SatisfactionResults(BaseModel):
     evaluation_id: int
     evaluation_status: str
@@ -290,5 +329,10 @@ class SatisfactionResults(BaseModel):
     cells: list[CellResult]
     question_cells: list[CellResult] = Field(default_factory=list)
     raking: list[RakingReport]
+    design: list[GroupDesign] = Field(
+        default_factory=list,
+        description="Groups whose standard errors are design-based (weights, strata, PSUs, "
+        "finite population); the other groups' are model-based",
+    )
     rank_method: str
     unscored_answers: int = Field(description="Answers whose level the policy does not score")

@@ -25,7 +25,7 @@ from scoring import CellStatistics, CombinedRates, SatisfactionPolicy
 from survey import organisation as org
 from survey.models import Unit
 from survey.satisfaction import counts as sql
-from survey.satisfaction import repository, tables
+from survey.satisfaction import repository, sample_design, tables
 from survey.satisfaction.policy import current_version, scoring_policy, settings_of
 from survey.satisfaction.raking import rake_tables
 from survey.satisfaction.units import combine_unit_rates, combine_units, unit_weights
@@ -125,16 +125,26 @@ def unit_scores(
         unit_ids={u.id for u in all_units if u.id} if category_ids is not None else None,
         questions=[question] if question is not None else (settings.questions or None),
     )
-    rows, cell_rows = repository.count_rows(session, settings, where)
+    design = sample_design.load(session, settings, where)
+    rows, cell_rows = (
+        design.count_rows(settings)
+        if design is not None
+        else repository.count_rows(session, settings, where)
+    )
     policy = scoring_policy(settings, tables.answer_codes(rows))
     weight_list = org.get_weights(session, evaluation_id)
     axes = tables.build_axes(
         repository.groups_in_order(session), weight_list, rows, all_units, categories, policy
     )
     counted, _ = tables.build_tables(axes, rows)
-    rake_tables(session, settings, axes, counted, where, cell_rows)
+    if design is not None:
+        design.weigh(settings, axes, counted)
+    else:
+        rake_tables(session, settings, axes, counted, where, cell_rows)
     weights = tables.weight_rows(weight_list, axes, categories)
     stats = tables.statistics(tables.pool(counted), policy)
+    if design is not None and stats is not None:
+        stats, _ = design.errors(stats, axes, policy)
 
     by_category: dict[str, dict[str, float]] = {}
     for entry in weight_list:

@@ -28,8 +28,13 @@ from survey.models import (
 )
 from survey.models.responses import Channel
 from survey.satisfaction import counts as sql
-from survey.satisfaction import repository, tables
-from survey.satisfaction.cells import cell_results, question_cell_results, suppress_unit
+from survey.satisfaction import repository, sample_design, tables
+from survey.satisfaction.cells import (
+    add_unit_design_effects,
+    cell_results,
+    question_cell_results,
+    suppress_unit,
+)
 from survey.satisfaction.policy import (
     current_version,
     policy_public,
@@ -41,6 +46,7 @@ from survey.satisfaction.schemas import (
     Audience,
     CategoryResult,
     CellResult,
+    GroupDesign,
     PolicySettings,
     RakingReport,
     SatisfactionResults,
@@ -168,6 +174,7 @@ def satisfaction_results(
         cells=shown.cells,
         question_cells=shown.question_cells,
         raking=computed.raking,
+        design=computed.design,
         rank_method=rank_method(settings),
         unscored_answers=computed.unscored,
     )
@@ -212,6 +219,7 @@ class _Rows:
 class _Computed(_Rows):
     raking: list[RakingReport]
     unscored: int
+    design: list[GroupDesign]
 
 
 def _compute(
@@ -225,7 +233,12 @@ def _compute(
     rank_intervals: bool,
 ) -> _Computed:
     """Every unit of the categories involved, scored, ranked and (when restricted) hidden."""
-    rows, cell_rows = repository.count_rows(session, settings, where)
+    design = sample_design.load(session, settings, where)
+    rows, cell_rows = (
+        design.count_rows(settings)
+        if design is not None
+        else repository.count_rows(session, settings, where)
+    )
     policy = scoring_policy(settings, tables.answer_codes(rows))
     axes = tables.build_axes(
         repository.groups_in_order(session),
@@ -236,24 +249,36 @@ def _compute(
         policy,
     )
     counted, unscored = tables.build_tables(axes, rows)
-    raking = rake_tables(session, settings, axes, counted, where, cell_rows)
+    raking = (
+        design.weigh(settings, axes, counted)
+        if design is not None
+        else rake_tables(session, settings, axes, counted, where, cell_rows)
+    )
 
     weights = tables.weight_rows(scope.weight_list, axes, scope.categories)
     pooled = tables.pool(counted)
     stats = tables.statistics(pooled, policy)
+    design_cells = None
+    if design is not None and stats is not None:
+        stats, design_cells = design.errors(stats, axes, policy)
     respondents = tables.respondents_lower_bound(counted.counts, policy)
     suppressed_cells = suppression_mask(respondents, policy.suppression_threshold)
 
     units_out = unit_results(
         axes, scope.categories, weights, stats, settings, policy, pooled, rank_intervals
     )
+    add_unit_design_effects(units_out, axes, stats)
     if scope.restricted:
         for result in units_out:
             suppress_unit(result, policy.suppression_threshold)
 
     single_question = axes.questions[0] if len(axes.questions) == 1 else None
     cells_out = cell_results(
-        axes, stats, suppressed_cells if scope.restricted else None, question or single_question
+        axes,
+        stats,
+        suppressed_cells if scope.restricted else None,
+        question or single_question,
+        design_cells,
     )
     question_cells: list[CellResult] = []
     if by_question and axes.questions:
@@ -264,7 +289,11 @@ def _compute(
             per_question,
             suppression_mask(n_valid_q, policy.suppression_threshold) if scope.restricted else None,
         )
-    return _Computed(units_out, cells_out, question_cells, raking, unscored)
+    design_groups = [
+        GroupDesign.model_validate({"group": code, **info})
+        for code, info in (design_cells.groups.items() if design_cells is not None else [])
+    ]
+    return _Computed(units_out, cells_out, question_cells, raking, unscored, design_groups)
 
 
 def _chosen(computed: _Rows, unit_row: Unit | None, group_row: RespondentGroup | None) -> _Rows:

@@ -17,7 +17,6 @@ from sqlmodel import Session, SQLModel
 import survey.models  # noqa: F401
 from survey import migrate
 from survey.db import build_engine
-from survey.models import Response
 from tests.factories import make_evaluation, make_group
 from tests.workers import worker_suffix
 
@@ -82,6 +81,9 @@ def test_counting_index_covers_the_group_by(empty_database_url: str) -> None:
         "question",
         "level",
         "cell_key",
+        "stratum",
+        "psu",
+        "design_weight",
         "counted",
     ]
 
@@ -90,7 +92,6 @@ def _answers_at_0006(url: str) -> None:
     """Four responses, two answers each, stored at revision 0006 (before 0007 and 0009)."""
     migrate.upgrade(url, "0006")
     engine = build_engine(url)
-    # The response table is the same at 0006 as now, so the models can fill it.
     responses = {
         "r1": ("age=old", 0, None),  # counted
         "r2": (None, 2, None),  # flagged: left out
@@ -99,22 +100,25 @@ def _answers_at_0006(url: str) -> None:
     }
     with Session(engine) as session:
         evaluation, group = make_evaluation(session, quarters=False), make_group(session)
-        for response_id, (cell, flags, decision) in responses.items():
-            session.add(
-                Response(
-                    id=response_id,
-                    evaluation_id=evaluation.id,  # type: ignore[arg-type]
-                    group_id=group.id,  # type: ignore[arg-type]
-                    channel="qr",
-                    submitted_at=datetime(2026, 11, 1, tzinfo=UTC),
-                    time_precision="second",
-                    quality_flags=flags,
-                    quality_decision=decision,
-                    cell_key=cell,
-                )
-            )
-        session.commit()
         ids = {"e": evaluation.id, "g": group.id}
+    # The response table gained columns since 0006 (0012_design), so plain SQL fills it.
+    with engine.begin() as connection:
+        for response_id, (cell, flags, decision) in responses.items():
+            connection.execute(
+                text(
+                    "INSERT INTO response (id, evaluation_id, group_id, channel, submitted_at, "
+                    "time_precision, quality_flags, quality_decision, cell_key) "
+                    "VALUES (:id, :e, :g, 'qr', :at, 'second', :flags, :decision, :cell)"
+                ),
+                {
+                    "id": response_id,
+                    "at": datetime(2026, 11, 1, tzinfo=UTC),
+                    "flags": flags,
+                    "decision": decision,
+                    "cell": cell,
+                    **ids,
+                },
+            )
     with engine.begin() as connection:
         for response_id in responses:
             for seq in range(2):

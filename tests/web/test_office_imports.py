@@ -201,3 +201,35 @@ def test_the_import_page_needs_the_office_role(client: TestClient, session: Sess
         ).status_code
         == 403
     )
+
+
+def test_design_weights_through_the_office_upload(client: TestClient, session: Session) -> None:
+    place = _place(session)
+    token = _sign_in(client)
+    evaluation_id = place.evaluation.id
+    assert evaluation_id is not None
+    first, second = place.units
+    rows = [
+        "respondent_id,group,unit,question,answer,weight,stratum",
+        f"w1,{place.group},{first},overall,满意,2.5,east",
+        f"w2,{place.group},{second},overall,不满意,-1,west",
+        f"w3,{place.group},{second},overall,满意,很多,west",
+    ]
+    data = ("\n".join(rows) + "\n").encode("utf-8-sig")
+    refused = _check(client, token, "responses", evaluation_id, "w.csv", data)
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    html = refused.text  # type: ignore[attr-defined]
+    assert "第 3 行" in html and "第 4 行" in html
+    assert "权重 -1 不是大于 0 且不超过 10000000 的数。" in html
+    assert "权重 很多 不是大于 0 且不超过 10000000 的数。" in html
+    assert _count(session, Response) == 0 and _count(session, Answer) == 0
+
+    good = data.decode("utf-8-sig").replace(",-1,", ",4,").replace(",很多,", ",4,")
+    checked = _check(client, token, "responses", evaluation_id, "w.csv", good.encode())
+    assert checked.status_code == 200  # type: ignore[attr-defined]
+    carried = dict(HIDDEN.findall(checked.text))  # type: ignore[attr-defined]
+    done = client.post("/office/imports/confirm", data=carried)
+    assert done.status_code == 200
+    session.expire_all()
+    stored = {r.external_ref: (r.design_weight, r.stratum) for r in session.exec(select(Response))}
+    assert stored == {"w1": (2.5, "east"), "w2": (4.0, "west"), "w3": (4.0, "west")}

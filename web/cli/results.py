@@ -136,6 +136,40 @@ def results_satisfaction(
     )
 
 
+@results_app.command("weights")
+def results_weights(
+    evaluation: EvaluationId,
+    output_format: Annotated[
+        str, typer.Option("--format", help="csv or xlsx.", case_sensitive=False)
+    ] = "csv",
+    out: OutFile = None,
+    period: Annotated[str | None, typer.Option(help="Period code.")] = None,
+    demo: DemoSwitch = False,
+) -> None:
+    """Each counted respondent's design weight, raking factor and final weight."""
+    from survey import organisation as org
+    from survey.satisfaction import export
+    from survey.satisfaction.sample_design import response_weights
+    from web.spreadsheets import reader
+
+    chosen = output_format.lower()
+    if chosen not in ("csv", "xlsx"):
+        raise stop(_("Choose --format csv or xlsx."), 2)
+    chosen = _chosen_format(chosen, out)
+    settings = load_settings(demo)
+    words = reader(language())
+    with command_session(settings) as session:
+        weights = response_weights(session, evaluation, period=period)
+        groups = {g.code: words.named(g.name, g.name_en) for g in org.list_groups(session)}
+    _write_results(
+        chosen,
+        out,
+        to_json=lambda: "",
+        to_csv=lambda: export.weights_csv(weights, words, groups),
+        to_xlsx=lambda: export.weights_xlsx(weights, words, groups),
+    )
+
+
 @results_app.command("composite")
 def results_composite(
     evaluation: EvaluationId,
