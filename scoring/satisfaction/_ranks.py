@@ -118,7 +118,36 @@ def _competition_ranks(scores: FloatArray) -> NDArray[np.intp]:
         # 1 + the number of units above: a few vector passes for the usual category sizes,
         # where scipy's rankdata sorts every row.
         return np.asarray(1 + (scores[:, None, :] > scores[:, :, None]).sum(axis=2), np.intp)
-    return np.asarray(stats.rankdata(-scores, method="min", axis=1), dtype=np.intp)
+    # scipy's rankdata(-scores, method="min", axis=1), without its generic checks and passes:
+    # sort each draw, mark where a run of equal scores starts, give the run its first place.
+    negated = -scores
+    order = np.argsort(negated, axis=1)
+    ordered = np.take_along_axis(negated, order, axis=1)
+    starts = np.empty(ordered.shape, dtype=np.bool_)
+    starts[:, 0] = True
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
+    place = np.where(starts, np.arange(1, scores.shape[1] + 1, dtype=np.intp), 0)
+    np.maximum.accumulate(place, axis=1, out=place)
+    ranks = np.empty_like(place)
+    np.put_along_axis(ranks, order, place, axis=1)
+    return ranks
+
+
+def _rank_quantiles(
+    tally: NDArray[np.intp], n_draws: int, levels: tuple[float, ...]
+) -> tuple[FloatArray, ...]:
+    """Lower (``inverted_cdf``) quantiles of each unit's rank from its rank counts.
+
+    ``tally[i, r - 1]`` counts the draws in which unit ``i`` had rank ``r``. The ``q``
+    quantile of ``n`` sorted draws by ``inverted_cdf`` is the ``ceil(q n)``-th of them, so
+    it is the smallest rank whose cumulative count reaches ``q n``: the same numbers as
+    ``np.quantile(ranks, q, axis=0, method="inverted_cdf")``, without sorting every unit's
+    draws again.
+    """
+    cumulative = np.cumsum(tally, axis=1)
+    return tuple(
+        np.argmax(cumulative >= q * n_draws, axis=1).astype(np.float64) + 1.0 for q in levels
+    )
 
 
 def _combine_draws(means: FloatArray, used: BoolArray, group_weights: FloatArray) -> FloatArray:
@@ -315,8 +344,7 @@ def rank_uncertainty(
         flat = (np.arange(n_ranked) * n_ranked + (ranks - 1)).ravel()
         tally = np.bincount(flat, minlength=n_ranked * n_ranked).reshape(n_ranked, n_ranked)
         probs[idx] = tally / n_draws
-        q = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
-        low[idx], median[idx], high[idx] = q[0], q[1], q[2]
+        low[idx], median[idx], high[idx] = _rank_quantiles(tally, n_draws, (0.05, 0.5, 0.95))
         p_beat = beats / n_draws
         pairs = [
             AdjacentPair(

@@ -34,8 +34,10 @@ _TAIL = 1e-16
 # Frequencies where |phi|^n < exp(-60) contribute < 1e-26 to any probability.
 _NEGLIGIBLE_LOG = -60.0
 # Bounds on the table entries and the draws handled at once, to keep memory flat.
+# Draws are inverted in blocks of about 2 MB per array, so that the temporaries of the few
+# passes over them stay in the processor's cache (1 << 21 was a third slower at 28M draws).
 _TABLE_ELEMENTS = 1 << 22
-_DRAW_ELEMENTS = 1 << 21
+_DRAW_ELEMENTS = 1 << 18
 # Decimal places tried when looking for the integer lattice of the level scores.
 _MAX_DECIMALS = 6
 
@@ -226,16 +228,29 @@ class _CellStreams(_Uniforms):
         self._start = self._bits.state
         self._rng = np.random.Generator(self._bits)
         self._streams = streams
+        # Steps of the sequence taken since ``_start``, when known: the next cell's stream is
+        # then one jump away, without restoring the state (a dict) for every cell.
+        self._position: int | None = 0
 
     def _at(self, cell: int) -> np.random.Generator:
         self._bits.state = self._start
         self._bits.advance(int(self._streams[cell]) << 64)
+        self._position = None
         return self._rng
 
     def uniforms(self, cells: IntArray64, n_draws: int) -> FloatArray:
         out = np.empty((cells.size, n_draws))
-        for k, cell in enumerate(cells.tolist()):
-            self._at(cell).random(out=out[k])
+        streams = self._streams[cells].tolist()
+        for k, stream in enumerate(streams):
+            target = int(stream) << 64
+            if self._position is None:
+                self._bits.state = self._start
+                self._position = 0
+            # The same state as restoring the start and advancing by target (the LCG's jump
+            # is modulo its period 2**128); one 64-bit output per float64 uniform.
+            self._bits.advance((target - self._position) % (1 << 128))
+            self._rng.random(out=out[k])
+            self._position = target + n_draws
         return out
 
     def multinomial_means(

@@ -67,6 +67,10 @@ class _Lru(Generic[V]):
                 _, (_, dropped) = self._items.popitem(last=False)
                 self._used -= dropped
 
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -128,7 +132,13 @@ def rank_uncertainties(
     common = (policy.scores.tobytes(), policy.min_n, draws, seed)
     keys = [(c.key(), common) for c in categories]
     found: list[RankUncertainty | None] = [RANK_CACHE.get(key) for key in keys]
-    for batch in _batches([k for k, f in enumerate(found) if f is None], categories, draws):
+    batches = _batches([k for k, f in enumerate(found) if f is None], categories, draws)
+    # Cells the cache can hold, and the cells each batch may draw and keep: those of the
+    # later batches would push out whatever an earlier one keeps beyond the room left.
+    room = CELL_DRAWS.capacity // max(8 * draws, 1)
+    usable = [[int(_usable(categories[k], policy)[0].size) for k in b] for b in batches]
+    later = [sum(map(sum, usable[b + 1 :])) for b in range(len(batches))]
+    for number, batch in enumerate(batches):
         if len(batch) == 1 and _elements(categories[batch[0]], draws) > BATCH_ELEMENTS:
             # Too large to hold every draw of every cell at once: scoring draws it in blocks
             # from one generator of its own (reproducible, but no cell's draws are kept).
@@ -137,7 +147,11 @@ def rank_uncertainties(
             given: list[Float | None] = [None]
         else:
             rng = None
-            given = list(_cell_draws([categories[k] for k in batch], policy, draws, seed))
+            given = list(
+                _cell_draws(
+                    [categories[k] for k in batch], policy, draws, seed, room - later[number]
+                )
+            )
         for k, cell_draws in zip(batch, given, strict=True):
             c = categories[k]
             result = rank_uncertainty(
@@ -172,10 +186,25 @@ def _batches(todo: list[int], categories: Sequence[Category], draws: int) -> lis
     return batches
 
 
+def _usable(category: Category, policy: SatisfactionPolicy) -> tuple[NDArray[np.intp], ...]:
+    """Positions of the unit x group cells that enter a score (rank_uncertainty's used groups)."""
+    valid = ~np.isnan(policy.scores)
+    answers = category.counts[..., valid].sum(axis=-1)
+    return np.nonzero((answers >= max(policy.min_n, 1)) & (category.weights > 0))
+
+
 def _cell_draws(
-    categories: Sequence[Category], policy: SatisfactionPolicy, draws: int, seed: int
+    categories: Sequence[Category],
+    policy: SatisfactionPolicy,
+    draws: int,
+    seed: int,
+    room: int | None = None,
 ) -> list[Float]:
-    """``(units, groups, draws)`` mean-score draws per category; cells no score uses hold 0."""
+    """``(units, groups, draws)`` mean-score draws per category; cells no score uses hold 0.
+
+    ``room``: how many of the cells drawn here may be kept (the last ones drawn); by default
+    as many as the cache holds.
+    """
     valid = ~np.isnan(policy.scores)
     scores = policy.scores[valid]
     common = (seed, draws, scores.tobytes())
@@ -188,7 +217,7 @@ def _cell_draws(
         out = np.zeros((*c.counts.shape[:2], draws))
         outs.append(out)
         # Only cells that enter a score are read (rank_uncertainty's used groups).
-        usable = np.nonzero((scored.sum(axis=-1) >= max(policy.min_n, 1)) & (c.weights > 0))
+        usable = _usable(c, policy)
         for u, g, row in zip(*usable, scored[usable].tolist(), strict=True):
             unit_id, group_id = c.unit_ids[u], c.group_ids[g]
             key = (*common, unit_id, group_id, *row)
@@ -207,9 +236,16 @@ def _cell_draws(
             seed=seed,
             streams=np.array(streams, dtype=np.uint64),
         )
-        for (out, u, g, key), row in zip(missing, fresh, strict=True):
+        # Cells put before the last ``room`` would be dropped again by the later ones (least
+        # recently used first), so only those are copied and kept: the same cells kept as
+        # when putting every one, without copying and dropping thousands at city scale.
+        if room is None:
+            room = CELL_DRAWS.capacity // max(fresh[:1].nbytes, 1)
+        keep_from = len(missing) - room
+        for k, ((out, u, g, key), row) in enumerate(zip(missing, fresh, strict=True)):
             out[u, g] = row
-            kept = row.copy()  # an array of its own, so that dropping it frees memory
-            kept.flags.writeable = False
-            CELL_DRAWS.put(key, kept, kept.nbytes)
+            if k >= keep_from:
+                kept = row.copy()  # an array of its own, so that dropping it frees memory
+                kept.flags.writeable = False
+                CELL_DRAWS.put(key, kept, kept.nbytes)
     return outs

@@ -87,14 +87,23 @@ def build_tables(axes: Axes, rows: Iterable[tuple[int, int, str, str, int]]) -> 
     """The count tables, and how many answers are on levels the policy does not score."""
     unit_ix, group_ix, question_ix, level_ix = axes.index()
     counts = np.zeros((len(axes.units), len(axes.groups), len(axes.questions), len(axes.levels)))
-    unscored = 0
-    for unit_id, group_id, question, level, n in rows:
-        lv = level_ix.get(level)
-        if lv is None or unit_id not in unit_ix or group_id not in group_ix:
-            unscored += n
-            continue
-        counts[unit_ix[unit_id], group_ix[group_id], question_ix[question], lv] += n
-    return Tables(counts=counts), unscored
+    columns = list(zip(*rows, strict=True))
+    if not columns:
+        return Tables(counts=counts), 0
+    # Positions looked up column by column and added in one pass: at city scale (57,000 count
+    # rows) a Python loop over the rows cost as much as the counting query.
+    n = np.asarray(columns[4], dtype=np.float64)
+    u = np.fromiter((unit_ix.get(x, -1) for x in columns[0]), np.intp, n.size)
+    g = np.fromiter((group_ix.get(x, -1) for x in columns[1]), np.intp, n.size)
+    lv = np.fromiter((level_ix.get(x, -1) for x in columns[3]), np.intp, n.size)
+    scored = (u >= 0) & (g >= 0) & (lv >= 0)
+    q = np.fromiter(
+        (question_ix[x] if ok else -1 for x, ok in zip(columns[2], scored.tolist(), strict=True)),
+        np.intp,
+        n.size,
+    )
+    np.add.at(counts, (u[scored], g[scored], q[scored], lv[scored]), n[scored])
+    return Tables(counts=counts), int(n[~scored].sum())
 
 
 def pool(tables: Tables) -> Tables:

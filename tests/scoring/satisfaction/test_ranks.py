@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy import stats
 
 from scoring import (
     SatisfactionPolicy,
@@ -236,3 +237,22 @@ def test_given_cell_draws_validation() -> None:
         rank_uncertainty(counts, W, n_draws=10, cell_draws=np.zeros((3, 2, 10)), method="dirichlet")
     with pytest.raises(ValueError, match="finite"):
         rank_uncertainty(counts, W, n_draws=10, cell_draws=np.full((3, 2, 10), np.nan))
+
+
+@pytest.mark.parametrize(("units", "draws"), [(5, 999), (40, 2000), (70, 333)])
+def test_rank_intervals_of_given_draws_match_scipy(units: int, draws: int) -> None:
+    # Rank intervals and probabilities from given draws, recomputed independently: scipy's
+    # "min" ranks of every draw's combined scores and numpy's inverted-CDF quantiles. Scores
+    # rounded to whole points tie often, in categories below and above the pairwise path.
+    rng = np.random.default_rng(units)
+    counts = rng.integers(5, 15, size=(units, 2, 5))
+    cell = np.round(rng.normal(80, 3, size=(units, 2, draws)))
+    res = rank_uncertainty(counts, W, SatisfactionPolicy(min_n=1), n_draws=draws, cell_draws=cell)
+    combined = np.einsum("ugd,g->du", cell, W) / W.sum()
+    ranks = stats.rankdata(-combined, method="min", axis=1)
+    low, median, high = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
+    assert_array_equal(res.rank_low, low)
+    assert_array_equal(res.median_rank, median)
+    assert_array_equal(res.rank_high, high)
+    expected = np.stack([(ranks == r).mean(axis=0) for r in range(1, units + 1)], axis=1)
+    assert_allclose(res.rank_probabilities, expected)

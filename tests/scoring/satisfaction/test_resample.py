@@ -247,3 +247,14 @@ def test_cell_streams_validation() -> None:
         cell_mean_draws(np.zeros((1, 4)), SCORES, 10, seed=1, streams=[1])
     with pytest.raises(ValueError, match="shape"):
         cell_mean_draws(counts[:, :3], SCORES, 10, seed=1, streams=[1, 2])
+
+
+def test_cell_streams_far_apart_and_out_of_order() -> None:
+    # Stream numbers as the service makes them (unit id << 32 | group id), up to 2**64 - 1,
+    # in falling order: each cell's draws are those it gets alone.
+    counts = _cells()[:4]
+    streams = np.array([2**64 - 1, (7 << 32) | 3, (7 << 32) | 2, 5], dtype=np.uint64)
+    together = cell_mean_draws(counts, SCORES, 300, seed=3, streams=streams)
+    for c in range(len(counts)):
+        alone = cell_mean_draws(counts[c : c + 1], SCORES, 300, seed=3, streams=streams[c : c + 1])
+        assert_array_equal(alone[0], together[c])
