@@ -184,6 +184,7 @@ def launch(
     env: dict[str, str],
     log: Path,
     url: str = "",
+    cwd: Path = ROOT,
 ) -> Server:
     port = free_port()
     command = [*command, "--port", str(port), "--workers", str(workers)]
@@ -191,7 +192,7 @@ def launch(
         process = subprocess.Popen(
             command,
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -481,6 +482,12 @@ def main() -> None:
     )
     parser.add_argument("--db-prefix", default="pingyi_bench_submit")
     parser.add_argument("--redis", required=True, help="Redis URL for the rate limits")
+    parser.add_argument(
+        "--compare-with",
+        default="",
+        help="another checkout of Pingyi (a git worktree of an earlier commit): its servers "
+        "run beside this checkout's, taking turns with them in every round (A/B)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -529,17 +536,34 @@ def main() -> None:
                 else:
                     assert databases is not None
                     url = databases.create(template=databases.names[0])
-                server = launch(
-                    f"Pingyi, {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}, {count} worker(s)",
-                    kind,
-                    count,
-                    [PINGYI, "serve"],
-                    pingyi_env(url, args.redis),
-                    workdir / f"{kind}-{count}.log",
-                    url,
-                )
-                servers.append(server)
-                server.slug, server.survey_id = survey_of(url)
+                sides = [("", ROOT)]
+                if args.compare_with:
+                    sides.append((" (base)", Path(args.compare_with).resolve()))
+                for side, checkout in sides:
+                    if side:  # each side stores into a database of its own
+                        if kind == "sqlite":
+                            copy = workdir / f"sqlite-{count}-base.db"
+                            shutil.copy(workdir / "template.db", copy)
+                            url = f"sqlite:///{copy}"
+                        else:
+                            assert databases is not None
+                            url = databases.create(template=databases.names[0])
+                    env = pingyi_env(url, args.redis)
+                    # The side's own code first on the path (the processes it spawns inherit it).
+                    env["PYTHONPATH"] = str(checkout)
+                    database = "SQLite" if kind == "sqlite" else "PostgreSQL"
+                    server = launch(
+                        f"Pingyi{side}, {database}, {count} worker(s)",
+                        kind,
+                        count,
+                        [PINGYI, "serve"],
+                        env,
+                        workdir / f"{kind}-{count}{side.strip(' ()')}.log",
+                        url,
+                        cwd=checkout,
+                    )
+                    servers.append(server)
+                    server.slug, server.survey_id = survey_of(url)
         for server in servers:
             if server.kind == "bare":
                 server.slug = "bare"
@@ -655,7 +679,7 @@ def report(
                 by_count = {
                     s.workers: med(results[(workload, id(s))], "rps")
                     for s in servers
-                    if s.kind == kind
+                    if s.kind == kind and "(base)" not in s.name
                 }
                 if len(by_count) > 1:
                     low, high = min(by_count), max(by_count)
