@@ -635,7 +635,7 @@ def report(
             group = [s for s in servers if s.workers == count]
             bare = next(s for s in group if s.kind == "bare")
             bare_rounds = results[(workload, id(bare))]
-            print(f"### {names[workload]}, {count} worker(s)\n")
+            print(f"#### {names[workload]}, {count} worker(s)\n")
             print(
                 "| endpoint | requests/s per round | median | share of bare (per round) | "
                 "p50 ms | p99 ms | errors | CPU µs per request: app / writer / PostgreSQL | "
