@@ -208,17 +208,18 @@ class RedisRateLimiter:
 class HitBatcher:
     """Counts the hits of one event loop in Redis, many per round trip.
 
-    One pipeline is out at a time; the hits that come meanwhile wait for the next, which
-    adds each key's number of hits with one INCRBY. Each hit gets its own count (the new
-    total minus the hits after it in the batch), so a limit holds exactly as with one
-    INCR per hit.
+    The hits of one turn of the loop go out together, each key's number of hits added with
+    one INCRBY; several pipelines may be out at once, so a slow answer holds back only its
+    own hits. Each hit gets its own count (the new total minus the hits after it in the
+    batch), so a limit holds exactly as with one INCR per hit.
     """
 
     def __init__(self, client: redis.asyncio.Redis, loop: asyncio.AbstractEventLoop) -> None:
         self.client = client
         self.loop = loop
         self._waiting: dict[str, tuple[int, list[asyncio.Future[int]]]] = {}
-        self._sending: asyncio.Task[None] | None = None
+        self._flush_due = False
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def hit(self, key: str, expire_seconds: int) -> int:
         future: asyncio.Future[int] = self.loop.create_future()
@@ -227,45 +228,47 @@ class HitBatcher:
             self._waiting[key] = (expire_seconds, [future])
         else:
             waiting[1].append(future)
-        if self._sending is None:
-            self._sending = self.loop.create_task(self._send())
+        if not self._flush_due:
+            self._flush_due = True
+            self.loop.call_soon(self._flush)
         return await future
 
     async def aclose(self) -> None:
-        if self._sending is not None:
-            await asyncio.gather(self._sending, return_exceptions=True)
+        if self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
         await self.client.aclose()
 
-    async def _send(self) -> None:
+    def _flush(self) -> None:
+        self._flush_due = False
+        batch, self._waiting = self._waiting, {}
+        if batch:
+            task = self.loop.create_task(self._send(batch))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _send(self, batch: dict[str, tuple[int, list[asyncio.Future[int]]]]) -> None:
+        pipe = self.client.pipeline()
+        for key, (expire_seconds, futures) in batch.items():
+            pipe.incrby(key, len(futures))
+            pipe.expire(key, expire_seconds)
         try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, {}
-                pipe = self.client.pipeline()
-                for key, (expire_seconds, futures) in batch.items():
-                    pipe.incrby(key, len(futures))
-                    pipe.expire(key, expire_seconds)
-                try:
-                    totals = (await pipe.execute())[::2]
-                except (redis.RedisError, OSError, TimeoutError) as error:
-                    # Every waiting hit hears it, as redis.RedisError: the limiter then
-                    # counts in process until Redis answers again.
-                    failure = (
-                        error
-                        if isinstance(error, redis.RedisError)
-                        else redis.ConnectionError(str(error))
-                    )
-                    for _, futures in batch.values():
-                        for future in futures:
-                            if not future.done():
-                                future.set_exception(failure)
-                    continue
-                for (_, futures), total in zip(batch.values(), totals, strict=True):
-                    first = int(total) - len(futures) + 1
-                    for offset, future in enumerate(futures):
-                        if not future.done():  # the request was cancelled meanwhile
-                            future.set_result(first + offset)
-        finally:
-            self._sending = None
+            totals = (await pipe.execute())[::2]
+        except (redis.RedisError, OSError, TimeoutError) as error:
+            # Every waiting hit hears it, as redis.RedisError: the limiter then counts in
+            # process until Redis answers again.
+            failure = (
+                error if isinstance(error, redis.RedisError) else redis.ConnectionError(str(error))
+            )
+            for _, futures in batch.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(failure)
+            return
+        for (_, futures), total in zip(batch.values(), totals, strict=True):
+            first = int(total) - len(futures) + 1
+            for offset, future in enumerate(futures):
+                if not future.done():  # the request was cancelled meanwhile
+                    future.set_result(first + offset)
 
 
 def build_rate_limiter(redis_url: str) -> RateLimiter:
