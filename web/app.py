@@ -21,7 +21,7 @@ from survey.surveys.writer import SubmissionWriter
 from web import errors, openapi
 from web.access_log import hide_respondents
 from web.headers import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
-from web.ratelimit import build_rate_limiter
+from web.ratelimit import RedisRateLimiter, build_rate_limiter
 from web.request_log import RequestLog
 from web.routers import (
     api_ballots,
@@ -114,10 +114,15 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
                     "run `pingyi migrate` first"
                 )
         await writer.start()
+        limiter = app.state.rate_limiter
+        if isinstance(limiter, RedisRateLimiter):
+            limiter.serve_on_loop()
         if settings.mode is not Mode.test:
             tune_garbage_collector()
         yield
         await writer.aclose()
+        if isinstance(limiter, RedisRateLimiter):
+            await limiter.aclose()
 
     app = FastAPI(
         title="Pingyi API",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 
@@ -13,6 +14,9 @@ RECEIPT_COOKIE = "pyr"
 RECEIPT_SECONDS = 600
 
 
+# Kept: building a Signer for each of the three or four signatures of every submission
+# cost the busiest request a few per cent of its CPU. Purposes are per survey, so few.
+@functools.lru_cache(maxsize=256)
 def _signer(secret: str, purpose: str) -> Signer:
     # The salt binds a signature to one purpose and one survey, so a mark minted for one
     # survey (or a start stamp for one slug) is no good for another.

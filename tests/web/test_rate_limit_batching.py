@@ -1,0 +1,109 @@
+"""Rate-limit hits counted on the app's event loop: many per Redis round trip, each counted."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from web import ratelimit
+from web.ratelimit import RedisRateLimiter
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[str]:
+    """A Redis of this test's own, so that its counts are exactly the test's."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        client = redis.Redis(port=port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        client.close()
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_concurrent_hits_share_round_trips_and_each_gets_its_own_count(redis_server: str) -> None:
+    limiter = RedisRateLimiter(redis_server)
+    sent: list[int] = []
+
+    async def scenario() -> list[ratelimit.Verdict]:
+        limiter.serve_on_loop()
+        batcher = limiter._batcher
+        assert batcher is not None
+        send = batcher._send
+
+        async def counting_send(batch: dict[str, tuple[int, list[asyncio.Future[int]]]]) -> None:
+            sent.append(sum(len(futures) for _, futures in batch.values()))
+            await send(batch)
+
+        batcher._send = counting_send  # type: ignore[method-assign]
+        try:
+            hits = [ratelimit.hit(limiter, "survey", "10.0.0.1", 30, 600) for _ in range(50)]
+            hits += [ratelimit.hit(limiter, "survey", "10.0.0.2", 30, 600) for _ in range(5)]
+            return await asyncio.gather(*hits)
+        finally:
+            await limiter.aclose()
+
+    verdicts = asyncio.run(scenario())
+    first, second = verdicts[:50], verdicts[50:]
+    # Every hit has its own place in the window's count, as with one INCR each.
+    assert sorted(v.count for v in first) == list(range(1, 51))
+    assert sorted(v.count for v in second) == list(range(1, 6))
+    assert sum(v.allowed for v in first) == 30
+    assert all(v.retry_after > 0 for v in first if not v.allowed)
+    assert all(v.allowed for v in second)
+    # 55 hits went out in far fewer round trips than hits.
+    assert sum(sent) == 55 and len(sent) < 10
+    client = redis.Redis.from_url(redis_server)
+    assert [int(client.get(k) or 0) for k in client.keys("pingyi:rl:survey:10.0.0.1:*")] == [50]
+    assert all(0 < client.ttl(k) <= 601 for k in client.keys("pingyi:rl:survey:*"))
+    client.close()
+    assert not limiter.degraded
+
+
+def test_hits_fall_back_to_the_process_when_redis_is_away() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    limiter = RedisRateLimiter(f"redis://127.0.0.1:{port}/0")
+
+    async def scenario() -> list[bool]:
+        limiter.serve_on_loop()
+        try:
+            hits = [ratelimit.hit(limiter, "survey", "10.0.0.3", 3, 600) for _ in range(4)]
+            return [v.allowed for v in await asyncio.gather(*hits)]
+        finally:
+            await limiter.aclose()
+
+    # Counted in process, never refused because the store is down.
+    assert sorted(asyncio.run(scenario())) == [False, True, True, True]
+    assert limiter.degraded
