@@ -211,8 +211,8 @@ def compare_with_rest(
     size = int(code.max()) + 1 if code.size else 0
 
     def per_category(values: FloatArray) -> FloatArray:
-        sums: FloatArray = np.bincount(code, weights=values, minlength=size)[code]
-        return sums
+        sums = np.asarray(np.bincount(code, weights=values, minlength=size), dtype=np.float64)
+        return sums[code]
 
     k = per_category(scored.astype(np.float64))
     s0 = np.where(scored, s, 0.0)
