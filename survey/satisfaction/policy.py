@@ -60,6 +60,7 @@ def settings_of(row: SatisfactionPolicyVersion | None) -> PolicySettings:
             "rank_draws": row.rank_draws,
             "rank_seed": row.rank_seed,
             "numeric_scale": row.numeric_scale,
+            "significance": row.significance or {},
         }
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from survey.inputs import Input
 from survey.schemas import CODE_PATTERN, WeightEntry, WeightPublic
@@ -14,6 +14,8 @@ RateCIMethod = Literal["wilson", "clopper-pearson"]
 CombineCIMethod = Literal["satterthwaite", "normal"]
 Audience = Literal["office", "unit", "public"]
 DropReason = Literal["below_min_n", "zero_weight"]
+PAdjust = Literal["holm", "bonferroni", "fdr_bh", "none"]
+ReliabilityFlag = Literal["reliable", "caution", "not_reliable"]
 
 DEFAULT_RANK_SEED = 20261121
 DEFAULT_RANK_DRAWS = 2000
@@ -54,6 +56,34 @@ class NumericScaleSettings(_In):
         if self.satisfied_from is not None:
             return self.satisfied_from
         return self.low + (self.high - self.low) * DEFAULT_SATISFIED_POINTS / 100.0
+
+
+class SignificanceSettings(_In):
+    """How comparisons are tested and estimates flagged (defaults: Holm at 5%, CV 0.15/0.3)."""
+
+    alpha: float = Field(
+        default=0.05, ge=0.001, le=0.2, description="Significance level of the adjusted p"
+    )
+    p_adjust: PAdjust = Field(
+        default="holm",
+        description="Adjustment for the number of comparisons in a family: holm (default), "
+        "bonferroni, fdr_bh (Benjamini-Hochberg) or none",
+    )
+    cv_caution: float = Field(
+        default=0.15, ge=0, le=10, description="CV (se/score) above this: use with caution"
+    )
+    cv_unreliable: float = Field(
+        default=0.3, ge=0, le=10, description="CV (se/score) above this: not reliable"
+    )
+    design_effect_flag: float = Field(
+        default=2.0, ge=1, le=1000, description="Kish design effect above this is flagged"
+    )
+
+    @model_validator(mode="after")
+    def _bands_in_order(self) -> SignificanceSettings:
+        if self.cv_caution > self.cv_unreliable:
+            raise ValueError("cv_caution must not exceed cv_unreliable")
+        return self
 
 
 def _default_levels() -> list[LevelScore]:
@@ -129,6 +159,11 @@ class PolicySettings(_In):
         "as levels",
         examples=[{"low": 0, "high": 10, "satisfied_from": 6}],
     )
+    significance: SignificanceSettings = Field(
+        default_factory=SignificanceSettings,
+        description="Tests of comparisons (unit vs category, vs last year, group vs group), "
+        "their multiplicity adjustment and the reliability flags",
+    )
 
 
 class SatisfactionPolicyPut(PolicySettings):
@@ -187,6 +222,34 @@ class CellResult(BaseModel):
     suppressed: bool
 
 
+class Significance(BaseModel):
+    """A test of a difference; the p-value adjusted within its family (see significance
+    in the results for the test, the adjustment and the families)."""
+
+    difference: float | None = Field(description="This minus the reference, points")
+    se: float | None
+    p_value: float | None = Field(description="Two-sided, unadjusted")
+    p_adjusted: float | None
+    significant: bool | None = Field(description="p_adjusted below alpha; null: no test")
+    family_size: int = Field(description="Tests the adjustment counted")
+
+
+class CategoryComparison(Significance):
+    reference: float | None = Field(description="Mean score of the other units in the category")
+
+
+class PreviousComparison(Significance):
+    evaluation_id: int
+    period: str | None
+    previous_score: float | None
+    previous_se: float | None
+
+
+class GroupComparison(Significance):
+    group: str
+    other: str = Field(description="difference = group's mean minus other's mean")
+
+
 class GroupUsed(BaseModel):
     group: str
     weight: float = Field(description="Renormalised over the groups used")
@@ -238,6 +301,40 @@ class UnitResult(BaseModel):
     p_beats_next: float | None
     not_scored: Literal["no_group", "no_weights"] | None
     suppressed: bool
+    df: float | None = Field(
+        default=None,
+        description="Welch-Satterthwaite degrees of freedom of the score's standard error; "
+        "null when infinite (normal interval) or undefined",
+    )
+    cv: float | None = Field(default=None, description="Coefficient of variation, se/score")
+    reliability: ReliabilityFlag | None = Field(
+        default=None,
+        description="From the CV and the policy's bands: reliable, caution, not_reliable",
+    )
+    design_effect: float | None = Field(
+        default=None,
+        description="Largest Kish design effect (n_valid/n_eff) of the groups in the score; "
+        "null when no group is weighted",
+    )
+    design_effect_high: bool | None = Field(
+        default=None, description="design_effect above the policy's design_effect_flag"
+    )
+    vs_category: CategoryComparison | None = Field(
+        default=None, description="The score against the mean of the rest of the category"
+    )
+    vs_previous: PreviousComparison | None = Field(
+        default=None,
+        description="The score against the same unit code in the previous evaluation",
+    )
+    group_comparisons: list[GroupComparison] = Field(
+        default_factory=list,
+        description="Every pair of the unit's groups with at least min_n valid answers",
+    )
+    groups_disagree: bool | None = Field(
+        default=None,
+        description="Some pair of groups differs significantly (adjusted p below alpha); "
+        "null when fewer than two groups can be compared",
+    )
 
 
 class CategoryResult(BaseModel):
@@ -292,3 +389,7 @@ class SatisfactionResults(BaseModel):
     raking: list[RakingReport]
     rank_method: str
     unscored_answers: int = Field(description="Answers whose level the policy does not score")
+    significance_method: str = Field(
+        default="",
+        description="The test of each comparison, the p-value adjustment and its families",
+    )

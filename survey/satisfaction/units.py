@@ -216,6 +216,7 @@ def _category_results(
         base.se = _num(combined.se[j])
         base.ci_low = _num(combined.ci_low[j])
         base.ci_high = _num(combined.ci_high[j])
+        base.df = _num(combined.df[j])
         base.groups_used = [
             GroupUsed(group=codes[g], weight=float(combined.weights[j, g]), n_valid=int(n[j, g]))
             for g in np.flatnonzero(used).tolist()
