@@ -165,30 +165,42 @@ def add_group_comparisons(
     se = np.where(usable, np.asarray(stats.se)[index], np.nan)
     found = compare_group_pairs(mean, se, np.asarray(stats.df)[index])
     adjusted = adjust_p_values(found.p_value, sig.p_adjust)
-    difference, se_d, p, p_adj, size = _tested(found, adjusted, None)
     first, second = group_pairs(len(group_codes))
-    names = [(group_codes[g], group_codes[h]) for g, h in zip(first, second, strict=True)]
-    comparable = usable.sum(axis=1) >= 2
-    for k, unit in enumerate(units):
-        pairs: list[GroupComparison] = []
-        for j, (group, other) in enumerate(names):
-            if math.isnan(p[k][j]):
-                continue
-            pairs.append(
-                GroupComparison.model_construct(
-                    group=group,
-                    other=other,
-                    difference=difference[k][j],
-                    se=se_d[k][j],
-                    p_value=p[k][j],
-                    p_adjusted=p_adj[k][j],
-                    significant=p_adj[k][j] < sig.alpha,
-                    family_size=int(size[k][j]),
-                )
-            )
-        unit.group_comparisons = pairs
-        if comparable[k] and pairs:
-            unit.groups_disagree = any(c.significant for c in pairs)
+    tested = (~np.isnan(found.p_value)).sum(axis=1)
+    # Only the significant pairs become dicts: their entries are picked out of the arrays
+    # at once, and the loop runs over the pairs found, not over every unit's pairs.
+    rows_k, cols_j = np.nonzero(adjusted < sig.alpha)  # NaN (no test) is never below
+    picked = zip(
+        rows_k.tolist(),
+        first[cols_j].tolist(),
+        second[cols_j].tolist(),
+        found.difference[rows_k, cols_j].tolist(),
+        found.se[rows_k, cols_j].tolist(),
+        found.p_value[rows_k, cols_j].tolist(),
+        adjusted[rows_k, cols_j].tolist(),
+        tested[rows_k].tolist(),
+        strict=True,
+    )
+    listed: dict[int, list[GroupComparison]] = {}
+    for k, g, h, difference, se_d, p, p_adj, size in picked:
+        listed.setdefault(k, []).append(
+            {
+                "group": group_codes[g],
+                "other": group_codes[h],
+                "difference": difference,
+                "se": se_d,
+                "p_value": p,
+                "p_adjusted": p_adj,
+                "significant": True,
+                "family_size": size,
+            }
+        )
+    for k in np.flatnonzero(tested).tolist():
+        unit = units[k]
+        unit.group_pairs_tested = int(tested[k])
+        unit.groups_disagree = k in listed
+        if k in listed:
+            unit.group_disagreements = listed[k]
 
 
 def add_previous_comparisons(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing_extensions import TypedDict
 
 from survey.inputs import Input
 from survey.schemas import CODE_PATTERN, WeightEntry, WeightPublic
@@ -245,9 +246,18 @@ class PreviousComparison(Significance):
     previous_se: float | None
 
 
-class GroupComparison(Significance):
+class GroupComparison(TypedDict):
+    """Two of a unit's groups, ``difference = group - other`` (mean points). A plain dict,
+    not a model: a results call builds tens of thousands of them (2,000 units x 21 pairs)."""
+
     group: str
-    other: str = Field(description="difference = group's mean minus other's mean")
+    other: str
+    difference: float
+    se: float
+    p_value: Annotated[float, Field(description="Two-sided, unadjusted")]
+    p_adjusted: Annotated[float, Field(description="Adjusted over the pairs of the unit")]
+    significant: Annotated[bool, Field(description="p_adjusted below alpha")]
+    family_size: Annotated[int, Field(description="Pairs the adjustment counted")]
 
 
 class GroupUsed(BaseModel):
@@ -326,9 +336,15 @@ class UnitResult(BaseModel):
         default=None,
         description="The score against the same unit code in the previous evaluation",
     )
-    group_comparisons: list[GroupComparison] = Field(
+    group_pairs_tested: int | None = Field(
+        default=None,
+        description="Pairs of the unit's groups tested (groups with at least min_n valid "
+        "answers): the family of the adjustment",
+    )
+    group_disagreements: list[GroupComparison] = Field(
         default_factory=list,
-        description="Every pair of the unit's groups with at least min_n valid answers",
+        description="The pairs of groups that differ significantly (adjusted p below alpha); "
+        "only these are listed, so that thousands of units stay cheap",
     )
     groups_disagree: bool | None = Field(
         default=None,

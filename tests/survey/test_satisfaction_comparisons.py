@@ -57,15 +57,19 @@ def test_units_against_their_category_and_groups_against_each_other(session: Ses
     _, p_ab, _ = CompareMeans(DescrStatsW(a_answers), DescrStatsW(b_answers)).ttest_ind(
         usevar="unequal"
     )
-    [pair] = u1.group_comparisons
-    assert (pair.group, pair.other) == (case.a.code, case.b.code)
-    assert pair.difference == pytest.approx(77.5 - 84)
-    assert pair.p_value == pytest.approx(p_ab, rel=1e-9)
-    assert pair.p_adjusted == pytest.approx(p_ab) and pair.family_size == 1
-    assert u1.groups_disagree is False
+    assert p_ab > 0.05  # 77.5 against 84: no disagreement
+    assert u1.group_pairs_tested == 1 and u1.groups_disagree is False
+    assert u1.group_disagreements == []
     # U2: group A 92 on average, group B all 不满意: they disagree.
+    a2 = np.array([100.0] * 6 + [80.0] * 4)
     assert u2.groups_disagree is True
-    assert [c.significant for c in u2.group_comparisons] == [True]
+    [pair] = u2.group_disagreements
+    assert (pair["group"], pair["other"]) == (case.a.code, case.b.code)
+    assert pair["difference"] == pytest.approx(92.0)
+    # B's answers are all 0: Welch's test reduces to A's one-sample t with df n_A - 1.
+    t_a = 92.0 / (a2.std(ddof=1) / math.sqrt(10))
+    assert pair["p_value"] == pytest.approx(2 * stats.t.sf(t_a, 9), rel=1e-9)
+    assert pair["p_adjusted"] == pair["p_value"] and pair["family_size"] == 1
 
     # Reliability: the CV is se/score, below 0.15 here.
     assert u1.cv == pytest.approx(u1.se / u1.score)  # type: ignore[operator]
