@@ -111,8 +111,8 @@ def main() -> None:
     print("| units x groups | statistics + combination (ms) | marks (ms) | previous (ms) |")
     print("|---|---|---|---|")
     print(
-        f"| {args.units} x {GROUPS} ({pairs} group pairs, {disagreeing} significant) | {t_base * 1000:.1f} | "
-        f"{t_marks * 1000:.1f} | {t_previous * 1000:.1f} |"
+        f"| {args.units} x {GROUPS} ({pairs} group pairs, {disagreeing} significant) | "
+        f"{t_base * 1000:.1f} | {t_marks * 1000:.1f} | {t_previous * 1000:.1f} |"
     )
 
 

@@ -132,7 +132,7 @@ def add_category_comparisons(units: Sequence[UnitResult], sig: SignificanceSetti
     for k, unit in enumerate(units):
         if math.isnan(p[k]):
             continue
-        unit.vs_category = CategoryComparison.model_construct(
+        unit.vs_category = CategoryComparison(
             difference=difference[k],
             se=se_d[k],
             p_value=p[k],
@@ -229,7 +229,7 @@ def add_previous_comparisons(
     for k, unit in enumerate(units):
         if math.isnan(p[k]):
             continue
-        unit.vs_previous = PreviousComparison.model_construct(
+        unit.vs_previous = PreviousComparison(
             evaluation_id=evaluation_id,
             period=period,
             previous_score=float(prev_score[k]),

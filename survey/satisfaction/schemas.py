@@ -223,41 +223,35 @@ class CellResult(BaseModel):
     suppressed: bool
 
 
-class Significance(BaseModel):
-    """A test of a difference; the p-value adjusted within its family (see significance
-    in the results for the test, the adjustment and the families)."""
+class Significance(TypedDict):
+    """A test of a difference, the p-value adjusted within its family (see
+    ``significance_method`` in the results). Comparisons are plain dicts, not models: a
+    results call builds thousands of them."""
 
-    difference: float | None = Field(description="This minus the reference, points")
-    se: float | None
-    p_value: float | None = Field(description="Two-sided, unadjusted")
-    p_adjusted: float | None
-    significant: bool | None = Field(description="p_adjusted below alpha; null: no test")
-    family_size: int = Field(description="Tests the adjustment counted")
+    difference: Annotated[float, Field(description="This minus the reference, points")]
+    se: float
+    p_value: Annotated[float, Field(description="Two-sided, unadjusted")]
+    p_adjusted: float
+    significant: Annotated[bool, Field(description="p_adjusted below alpha")]
+    family_size: Annotated[int, Field(description="Tests the adjustment counted")]
 
 
 class CategoryComparison(Significance):
-    reference: float | None = Field(description="Mean score of the other units in the category")
+    reference: Annotated[float, Field(description="Mean score of the other units in the category")]
 
 
 class PreviousComparison(Significance):
     evaluation_id: int
     period: str | None
-    previous_score: float | None
-    previous_se: float | None
+    previous_score: float
+    previous_se: float
 
 
-class GroupComparison(TypedDict):
-    """Two of a unit's groups, ``difference = group - other`` (mean points). A plain dict,
-    not a model: a results call builds tens of thousands of them (2,000 units x 21 pairs)."""
+class GroupComparison(Significance):
+    """Two of a unit's groups, ``difference = group - other`` (mean points)."""
 
     group: str
     other: str
-    difference: float
-    se: float
-    p_value: Annotated[float, Field(description="Two-sided, unadjusted")]
-    p_adjusted: Annotated[float, Field(description="Adjusted over the pairs of the unit")]
-    significant: Annotated[bool, Field(description="p_adjusted below alpha")]
-    family_size: Annotated[int, Field(description="Pairs the adjustment counted")]
 
 
 class GroupUsed(BaseModel):

@@ -43,13 +43,13 @@ def test_units_against_their_category_and_groups_against_each_other(session: Ses
     # Holm over the category's two tests (statsmodels).
     assert u1.vs_category is not None and u2.vs_category is not None
     difference, p = _welch(u1, u2)
-    assert u1.vs_category.difference == pytest.approx(difference)
-    assert u1.vs_category.reference == pytest.approx(u2.score)
-    assert u1.vs_category.p_value == pytest.approx(p, rel=1e-9)
-    holm = multipletests([u1.vs_category.p_value, u2.vs_category.p_value], method="holm")[1]
-    assert [u1.vs_category.p_adjusted, u2.vs_category.p_adjusted] == pytest.approx(list(holm))
-    assert u1.vs_category.family_size == 2
-    assert u1.vs_category.significant == (holm[0] < 0.05)
+    assert u1.vs_category["difference"] == pytest.approx(difference)
+    assert u1.vs_category["reference"] == pytest.approx(u2.score)
+    assert u1.vs_category["p_value"] == pytest.approx(p, rel=1e-9)
+    holm = multipletests([u1.vs_category["p_value"], u2.vs_category["p_value"]], method="holm")[1]
+    assert [u1.vs_category["p_adjusted"], u2.vs_category["p_adjusted"]] == pytest.approx(list(holm))
+    assert u1.vs_category["family_size"] == 2
+    assert u1.vs_category["significant"] == (holm[0] < 0.05)
 
     # U1's groups: A (8 answers) against B (5); D has 3, below min_n, and is not compared.
     a_answers = np.array([100.0] * 4 + [80.0] * 2 + [60.0, 0.0])
@@ -98,19 +98,19 @@ def test_this_year_against_the_previous_evaluation(session: Session) -> None:
     p_values = []
     for code in (case.u1.code, case.u2.code):
         comparison = found[code].vs_previous
-        assert comparison is not None and comparison.evaluation_id == case.evaluation.id
+        assert comparison is not None and comparison["evaluation_id"] == case.evaluation.id
         difference, p = _welch(found[code], before[code])
-        assert comparison.difference == pytest.approx(difference)
-        assert comparison.previous_score == pytest.approx(before[code].score)
-        assert comparison.p_value == pytest.approx(p, rel=1e-9)
-        p_values.append(comparison.p_value)
+        assert comparison["difference"] == pytest.approx(difference)
+        assert comparison["previous_score"] == pytest.approx(before[code].score)
+        assert comparison["p_value"] == pytest.approx(p, rel=1e-9)
+        p_values.append(comparison["p_value"])
     adjusted = multipletests(p_values, method="holm")[1]
-    assert [found[c].vs_previous.p_adjusted for c in (case.u1.code, case.u2.code)] == (  # type: ignore[union-attr]
+    assert [found[c].vs_previous["p_adjusted"] for c in (case.u1.code, case.u2.code)] == (  # type: ignore[index]
         pytest.approx(list(adjusted))
     )
     # U1 fell from 79.7 to about 26: significantly lower.
-    assert found[case.u1.code].vs_previous.significant is True  # type: ignore[union-attr]
-    assert found[case.u1.code].vs_previous.difference < 0  # type: ignore[union-attr]
+    assert found[case.u1.code].vs_previous["significant"] is True  # type: ignore[index]
+    assert found[case.u1.code].vs_previous["difference"] < 0  # type: ignore[index]
     # Without asking, no previous evaluation is computed.
     assert satisfaction_results(session, later.id, viewer=OFFICE).units[0].vs_previous is None
 
@@ -130,7 +130,7 @@ def test_the_policy_chooses_the_adjustment_and_the_bands(session: Session) -> No
     assert results.policy.significance.p_adjust == "bonferroni"
     u1 = next(u for u in results.units if u.unit == case.u1.code)
     assert u1.vs_category is not None
-    assert u1.vs_category.p_adjusted == pytest.approx(min(1.0, 2 * u1.vs_category.p_value))  # type: ignore[operator]
+    assert u1.vs_category["p_adjusted"] == pytest.approx(min(1.0, 2 * u1.vs_category["p_value"]))
     assert u1.reliability == "not_reliable"  # CV about 0.11
     with pytest.raises(ValueError, match="cv_caution"):
         SatisfactionPolicyPut.model_validate(
