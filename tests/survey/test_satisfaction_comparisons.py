@@ -4,6 +4,7 @@ previous evaluation and its groups against each other, checked by hand and with 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -15,8 +16,10 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 from survey.accounts import Principal
 from survey.models import Role
 from survey.satisfaction import policy as policy_service
+from survey.satisfaction.export import method_table
 from survey.satisfaction.schemas import SatisfactionPolicyPut, UnitResult
 from survey.satisfaction.service import satisfaction_results
+from survey.spreadsheet import Reader
 from tests.factories import ACTOR, make_evaluation, set_weight
 from tests.survey.satisfaction_data import Case, add_many
 
@@ -136,3 +139,14 @@ def test_the_policy_chooses_the_adjustment_and_the_bands(session: Session) -> No
         SatisfactionPolicyPut.model_validate(
             {"significance": {"cv_caution": 0.5, "cv_unreliable": 0.3}}
         )
+
+
+def test_the_method_sheet_names_the_test_and_the_adjustment(session: Session) -> None:
+    case = Case(session)
+    assert case.evaluation.id is not None
+    results = satisfaction_results(session, case.evaluation.id, viewer=OFFICE)
+    sheet = method_table(results, Reader("en", str), {}, "E", datetime(2026, 12, 7, tzinfo=UTC))
+    items = {row[0]: row[1] for row in sheet.rows}
+    assert "Welch's t test" in str(items["Significance tests"])
+    assert str(items["Adjustment for multiple comparisons"]).startswith("Holm step-down")
+    assert "not reliable above 0.3" in str(items["Reliability"])
