@@ -170,6 +170,7 @@ def satisfaction_dashboard(
         channel=channel,
         viewer=viewer,
         category=chosen.code if chosen is not None else None,
+        previous=True,
     )
     units = sorted(
         (u for u in results.units if chosen is not None and u.category == chosen.code),

@@ -284,6 +284,7 @@ def method_table(
             ),
         ],
     ]
+    rows.extend(significance_rows(results, reader))
     for weight in policy.weights:
         rows.append(
             [
@@ -294,6 +295,66 @@ def method_table(
         )
     columns = [Column(words(N_("Item"))), Column(words(N_("Value")), width=90)]
     return Table(words(N_("Method")), columns, rows)
+
+
+ADJUSTMENT_NAMES = {
+    "holm": N_("Holm step-down"),
+    "bonferroni": N_("Bonferroni"),
+    "fdr_bh": N_("Benjamini-Hochberg (false discovery rate)"),
+    "none": N_("no adjustment"),
+}
+
+
+def significance_rows(results: SatisfactionResults, reader: Reader) -> list[Sequence[Value]]:
+    """The tests behind the significance marks, their adjustment and the reliability flags."""
+    sig = results.policy.significance
+    words = reader.words
+    return [
+        [
+            words(N_("Significance tests")),
+            words(
+                N_(
+                    "Welch's t test of the difference of two independent estimates, each with "
+                    "its standard error (df by Welch-Satterthwaite from the score's "
+                    "Satterthwaite df, or n_eff - 1 for a group; z test for normal intervals): "
+                    "the unit against the mean of the other units of its category, against "
+                    "the same unit code in the previous evaluation, and each pair of its "
+                    "respondent groups with enough answers."
+                )
+            ),
+        ],
+        [
+            words(N_("Adjustment for multiple comparisons")),
+            words(
+                Message(
+                    N_(
+                        "%(method)s, significant when the adjusted p is below %(alpha)s; "
+                        "families: the units of a category (against the category, against "
+                        "last year), the group pairs of a unit"
+                    ),
+                    {"method": words(ADJUSTMENT_NAMES[sig.p_adjust]), "alpha": f"{sig.alpha:g}"},
+                )
+            ),
+        ],
+        [
+            words(N_("Reliability")),
+            words(
+                Message(
+                    N_(
+                        "Coefficient of variation (standard error / score): use with caution "
+                        "above %(caution)s, not reliable above %(unreliable)s; design effect "
+                        "(the score's variance over that of simple random samples of its "
+                        "groups' sizes) flagged above %(deff)s"
+                    ),
+                    {
+                        "caution": f"{sig.cv_caution:g}",
+                        "unreliable": f"{sig.cv_unreliable:g}",
+                        "deff": f"{sig.design_effect_flag:g}",
+                    },
+                )
+            ),
+        ],
+    ]
 
 
 def workbook_tables(

@@ -69,6 +69,10 @@ class SatisfactionPolicyVersion(SQLModel, table=True):
     numeric_scale: dict[str, float] | None = Field(
         default=None, sa_column=Column(JSON, nullable=True)
     )
+    # Tests of comparisons and reliability bands, {"alpha", "p_adjust", "cv_caution",
+    # "cv_unreliable", "design_effect_flag"}; None for versions saved before (revision
+    # 0013_signif), which read as the defaults.
+    significance: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # The group weight matrix in force from this version on, [{category, group, weight}];
     # None for versions saved before the weights were kept with the policy (revision 0008).
     weights: list[dict[str, Any]] | None = Field(

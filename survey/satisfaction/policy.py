@@ -63,6 +63,7 @@ def settings_of(row: SatisfactionPolicyVersion | None) -> PolicySettings:
             "rank_seed": row.rank_seed,
             "numeric_scale": row.numeric_scale,
             "finite_population": row.finite_population or {},
+            "significance": row.significance or {},
         }
     )
 

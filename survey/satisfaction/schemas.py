@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing_extensions import TypedDict
 
 from survey.inputs import Input
 from survey.schemas import CODE_PATTERN, WeightEntry, WeightPublic
@@ -14,6 +15,8 @@ RateCIMethod = Literal["wilson", "clopper-pearson"]
 CombineCIMethod = Literal["satterthwaite", "normal"]
 Audience = Literal["office", "unit", "public"]
 DropReason = Literal["below_min_n", "zero_weight"]
+PAdjust = Literal["holm", "bonferroni", "fdr_bh", "none"]
+ReliabilityFlag = Literal["reliable", "caution", "not_reliable"]
 
 DEFAULT_RANK_SEED = 20261121
 DEFAULT_RANK_DRAWS = 2000
@@ -54,6 +57,34 @@ class NumericScaleSettings(_In):
         if self.satisfied_from is not None:
             return self.satisfied_from
         return self.low + (self.high - self.low) * DEFAULT_SATISFIED_POINTS / 100.0
+
+
+class SignificanceSettings(_In):
+    """How comparisons are tested and estimates flagged (defaults: Holm at 5%, CV 0.15/0.3)."""
+
+    alpha: float = Field(
+        default=0.05, ge=0.001, le=0.2, description="Significance level of the adjusted p"
+    )
+    p_adjust: PAdjust = Field(
+        default="holm",
+        description="Adjustment for the number of comparisons in a family: holm (default), "
+        "bonferroni, fdr_bh (Benjamini-Hochberg) or none",
+    )
+    cv_caution: float = Field(
+        default=0.15, ge=0, le=10, description="CV (se/score) above this: use with caution"
+    )
+    cv_unreliable: float = Field(
+        default=0.3, ge=0, le=10, description="CV (se/score) above this: not reliable"
+    )
+    design_effect_flag: float = Field(
+        default=2.0, ge=1, le=1000, description="Kish design effect above this is flagged"
+    )
+
+    @model_validator(mode="after")
+    def _bands_in_order(self) -> SignificanceSettings:
+        if self.cv_caution > self.cv_unreliable:
+            raise ValueError("cv_caution must not exceed cv_unreliable")
+        return self
 
 
 def _default_levels() -> list[LevelScore]:
@@ -137,6 +168,11 @@ class PolicySettings(_In):
         "as levels",
         examples=[{"low": 0, "high": 10, "satisfied_from": 6}],
     )
+    significance: SignificanceSettings = Field(
+        default_factory=SignificanceSettings,
+        description="Tests of comparisons (unit vs category, vs last year, group vs group), "
+        "their multiplicity adjustment and the reliability flags",
+    )
 
 
 class SatisfactionPolicyPut(PolicySettings):
@@ -206,6 +242,37 @@ class CellResult(BaseModel):
     suppressed: bool
 
 
+class Significance(TypedDict):
+    """A test of a difference, the p-value adjusted within its family (see
+    ``significance_method`` in the results). Comparisons are plain dicts, not models: a
+    results call builds thousands of them."""
+
+    difference: Annotated[float, Field(description="This minus the reference, points")]
+    se: float
+    p_value: Annotated[float, Field(description="Two-sided, unadjusted")]
+    p_adjusted: float
+    significant: Annotated[bool, Field(description="p_adjusted below alpha")]
+    family_size: Annotated[int, Field(description="Tests the adjustment counted")]
+
+
+class CategoryComparison(Significance):
+    reference: Annotated[float, Field(description="Mean score of the other units in the category")]
+
+
+class PreviousComparison(Significance):
+    evaluation_id: int
+    period: str | None
+    previous_score: float
+    previous_se: float
+
+
+class GroupComparison(Significance):
+    """Two of a unit's groups, ``difference = group - other`` (mean points)."""
+
+    group: str
+    other: str
+
+
 class GroupUsed(BaseModel):
     group: str
     weight: float = Field(description="Renormalised over the groups used")
@@ -255,7 +322,8 @@ class UnitResult(BaseModel):
     design_effect: float | None = Field(
         default=None,
         description="The score's variance over the variance of simple random samples of the "
-        "used groups' sizes, sum w_g^2 sd_g^2 / n_g",
+        "used groups' sizes, sum w_g^2 sd_g^2 / n_g (1 for unweighted groups without a "
+        "design; without a standard error, the largest Kish effect of the weighted groups)",
     )
     groups_used: list[GroupUsed]
     groups_dropped: list[GroupDropped]
@@ -267,6 +335,41 @@ class UnitResult(BaseModel):
     p_beats_next: float | None
     not_scored: Literal["no_group", "no_weights"] | None
     suppressed: bool
+    df: float | None = Field(
+        default=None,
+        description="Welch-Satterthwaite degrees of freedom of the score's standard error; "
+        "null when infinite (normal interval) or undefined",
+    )
+    cv: float | None = Field(default=None, description="Coefficient of variation, se/score")
+    reliability: ReliabilityFlag | None = Field(
+        default=None,
+        description="From the CV and the policy's bands: reliable, caution, not_reliable",
+    )
+    design_effect_high: bool | None = Field(
+        default=None, description="design_effect above the policy's design_effect_flag"
+    )
+    vs_category: CategoryComparison | None = Field(
+        default=None, description="The score against the mean of the rest of the category"
+    )
+    vs_previous: PreviousComparison | None = Field(
+        default=None,
+        description="The score against the same unit code in the previous evaluation",
+    )
+    group_pairs_tested: int | None = Field(
+        default=None,
+        description="Pairs of the unit's groups tested (groups with at least min_n valid "
+        "answers): the family of the adjustment",
+    )
+    group_disagreements: list[GroupComparison] = Field(
+        default_factory=list,
+        description="The pairs of groups that differ significantly (adjusted p below alpha); "
+        "only these are listed, so that thousands of units stay cheap",
+    )
+    groups_disagree: bool | None = Field(
+        default=None,
+        description="Some pair of groups differs significantly (adjusted p below alpha); "
+        "null when fewer than two groups can be compared",
+    )
 
 
 class CategoryResult(BaseModel):
@@ -336,3 +439,7 @@ class SatisfactionResults(BaseModel):
     )
     rank_method: str
     unscored_answers: int = Field(description="Answers whose level the policy does not score")
+    significance_method: str = Field(
+        default="",
+        description="The test of each comparison, the p-value adjustment and its families",
+    )

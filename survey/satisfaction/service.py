@@ -27,8 +27,8 @@ from survey.models import (
     User,
 )
 from survey.models.responses import Channel
+from survey.satisfaction import comparisons, repository, sample_design, tables
 from survey.satisfaction import counts as sql
-from survey.satisfaction import repository, sample_design, tables
 from survey.satisfaction.cells import (
     add_unit_design_effects,
     cell_results,
@@ -109,6 +109,7 @@ def satisfaction_results(
     rank_intervals: bool = True,
     channel: str | None = None,
     category: str | None = None,
+    previous: bool = False,
 ) -> SatisfactionResults:
     """Satisfaction of every unit of an evaluation, per group and combined, with ranks.
 
@@ -119,7 +120,8 @@ def satisfaction_results(
     responses store it), ranks included. ``by_question`` adds a
     unit x group x question breakdown. ``viewer`` None is the public. ``rank_intervals``
     False leaves out the resampled rank intervals and ties (callers that use the scores only,
-    such as the composite, need not pay for the draws).
+    such as the composite, need not pay for the draws). ``previous`` adds each unit's test
+    against the same unit code in the evaluation's previous one (computing that one too).
     """
     evaluation = org.get_evaluation(session, evaluation_id)
     audience, own_unit_id = audience_of(session, evaluation, viewer)
@@ -160,6 +162,18 @@ def satisfaction_results(
         by_question=by_question,
         rank_intervals=rank_intervals,
     )
+    if previous and evaluation.previous_id is not None:
+        _compare_previous(
+            session,
+            evaluation.previous_id,
+            computed.units,
+            settings,
+            viewer=viewer,
+            period=period,
+            question=question,
+            channel=channel,
+            category=categories[only_category].code if only_category is not None else None,
+        )
     shown = _chosen(computed, unit_row, group_row)
     return SatisfactionResults(
         evaluation_id=evaluation_id,
@@ -177,6 +191,39 @@ def satisfaction_results(
         design=computed.design,
         rank_method=rank_method(settings),
         unscored_answers=computed.unscored,
+        significance_method=comparisons.method_text(settings.significance),
+    )
+
+
+def _compare_previous(
+    session: Session,
+    previous_id: int,
+    units: list[UnitResult],
+    settings: PolicySettings,
+    *,
+    viewer: Principal | None,
+    period: str | None,
+    question: str | None,
+    channel: str | None,
+    category: str | None,
+) -> None:
+    """The units against the same codes in the previous evaluation (the same period code,
+    question and channel), when the viewer may read it and it has that period."""
+    try:
+        before = satisfaction_results(
+            session,
+            previous_id,
+            period=period,
+            question=question,
+            channel=channel,
+            category=category,
+            viewer=viewer,
+            rank_intervals=False,
+        )
+    except (NotFound, NotAuthenticated, NotPermitted, Invalid):
+        return
+    comparisons.add_previous_comparisons(
+        units, before.units, previous_id, before.period, settings.significance
     )
 
 
@@ -271,6 +318,14 @@ def _compute(
     if scope.restricted:
         for result in units_out:
             suppress_unit(result, policy.suppression_threshold)
+    comparisons.annotate(
+        units_out,
+        axes,
+        stats,
+        settings,
+        pooled.weight_sums is not None,
+        suppressed_cells if scope.restricted else None,
+    )
 
     single_question = axes.questions[0] if len(axes.questions) == 1 else None
     cells_out = cell_results(

@@ -164,7 +164,7 @@ def unit_view(
     assert category is not None
     group_row = org.group_by_code(session, group) if group is not None else None
     results = satisfaction_results(
-        session, evaluation_id, unit=unit.code, period=period, viewer=viewer
+        session, evaluation_id, unit=unit.code, period=period, viewer=viewer, previous=True
     )
     limit = results.policy.suppression_threshold
     result = next((u for u in results.units if u.unit == unit.code), None)

@@ -219,6 +219,7 @@ def _category_results(
             ("se", combined.se),
             ("ci_low", combined.ci_low),
             ("ci_high", combined.ci_high),
+            ("df", combined.df),
         )
     }
     weights = combined.weights.tolist()

@@ -113,7 +113,8 @@ def _check_view(
     assert scores["values"] == [round(u["score"], 2) for u in scored]
     assert scores["low"] == [round(u["ci_low"], 2) for u in scored]
     assert scores["high"] == [round(u["ci_high"], 2) for u in scored]
-    table = [row for row in _table(page.text, "scores") if len(row) == 7]
+    # 7 figures and 3 significance columns per unit row (the group rows have 2 cells).
+    table = [row for row in _table(page.text, "scores") if len(row) == 10]
     assert [row[1] for row in table] == [f"{u['unit']} {u['unit_name']}" for u in units]
     # The combined satisfaction rate beside the score, as the API gives it.
     assert [row[4] for row in table][: len(scored)] == [

@@ -105,5 +105,17 @@ def test_the_office_saves_a_policy_version_from_the_form(
     )
     assert bad.status_code == 422 and 'class="error"' in bad.text
     assert policy_service.get_policy(session, evaluation.id).version == 1
+    # The significance settings: Bonferroni and a stricter CV band; bands out of order are
+    # refused with the field named, and nothing is stored.
+    sig = {"sig_p_adjust": "bonferroni", "sig_cv_caution": "0.1", "sig_cv_unreliable": "0.2"}
+    saved = client.post(url, data={**form, "csrf_token": token, **sig}, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    current = policy_service.get_policy(session, evaluation.id)
+    assert current.version == 2 and current.significance.p_adjust == "bonferroni"
+    assert current.significance.cv_unreliable == 0.2
+    assert 'value="bonferroni" selected' in client.get(url).text
+    bad = client.post(url, data={**form, "csrf_token": token, "sig_cv_caution": "0.5"})
+    assert bad.status_code == 422 and "significance" in bad.text
+    assert policy_service.get_policy(session, evaluation.id).version == 2
     results = client.get(f"/office/evaluations/{evaluation.id}/satisfaction")
     assert results.status_code == 200

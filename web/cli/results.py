@@ -109,6 +109,7 @@ def results_satisfaction(
             question=question,
             by_question=by_question,
             viewer=viewer,
+            previous=True,
         )
         evaluation_row = org.get_evaluation(session, evaluation)
         evaluation_name = words.named(evaluation_row.name, evaluation_row.name_en)

@@ -60,6 +60,7 @@ def get_satisfaction(
         by_question=by_question,
         viewer=principal,
         channel=channel,
+        previous=True,
     )
 
 

@@ -84,6 +84,7 @@ def satisfaction_file(
         period=period or None,
         question=question or None,
         viewer=principal,
+        previous=True,
     )
     groups = _group_names(session, words)
     name = _file_name(words, evaluation, N_("satisfaction results"), file_format)

@@ -171,6 +171,11 @@ def policy_save(
     numeric_high: Annotated[str, Form(max_length=32)] = "",
     numeric_satisfied_from: Annotated[str, Form(max_length=32)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
+    sig_alpha: Annotated[float, Form()] = 0.05,
+    sig_p_adjust: Annotated[str, Form(max_length=16)] = "holm",
+    sig_cv_caution: Annotated[float, Form()] = 0.15,
+    sig_cv_unreliable: Annotated[float, Form()] = 0.3,
+    sig_design_effect: Annotated[float, Form()] = 2.0,
 ) -> Response:
     language = language_of(request, settings_of(request).default_language)
     try:
@@ -211,6 +216,13 @@ def policy_save(
                 "rank_draws": rank_draws,
                 "rank_seed": rank_seed,
                 "numeric_scale": _numeric_scale(numeric_low, numeric_high, numeric_satisfied_from),
+                "significance": {
+                    "alpha": sig_alpha,
+                    "p_adjust": sig_p_adjust,
+                    "cv_caution": sig_cv_caution,
+                    "cv_unreliable": sig_cv_unreliable,
+                    "design_effect_flag": sig_design_effect,
+                },
                 "note": note,
             }
         )

@@ -9,6 +9,7 @@ from survey import organisation as org
 from survey.errors import N_
 from survey.satisfaction.dashboard import Named
 from survey.satisfaction.drivers import has_drivers
+from survey.satisfaction.policy import get_policy
 from survey.satisfaction.unit_view import unit_view
 from survey.satisfaction.unit_view_charts import trend_chart
 from web.charts import ECHARTS_FILE
@@ -70,5 +71,7 @@ def unit_page(
             "group": group,
             "period": period,
             "has_drivers": has_drivers(session, evaluation_id, view.unit.code),
+            # The significance settings, for the legend of the marks.
+            "results_policy": get_policy(session, evaluation_id),
         },
     )
