@@ -14,8 +14,7 @@ unit's groups (one family per unit).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,20 +64,24 @@ def _scores(units: Sequence[UnitResult]) -> tuple[Float, Float, Float]:
     )
 
 
-def _tested(found: Comparison, adjusted: Float, families: Float | None) -> tuple[list[Any], ...]:
-    """Difference, se, p, adjusted p and family size as plain lists (fast to read)."""
-    tested = ~np.isnan(found.p_value)
-    if families is None:
-        size = np.broadcast_to(tested.sum(axis=-1, keepdims=True), tested.shape)
-    else:
-        size = families
-    return (
+def _tested_per_category(
+    found: Comparison, categories: Sequence[str], sig: SignificanceSettings
+) -> Iterator[tuple[int, float, float, float, float, int]]:
+    """Per unit tested: its row, difference, se, p, adjusted p and family size, the family
+    being the units of its category (one family per comparison kind)."""
+    adjusted = adjust_p_values(found.p_value, sig.p_adjust, families=categories)
+    sizes = _family_sizes(found.p_value, categories)
+    columns = zip(
         found.difference.tolist(),
         found.se.tolist(),
         found.p_value.tolist(),
         adjusted.tolist(),
-        np.asarray(size, dtype=np.float64).tolist(),
+        sizes.tolist(),
+        strict=True,
     )
+    for k, (difference, se, p, p_adj, size) in enumerate(columns):
+        if not math.isnan(p):
+            yield k, difference, se, p, p_adj, int(size)
 
 
 def _family_sizes(p: Float, labels: Sequence[str]) -> Float:
@@ -127,20 +130,15 @@ def add_category_comparisons(units: Sequence[UnitResult], sig: SignificanceSetti
     score, se, df = _scores(units)
     categories = [u.category for u in units]
     found = compare_with_rest(score, se, categories, df=df)
-    adjusted = adjust_p_values(found.p_value, sig.p_adjust, families=categories)
-    sizes = _family_sizes(found.p_value, categories)
-    difference, se_d, p, p_adj, size = _tested(found, adjusted, sizes)
-    for k, unit in enumerate(units):
-        if math.isnan(p[k]):
-            continue
-        unit.vs_category = CategoryComparison(
-            difference=difference[k],
-            se=se_d[k],
-            p_value=p[k],
-            p_adjusted=p_adj[k],
-            significant=p_adj[k] < sig.alpha,
-            family_size=int(size[k]),
-            reference=float(score[k] - difference[k]),
+    for k, difference, se_d, p, p_adj, size in _tested_per_category(found, categories, sig):
+        units[k].vs_category = CategoryComparison(
+            difference=difference,
+            se=se_d,
+            p_value=p,
+            p_adjusted=p_adj,
+            significant=p_adj < sig.alpha,
+            family_size=size,
+            reference=float(score[k] - difference),
         )
 
 
@@ -224,23 +222,18 @@ def add_previous_comparisons(
     prev_df = _column([b.df if b is not None else None for b in earlier], missing=math.inf)
     found = compare_estimates(score, se, prev_score, prev_se, df_a=df, df_b=prev_df)
     categories = [u.category for u in units]
-    adjusted = adjust_p_values(found.p_value, sig.p_adjust, families=categories)
-    sizes = _family_sizes(found.p_value, categories)
-    difference, se_d, p, p_adj, size = _tested(found, adjusted, sizes)
-    for k, unit in enumerate(units):
-        if math.isnan(p[k]):
-            continue
-        unit.vs_previous = PreviousComparison(
+    for k, difference, se_d, p, p_adj, size in _tested_per_category(found, categories, sig):
+        units[k].vs_previous = PreviousComparison(
             evaluation_id=evaluation_id,
             period=period,
             previous_score=float(prev_score[k]),
             previous_se=float(prev_se[k]),
-            difference=difference[k],
-            se=se_d[k],
-            p_value=p[k],
-            p_adjusted=p_adj[k],
-            significant=p_adj[k] < sig.alpha,
-            family_size=int(size[k]),
+            difference=difference,
+            se=se_d,
+            p_value=p,
+            p_adjusted=p_adj,
+            significant=p_adj < sig.alpha,
+            family_size=size,
         )
 
 
