@@ -78,6 +78,20 @@ class Table:
     rows: list[Sequence[Value]] = field(default_factory=list)
 
 
+def method_sheet(
+    reader: Reader, evaluation_name: str, when: datetime, rows: Iterable[Sequence[Value]]
+) -> Table:
+    """The method sheet every export ends with: which evaluation, when it was exported, then
+    the export's own item/value ``rows`` (what the figures mean and how they were made)."""
+    words = reader.words
+    heading: list[Sequence[Value]] = [
+        [words(N_("Evaluation")), evaluation_name],
+        [words(N_("Exported at (UTC)")), when.strftime("%Y-%m-%d %H:%M")],
+    ]
+    columns = [Column(words(N_("Item"))), Column(words(N_("Value")), width=90)]
+    return Table(words(N_("Method")), columns, [*heading, *rows])
+
+
 def is_formula_like(text: str) -> bool:
     return text.startswith(FORMULA_STARTS)
 

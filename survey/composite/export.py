@@ -26,6 +26,7 @@ from survey.spreadsheet import (
     Value,
     csv_text,
     decimals_format,
+    method_sheet,
     xlsx_bytes,
 )
 from survey.timeutil import utcnow
@@ -258,8 +259,6 @@ def method_table(
     """What the numbers mean: the schemes, their rules, when the figures were frozen."""
     words = reader.words
     rows: list[Sequence[Value]] = [
-        [words(N_("Evaluation")), evaluation_name],
-        [words(N_("Exported at (UTC)")), when.strftime("%Y-%m-%d %H:%M")],
         [
             words(N_("Figures")),
             words(
@@ -303,8 +302,7 @@ def method_table(
             rows.append([f"{name} · {words(heading)}", _text(reader, describe.rules(spec)[key])])
     if results.sensitivity_method:
         rows.append([words(N_("Sensitivity")), results.sensitivity_method])
-    columns = [Column(words(N_("Item"))), Column(words(N_("Value")), width=90)]
-    return Table(words(N_("Method")), columns, rows)
+    return method_sheet(reader, evaluation_name, when, rows)
 
 
 def to_json(results: CompositeResults) -> str:

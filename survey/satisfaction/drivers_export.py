@@ -19,6 +19,7 @@ from survey.spreadsheet import (
     Table,
     Value,
     csv_text,
+    method_sheet,
     xlsx_bytes,
 )
 from survey.timeutil import utcnow
@@ -92,8 +93,6 @@ def method_table(
     """What the figures mean: the model, the uncertainty and the quadrant rule."""
     words = reader.words
     rows: list[Sequence[Value]] = [
-        [words(N_("Evaluation")), evaluation_name],
-        [words(N_("Exported at (UTC)")), when.strftime("%Y-%m-%d %H:%M")],
         [words(N_("Survey")), report.survey_title],
         [words(N_("Overall question")), report.overall],
         [words(N_("Aspect questions")), ", ".join(report.aspects)],
@@ -145,8 +144,7 @@ def method_table(
                 ),
             ]
         )
-    columns = [Column(words(N_("Item"))), Column(words(N_("Value")), width=90)]
-    return Table(words(N_("Method")), columns, rows)
+    return method_sheet(reader, evaluation_name, when, rows)
 
 
 def to_csv(report: DriverReport, reader: Reader) -> str:

@@ -24,6 +24,7 @@ from survey.spreadsheet import (
     Table,
     Value,
     csv_text,
+    method_sheet,
     xlsx_bytes,
 )
 from survey.timeutil import utcnow
@@ -211,8 +212,6 @@ def method_table(
     words = reader.words
     categories = {c.category: reader.named(c.name, c.name_en) for c in results.categories}
     rows: list[Sequence[Value]] = [
-        [words(N_("Evaluation")), evaluation_name],
-        [words(N_("Exported at (UTC)")), when.strftime("%Y-%m-%d %H:%M")],
         [words(N_("Period")), results.period or words(N_("all periods"))],
         [words(N_("Question")), results.question or words(N_("all questions of the policy"))],
         [
@@ -293,8 +292,7 @@ def method_table(
                 f"{group_names.get(weight.group, weight.group)} {weight.weight:.0%}",
             ]
         )
-    columns = [Column(words(N_("Item"))), Column(words(N_("Value")), width=90)]
-    return Table(words(N_("Method")), columns, rows)
+    return method_sheet(reader, evaluation_name, when, rows)
 
 
 ADJUSTMENT_NAMES = {
