@@ -32,12 +32,18 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.submit import SECRET, free_port, own_database, start  # noqa: E402
-from survey import migrate  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    SECRET,
+    app_env,
+    end_group,
+    free_port,
+    fresh_schema,
+    own_database,
+    start,
+)
 from survey.accounts import Principal  # noqa: E402
 from survey.ballots import service  # noqa: E402
 from survey.ballots.schemas import BatchCreate  # noqa: E402
-from survey.config import Mode, configure  # noqa: E402
 from survey.db import build_engine  # noqa: E402
 from survey.models import (  # noqa: E402
     BatchStatus,
@@ -54,13 +60,7 @@ LEVELS = ["satisfied", "basically_satisfied", "dissatisfied", "dont_know"]
 
 
 def prepare(url: str, delegates: int, units: int) -> tuple[list[str], list[str], dict[str, float]]:
-    engine = build_engine(url)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    migrate.upgrade(url)
-    configure(mode=Mode.development, database_url=url, secret_key=SECRET)
+    fresh_schema(url)
     engine = build_engine(url)
     timings: dict[str, float] = {}
     with Session(engine) as session:
@@ -148,19 +148,12 @@ async def cast_all(
 def run(name: str, url: str, delegates: int, units: int, rate: float | None) -> dict[str, Any]:
     codes, unit_codes, timings = prepare(url, delegates, units)
     port = free_port()
-    env = {
-        **os.environ,
-        "PINGYI_MODE": "development",
-        "PINGYI_SECRET_KEY": SECRET,
-        "PINGYI_DATABASE_URL": url,
-        "PINGYI_REDIS_URL": "",
-    }
+    env = app_env(url)
     server = start("web.app:create_app", env, port, factory=True)
     try:
         figures = asyncio.run(cast_all(port, codes, unit_codes, per_second=rate))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        end_group(server)
     engine = build_engine(url)
     with engine.connect() as connection:
         stored = connection.execute(
@@ -206,8 +199,7 @@ def main() -> None:
         units = [f"U{n:03d}" for n in range(args.units)]
         bare = asyncio.run(cast_all(port, ["X"] * args.delegates, units, per_second=rate))
     finally:
-        bare_server.terminate()
-        bare_server.wait(timeout=30)
+        end_group(bare_server)
     print(
         f"{args.delegates} delegates, {args.units}-unit ballots, mode {args.mode} "
         "(at most 64 in flight), one uvicorn worker; latency from each ballot's scheduled "

@@ -5,7 +5,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -40,8 +44,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare(url: str) -> str:
-    """A fresh schema with the demo organisation and an open 10-unit survey; returns its slug."""
+def fresh_schema(url: str) -> None:
+    """An empty, migrated schema at ``url`` and the app configured for it."""
     engine = build_engine(url)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -49,6 +53,36 @@ def prepare(url: str) -> str:
     engine.dispose()
     migrate.upgrade(url)
     configure(mode=Mode.development, database_url=url, secret_key=SECRET)
+
+
+def app_env(url: str, redis_url: str = "") -> dict[str, str]:
+    """The environment of a Pingyi server for a benchmark (no Redis unless given)."""
+    return {
+        **os.environ,
+        "PINGYI_MODE": "development",
+        "PINGYI_SECRET_KEY": SECRET,
+        "PINGYI_DATABASE_URL": url,
+        "PINGYI_REDIS_URL": redis_url,
+    }
+
+
+def end_group(process: subprocess.Popen[bytes]) -> None:
+    """End a server started in a process group of its own, workers and writers with it."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=30)
+    # Whatever of the group is still there (a worker, a writer child) ends with it.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+def prepare(url: str) -> str:
+    """A fresh schema with the demo organisation and an open 10-unit survey; returns its slug."""
+    fresh_schema(url)
     from survey import demo
 
     engine = build_engine(url)
@@ -95,7 +129,7 @@ def start(app: str, env: dict[str, str], port: int, factory: bool) -> subprocess
     ]
     if factory:
         command.append("--factory")
-    server = subprocess.Popen(command, env=env, cwd=ROOT)
+    server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -103,7 +137,7 @@ def start(app: str, env: dict[str, str], port: int, factory: bool) -> subprocess
             return server
         except httpx.TransportError:
             time.sleep(0.2)
-    server.kill()
+    end_group(server)
     raise RuntimeError(f"{app} did not start")
 
 
@@ -121,10 +155,11 @@ def form_body(client: httpx.Client, slug: str) -> tuple[str, str]:
 
 @contextmanager
 def own_database(server_url: str, name: str) -> Iterator[str]:
-    """A database of the benchmark's own, so that it never touches the test database."""
+    """A database of the benchmark's own, so that it never touches the test database; its
+    name is ``name`` with a random suffix, so two runs on one server cannot collide."""
+    name = f"{name}_{secrets.token_hex(4)}"
     admin = build_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         connection.execute(text(f"CREATE DATABASE {name}"))
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)

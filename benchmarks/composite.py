@@ -385,7 +385,7 @@ def database_runs(
             with tempfile.TemporaryDirectory() as folder:
                 run("SQLite", f"sqlite:///{folder}/bench.db")
         elif database == "postgresql" and postgres:
-            from benchmarks.submit import own_database
+            from benchmarks.common import own_database
 
             with own_database(postgres, BENCH_DATABASE) as url:
                 run("PostgreSQL", url)

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import composite  # noqa: E402
-from benchmarks.submit import SECRET, free_port, own_database, start  # noqa: E402
+from benchmarks.common import app_env, end_group, free_port, own_database, start  # noqa: E402
 from survey.accounts import create_token, create_user  # noqa: E402
 from survey.db import build_engine  # noqa: E402
 from survey.models import Role  # noqa: E402
@@ -98,13 +98,7 @@ def run(name: str, url: str, answers: int, rounds: int) -> list[str]:
     evaluation_id, token = seed(url, answers)
     seeded = time.perf_counter() - started
     port = free_port()
-    env = {
-        **os.environ,
-        "PINGYI_MODE": "development",
-        "PINGYI_SECRET_KEY": SECRET,
-        "PINGYI_DATABASE_URL": url,
-        "PINGYI_REDIS_URL": "",
-    }
+    env = app_env(url)
     server = start("web.app:create_app", env, port, factory=True)
     e, pid = evaluation_id, server.pid
     view = {"category": CATEGORY, "question": "overall"}
@@ -152,8 +146,7 @@ def run(name: str, url: str, answers: int, rounds: int) -> list[str]:
                 for key, fetch in requests.items():
                     figures[key].append(fetch(client))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        end_group(server)
     load_after = os.getloadavg()
 
     def median(key: str, i: int) -> float:

@@ -51,12 +51,12 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import common  # noqa: E402
 from survey import migrate  # noqa: E402
 from survey.accounts import Principal  # noqa: E402
 from survey.db import build_engine  # noqa: E402
@@ -116,16 +116,8 @@ def own_database(kind: str, postgres: str, prefix: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="pingyi-satbench-") as folder:
             yield f"sqlite:///{folder}/bench.db"
         return
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = build_engine(postgres).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    with common.own_database(postgres, prefix) as url:
+        yield url
 
 
 # Building the data -----------------------------------------------------------------------------

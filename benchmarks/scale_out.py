@@ -39,7 +39,6 @@ import contextlib
 import os
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -55,7 +54,14 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.submit import SECRET, form_body, free_port, own_database, prepare  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    SECRET,
+    end_group,
+    form_body,
+    free_port,
+    own_database,
+    prepare,
+)
 from survey.db import build_engine  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -144,16 +150,7 @@ class Group:
         return group_cpu_seconds(self.process.pid)
 
     def end(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=30)
-        # Whatever of the group is still there (a writer child) ends with it.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
+        end_group(self.process)
 
 
 def start_instance(url: str, redis_url: str, port: int, log: Path) -> Group:

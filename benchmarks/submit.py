@@ -46,7 +46,6 @@ import re
 import resource
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -68,6 +67,7 @@ sys.path.insert(0, str(ROOT))
 # The older benchmarks import these from here.
 from benchmarks.common import (  # noqa: E402, F401
     SECRET,
+    end_group,
     form_body,
     free_port,
     own_database,
@@ -158,15 +158,7 @@ class Server:
         return roles
 
     def end(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=30)
-        # Whatever of the group is still there (a worker, a writer child) ends with it.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
+        end_group(self.process)
 
 
 def _cmdline(pid: int) -> bytes:
