@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,6 +11,7 @@ from typing import Any, TypeVar
 import pytest
 import redis
 
+from tests.servers import free_port, own_redis
 from web import ratelimit
 from web.ratelimit import RedisRateLimiter
 
@@ -28,38 +25,11 @@ def _run_alone(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return pool.submit(lambda: asyncio.run(scenario())).result()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[str]:
     """A Redis of this test's own, so that its counts are exactly the test's."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with own_redis(tmp_path) as client:
+        yield f"redis://127.0.0.1:{client.connection_pool.connection_kwargs['port']}/0"
 
 
 def test_concurrent_hits_share_round_trips_and_each_gets_its_own_count(redis_server: str) -> None:
@@ -102,10 +72,7 @@ def test_concurrent_hits_share_round_trips_and_each_gets_its_own_count(redis_ser
 
 
 def test_hits_fall_back_to_the_process_when_redis_is_away() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    limiter = RedisRateLimiter(f"redis://127.0.0.1:{port}/0")
+    limiter = RedisRateLimiter(f"redis://127.0.0.1:{free_port()}/0")
 
     async def scenario() -> list[bool]:
         limiter.serve_on_loop()

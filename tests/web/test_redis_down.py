@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from survey.config import Settings
 from survey.models import Response, Role
 from tests.factories import make_survey, make_user
+from tests.servers import free_port, own_redis
 from web.app import create_app
 from web.ratelimit import RedisRateLimiter
 
@@ -27,16 +24,10 @@ HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def nowhere() -> str:
     """A Redis address where nothing listens."""
-    return f"redis://127.0.0.1:{_free_port()}/0"
+    return f"redis://127.0.0.1:{free_port()}/0"
 
 
 @pytest.fixture
@@ -83,47 +74,18 @@ def test_without_redis_submissions_and_sign_in_work_and_health_says_degraded(
 
 
 def test_the_shared_limits_come_back_when_redis_does(tmp_path: Path) -> None:
-    server_binary = shutil.which("redis-server")
-    if server_binary is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
+    port = free_port()
     limiter = RedisRateLimiter(f"redis://127.0.0.1:{port}/0")
     limiter.RETRY_SECONDS = 0.2
     # Down: counted in process, reported degraded.
     assert [limiter.hit("t", "a", 3, 60).allowed for _ in range(4)] == [True, True, True, False]
     assert limiter.degraded
-    server = subprocess.Popen(
-        [
-            server_binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+    with own_redis(tmp_path, port) as client:
         time.sleep(0.3)
         # Up again: the next hit goes to Redis, where every instance sees it.
         assert limiter.hit("t", "b", 3, 60).allowed
         assert not limiter.degraded
         assert [int(client.get(k) or 0) for k in client.keys("pingyi:rl:t:b:*")] == [1]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     # Down once more: no error reaches the caller.
     time.sleep(0.3)
     assert limiter.hit("t", "b", 3, 60).allowed
