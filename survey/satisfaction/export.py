@@ -13,7 +13,7 @@ from typing import Literal
 from survey.errors import N_, Message
 from survey.satisfaction.comments import CommentLine
 from survey.satisfaction.sample_design import ResponseWeight
-from survey.satisfaction.schemas import CellResult, SatisfactionResults, UnitResult
+from survey.satisfaction.schemas import CellResult, SatisfactionResults, Significance, UnitResult
 from survey.spreadsheet import (
     ONE_DECIMAL,
     PERCENT_ONE_DECIMAL,
@@ -24,6 +24,7 @@ from survey.spreadsheet import (
     Table,
     Value,
     csv_text,
+    decimals_format,
     method_sheet,
     xlsx_bytes,
 )
@@ -34,6 +35,8 @@ TableName = Literal["units", "cells"]
 # Message id and number format of each column: the office's pages show scores, intervals and
 # means with two decimals and rates as percentages with one, and so does the file.
 SCORE = TWO_DECIMALS
+THREE_DECIMALS = decimals_format(3)
+P_VALUE = decimals_format(4)
 UNIT_COLUMNS: tuple[tuple[str, str | None], ...] = (
     (N_("Unit code"), None),
     (N_("Unit"), None),
@@ -55,6 +58,17 @@ UNIT_COLUMNS: tuple[tuple[str, str | None], ...] = (
     (N_("Groups left out"), None),
     (N_("Why not scored"), None),
     (N_("Hidden (too few answers)"), None),
+    (N_("Coefficient of variation"), THREE_DECIMALS),
+    (N_("Reliability"), None),
+    (N_("Design effect"), TWO_DECIMALS),
+    (N_("Difference from the rest of the category"), SCORE),
+    (N_("Adjusted p (against the category)"), P_VALUE),
+    (N_("Against the rest of the category"), None),
+    (N_("Last year's score"), SCORE),
+    (N_("Change from last year"), SCORE),
+    (N_("Adjusted p (against last year)"), P_VALUE),
+    (N_("Against last year"), None),
+    (N_("Groups disagree"), None),
 )
 CELL_COLUMNS: tuple[tuple[str, str | None], ...] = (
     (N_("Unit code"), None),
@@ -93,6 +107,21 @@ ESTIMATORS = {
     "design": N_("the sample design: Taylor linearisation"),
     "design_calibrated": N_("the sample design: Taylor linearisation, calibration-aware"),
 }
+RELIABILITY = {
+    "reliable": N_("Reliable"),
+    "caution": N_("Use with caution"),
+    "not_reliable": N_("Not reliable"),
+}
+VERSUS_CATEGORY = (
+    N_("significantly below the rest of the category"),
+    N_("not significant"),
+    N_("significantly above the rest of the category"),
+)
+VERSUS_LAST_YEAR = (
+    N_("significantly below last year"),
+    N_("not significant"),
+    N_("significantly above last year"),
+)
 DROPPED = {"zero_weight": N_("weight 0"), "below_min_n": N_("too few answers")}
 
 
@@ -135,7 +164,27 @@ def unit_row(unit: UnitResult, reader: Reader, group_names: Mapping[str, str]) -
         dropped,
         reader.words(NOT_SCORED[unit.not_scored]) if unit.not_scored else None,
         reader.yes_no(unit.suppressed),
+        unit.cv,
+        reader.words(RELIABILITY[unit.reliability]) if unit.reliability else None,
+        unit.design_effect,
+        *_versus(unit.vs_category, VERSUS_CATEGORY, reader),
+        unit.vs_previous["previous_score"] if unit.vs_previous else None,
+        *_versus(unit.vs_previous, VERSUS_LAST_YEAR, reader),
+        reader.yes_no(unit.groups_disagree),
     ]
+
+
+def _versus(
+    test: Significance | None, verdicts: tuple[str, str, str], reader: Reader
+) -> list[Value]:
+    """Difference, adjusted p and the verdict of one comparison (empty when not tested)."""
+    if test is None:
+        return [None, None, None]
+    if not test["significant"]:
+        verdict = verdicts[1]
+    else:
+        verdict = verdicts[2] if test["difference"] > 0 else verdicts[0]
+    return [test["difference"], test["p_adjusted"], reader.words(verdict)]
 
 
 def cell_row(

@@ -8,12 +8,14 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, col, select, update
 
 from survey import demo
@@ -230,6 +232,7 @@ def test_workbooks_read_as_the_office_pages(
     # Full precision in the cell, the page's two decimals as its format.
     assert isinstance(score.value, float) and score.number_format == "0.00"
     assert round(score.value, 2) != score.value
+    _significance_columns_match(sheet, shown)
     method = {r[0].value: r[1].value for r in book["方法"].iter_rows(min_row=2)}
     assert method["考核"] == evaluation.name
     assert method["样本少于此数的格子不显示"] == 5
@@ -247,6 +250,57 @@ def test_workbooks_read_as_the_office_pages(
     english = client.get(f"{base}/satisfaction/export.csv")
     header = next(csv.reader(io.StringIO(english.content.decode("utf-8-sig"))))
     assert header[:3] == ["Category", "Unit code", "Unit"]
+
+
+VERDICTS = {
+    "与同类其他单位比较": ("vs_category", "同类其他单位"),
+    "与上年比较": ("vs_previous", "上年"),
+}
+RELIABILITY = {"reliable": "可靠", "caution": "慎用", "not_reliable": "不可靠"}
+
+
+def _significance_columns_match(sheet: Worksheet, shown: dict[str, Any]) -> None:
+    """Each unit's significance and reliability columns say what the API says of it."""
+    headings = [c.value for c in sheet[1]]
+    at = {h: i for i, h in enumerate(headings)}
+    units = {u["unit"]: u for u in shown["units"]}
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    verdicts: set[str] = set()
+    for row in rows:
+        unit = units[row[at["单位代码"]]]
+        assert row[at["变异系数"]] == pytest.approx(unit["cv"])
+        assert row[at["可靠性"]] == (
+            RELIABILITY[unit["reliability"]] if unit["reliability"] else None
+        )
+        assert (
+            row[at["主体意见分歧"]]
+            == {True: "是", False: "否", None: None}[unit["groups_disagree"]]
+        )
+        for heading, (key, against) in VERDICTS.items():
+            test = unit[key]
+            verdict = row[at[heading]]
+            if test is None:
+                assert verdict is None
+                continue
+            verdicts.add(verdict)
+            if not test["significant"]:
+                assert verdict == "差异不显著"
+            else:
+                side = "高于" if test["difference"] > 0 else "低于"
+                assert verdict == f"显著{side}{against}"
+        category = unit["vs_category"]
+        if category is not None:
+            assert row[at["与同类其他单位均值之差"]] == pytest.approx(category["difference"])
+            assert row[at["校正后 p（与同类比较）"]] == pytest.approx(category["p_adjusted"])
+        previous = unit["vs_previous"]
+        if previous is not None:
+            assert row[at["上年得分"]] == pytest.approx(previous["previous_score"])
+            assert row[at["较上年变化"]] == pytest.approx(previous["difference"])
+            assert row[at["校正后 p（与上年比较）"]] == pytest.approx(previous["p_adjusted"])
+    # The demo city's first category has units tested both ways.
+    assert any(units[r[at["单位代码"]]]["vs_previous"] for r in rows)
+    assert any(units[r[at["单位代码"]]]["vs_category"] for r in rows)
+    assert verdicts
 
 
 def test_only_office_readers_download_and_unknown_ids_are_404(
