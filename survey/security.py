@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -11,9 +12,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verifying against this when the user does not exist keeps the timing of a failed login
-# independent of whether the username is known.
-_DUMMY_HASH = _hasher.hash("pingyi-dummy-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the user does not exist keeps the timing of a failed login
+    independent of whether the username is known. Made on first use, not on import: an argon2
+    hash takes a good part of a second on a busy machine, and every ``pingyi`` command and
+    server process imports this module."""
+    return _hasher.hash("pingyi-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -22,7 +29,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        checked = _hasher.verify(password_hash or _dummy_hash(), password)
+        return checked and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

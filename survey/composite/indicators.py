@@ -34,8 +34,9 @@ from survey.composite.schemas import (
     IndicatorValuePublic,
 )
 from survey.errors import N_, Invalid
+from survey.import_problems import ImportProblem, ImportRejected
 from survey.models import Unit
-from survey.satisfaction.importer import ImportProblem, ImportRejected, read_table
+from survey.satisfaction.importer import read_table
 from survey.schemas import CODE_PATTERN
 from survey.timeutil import utcnow
 

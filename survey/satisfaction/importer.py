@@ -35,6 +35,7 @@ from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
 from survey.errors import N_, Conflict, Invalid, NotFound
+from survey.import_problems import ImportProblem, ImportRejected
 from survey.models import (
     Channel,
     EvaluationStatus,
@@ -75,31 +76,6 @@ _LOOKUP_CHUNK = 500
 _SATISFACTION = SCALES[ScaleKind.satisfaction]
 _LEVELS = "levels"
 _NUMBERS = "numbers"
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong with the file: where, and a message id with its parameters."""
-
-    row: int
-    column: str
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def field(self) -> str:
-        return f"row {self.row}, column {self.column}"
-
-
-class ImportRejected(Invalid):
-    """The file has problems; ``errors`` lists them all and nothing was stored."""
-
-    message = N_("The file was not imported because of %(count)s problems; nothing was stored.")
-
-    def __init__(self, errors: list[ImportProblem], *, more: int = 0) -> None:
-        self.errors = errors
-        self.more = more
-        super().__init__(None, field=errors[0].field if errors else None, count=len(errors) + more)
 
 
 class AlreadyImported(Conflict):

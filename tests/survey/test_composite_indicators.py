@@ -12,8 +12,8 @@ from survey.composite import indicators
 from survey.composite.models import IndicatorValue
 from survey.composite.schemas import IndicatorValueIn
 from survey.errors import Invalid
+from survey.import_problems import ImportRejected
 from survey.models import AuditLog, Unit
-from survey.satisfaction.importer import ImportRejected
 from tests.factories import ACTOR, make_category, make_evaluation, make_unit
 
 

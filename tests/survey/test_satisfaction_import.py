@@ -10,8 +10,9 @@ from sqlmodel import Session, func, select
 
 from survey.accounts import Principal
 from survey.errors import Conflict, Invalid, NotFound
+from survey.import_problems import ImportRejected
 from survey.models import Answer, AuditLog, Response, Role
-from survey.satisfaction.importer import AlreadyImported, ImportRejected, import_responses
+from survey.satisfaction.importer import AlreadyImported, import_responses
 from survey.satisfaction.policy import set_policy
 from survey.satisfaction.schemas import NumericScaleSettings, SatisfactionPolicyPut
 from survey.satisfaction.service import satisfaction_results

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, col, select
 
+from survey.import_problems import ImportRejected
 from survey.models import Answer, Response
-from survey.satisfaction.importer import ImportRejected, import_responses
+from survey.satisfaction.importer import import_responses
 from tests.factories import ACTOR
 from tests.survey.test_satisfaction_import import Setup, _count, _csv
 

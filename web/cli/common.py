@@ -18,8 +18,8 @@ from survey.accounts import Principal
 from survey.config import Settings
 from survey.db import get_engine, session_scope
 from survey.errors import DomainError
+from survey.import_problems import ImportRejected
 from survey.models import Role
-from survey.satisfaction.importer import ImportRejected
 from web.cli.database import check_database, find_settings, settings_problem
 from web.cli.words import _ as _
 

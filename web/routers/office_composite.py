@@ -19,8 +19,8 @@ from survey.composite import scheme as schemes
 from survey.composite.dashboard_charts import composite_charts
 from survey.composite.schemas import AdjustmentCreate, UnitComposite
 from survey.errors import N_, DomainError, Invalid, Message
+from survey.import_problems import ImportRejected
 from survey.rules import Action
-from survey.satisfaction.importer import ImportRejected
 from survey.unit_home.service import composite_released
 from survey.validation import first_problem
 from web.charts import ECHARTS_FILE

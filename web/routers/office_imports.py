@@ -17,8 +17,8 @@ from fastapi.responses import Response
 from survey import organisation as org
 from survey.composite import indicators
 from survey.errors import N_, Conflict, DomainError, Invalid, NotFound
+from survey.import_problems import ImportRejected
 from survey.satisfaction import importer
-from survey.satisfaction.importer import ImportRejected
 from web.carried_upload import Carried, carry, unpack
 from web.context import settings_of
 from web.deps import OfficeUser, SessionDep
