@@ -15,6 +15,8 @@ from sqlmodel import Session
 
 from survey.ballots import codes, service
 from survey.models import Role
+from tests.cli_runs import demo_into
+from tests.cli_runs import run_cli as _run
 from tests.factories import (
     PASSWORD,
     bearer,
@@ -26,7 +28,6 @@ from tests.factories import (
     make_unit,
     make_user,
 )
-from tests.web.test_cli import _run
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
@@ -132,7 +133,7 @@ def test_clerks_enter_paper_ballots_twice(client: TestClient, session: Session) 
 
 
 def test_codes_cli_issue_status_void(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     out = tmp_path / "npc-extra.csv"
     issued = _run(tmp_path, "codes", "issue", "--batch", "1", "--count", "5", "--out", str(out))
     assert issued.returncode == 0, issued.stderr

@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-PINGYI = str(Path(sys.executable).with_name("pingyi"))
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGYI_")}
-    env.update(
-        {
-            "PINGYI_MODE": "production",
-            "PINGYI_SECRET_KEY": "cli-test-secret-" + "z" * 32,
-            "PINGYI_DATA_DIR": str(tmp_path / "data"),
-            "PINGYI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-            "PINGYI_DEFAULT_LANGUAGE": "en",
-            **extra,
-        }
-    )
-    return env
-
-
-def _run(
-    tmp_path: Path, *args: str, stdin: str = "", **extra: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PINGYI, *args],
-        env=_env(tmp_path, **extra),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        check=False,
-    )
+from tests.cli_runs import PINGYI, demo_into
+from tests.cli_runs import cli_env as _env
+from tests.cli_runs import run_cli as _run
+from tests.servers import free_port as _free_port
 
 
 def test_help_explains_each_command(tmp_path: Path) -> None:
@@ -96,12 +66,6 @@ def test_migrate_demo_user_and_token(tmp_path: Path) -> None:
     assert revoked.returncode == 0, revoked.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_until_up(server: subprocess.Popen[str], port: int) -> None:
     """Until the real server answers /healthz (or fails the test if it exits or takes 60 s)."""
     deadline = time.monotonic() + 60
@@ -143,7 +107,7 @@ def test_serve_demo_from_any_directory(tmp_path: Path, workdir: str) -> None:
 
 
 def test_survey_export_and_import(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     exported = _run(tmp_path, "survey", "export", "1")
     assert exported.returncode == 0, exported.stderr
     assert "title: 2026年度市直部门群众满意度调查" in exported.stdout

@@ -17,7 +17,10 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.web.test_cli import PINGYI, _env, _free_port, _run
+from tests.cli_runs import PINGYI
+from tests.cli_runs import cli_env as _env
+from tests.cli_runs import run_cli as _run
+from tests.servers import free_port as _free_port
 
 
 def _no_traceback(result: subprocess.CompletedProcess[str]) -> None:

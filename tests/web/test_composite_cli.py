@@ -11,14 +11,15 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.web.test_cli import _run
+from tests.cli_runs import demo_into
+from tests.cli_runs import run_cli as _run
 
 # The tests run the command in English; the exports are checked as the office reads them.
 CHINESE = {"PINGYI_DEFAULT_LANGUAGE": "zh-CN"}
 
 
 def test_schemes_indicators_and_results_from_the_command_line(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
 
     schemes = tmp_path / "schemes.yaml"
     exported = _run(tmp_path, "scheme", "export", str(schemes), "--evaluation", "2")

@@ -12,7 +12,8 @@ from numpy.testing import assert_allclose
 from scipy.spatial import distance
 from scipy.stats import entropy as shannon
 
-from tests.web.test_cli import _run
+from tests.cli_runs import demo_into
+from tests.cli_runs import run_cli as _run
 
 UNITS = [f"BM{k:02d}" for k in range(9, 17)]  # the demo's dept-social category
 # Three criteria per unit: a and b benefit, c cost.
@@ -82,7 +83,7 @@ def _independent(x: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def test_entropy_topsis_and_ahp_blocks_from_the_command_line(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     scheme = tmp_path / "methods.yaml"
     scheme.write_text(SCHEME, encoding="utf-8")
     stored = _run(tmp_path, "scheme", "import", str(scheme), "--evaluation", "2")
@@ -114,7 +115,7 @@ def test_entropy_topsis_and_ahp_blocks_from_the_command_line(tmp_path: Path) -> 
 
 
 def test_inconsistent_ahp_matrix_refused_in_chinese_naming_the_ratio(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     scheme = tmp_path / "bad.yaml"
     bad = SCHEME.replace(
         "[[1, 3, 5], [1/3, 1, 3], [1/5, 1/3, 1]]", "[[1, 9, 1/9], [1/9, 1, 9], [9, 1/9, 1]]"

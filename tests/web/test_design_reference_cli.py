@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.web.test_cli import _run
+from tests.cli_runs import run_cli as _run
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 MARGINS = {

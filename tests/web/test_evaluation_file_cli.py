@@ -12,7 +12,8 @@ from pathlib import Path
 
 from numpy.testing import assert_allclose
 
-from tests.web.test_cli import _run
+from tests.cli_runs import demo_into
+from tests.cli_runs import run_cli as _run
 
 TABLES = (
     "evaluation",
@@ -78,7 +79,7 @@ def _counts(db: Path) -> dict[str, int]:
 
 
 def test_export_import_answer_and_compare_results(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     setup = tmp_path / "setup.yaml"
     exported = _run(tmp_path, "evaluation", "export", "--evaluation", "2", str(setup))
     assert exported.returncode == 0, exported.stderr
@@ -118,7 +119,7 @@ def test_export_import_answer_and_compare_results(tmp_path: Path) -> None:
 
 
 def test_a_bad_file_is_refused_and_nothing_is_stored(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     setup = tmp_path / "setup.yaml"
     assert _run(tmp_path, "evaluation", "export", "--evaluation", "2", str(setup)).returncode == 0
     text = setup.read_text(encoding="utf-8")

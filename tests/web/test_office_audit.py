@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from survey import audit
 from survey.models import Role
+from tests.cli_runs import demo_into
+from tests.cli_runs import run_cli as _run
 from tests.factories import PASSWORD, make_user
-from tests.web.test_cli import _run
 from tests.web.test_pages_speak_chinese import SNAKE, _visible
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -144,7 +145,7 @@ def test_the_export_holds_the_filtered_view_as_text(client: TestClient, session:
 
 
 def test_cli_lists_and_exports_the_log(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     listed = _run(
         tmp_path, "audit", "list", "--action", "survey.create", "--limit", "5", COLUMNS="200"
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -15,11 +14,11 @@ from sqlmodel import Session, select
 from survey.comments import topics as service
 from survey.comments.topic_models import Topic
 from survey.models import AuditLog, Role
+from tests.cli_runs import demo_into, run_cli
 from tests.factories import PASSWORD, make_user
 from tests.survey.test_comment_topics import _add_rules, _world
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
-PINGYI = str(Path(sys.executable).with_name("pingyi"))
 
 
 def _sign_in(client: TestClient, username: str) -> str:
@@ -166,22 +165,10 @@ def test_a_viewer_reads_but_cannot_change(client: TestClient, session: Session) 
 
 
 def test_the_command_tags_and_shows_topics(tmp_path: Path) -> None:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PINGYI_MODE": "production",
-        "PINGYI_SECRET_KEY": "cli-test-secret-" + "z" * 32,
-        "PINGYI_DATA_DIR": str(tmp_path / "data"),
-        "PINGYI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "PINGYI_DEFAULT_LANGUAGE": "zh-CN",
-    }
-
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [PINGYI, *args], env=env, capture_output=True, text=True, timeout=300, check=False
-        )
+        return run_cli(tmp_path, *args, PINGYI_DEFAULT_LANGUAGE="zh-CN")
 
-    assert run("migrate").returncode == 0
-    assert run("demo").returncode == 0
+    assert demo_into(tmp_path, PINGYI_DEFAULT_LANGUAGE="zh-CN").returncode == 0
     shown = run("topics", "show", "2")
     assert shown.returncode == 0, shown.stderr
     assert "服务态度" in shown.stdout and "0 条尚未标注" in shown.stdout

@@ -9,9 +9,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from survey.publication import service
+from tests.cli_runs import run_cli as _run
 from tests.factories import ACTOR, TEST_SECRET
 from tests.survey.test_publication import _reset_ids, build_city
-from tests.web.test_cli import _run
 
 
 def test_results_verify_passes_then_fails_where_an_input_was_altered(

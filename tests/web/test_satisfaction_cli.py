@@ -10,14 +10,15 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.web.test_cli import _run
+from tests.cli_runs import demo_into
+from tests.cli_runs import run_cli as _run
 
 # The tests run the command in English; the exports are checked as the office reads them.
 CHINESE = {"PINGYI_DEFAULT_LANGUAGE": "zh-CN"}
 
 
 def test_results_in_every_format_and_audience(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     as_csv = _run(tmp_path, "results", "satisfaction", "2", "--format", "csv", **CHINESE)
     assert as_csv.returncode == 0, as_csv.stderr
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
@@ -91,7 +92,7 @@ def test_results_in_every_format_and_audience(tmp_path: Path) -> None:
 
 
 def test_import_is_all_or_nothing_and_refuses_a_second_time(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     good = tmp_path / "paper.csv"
     good.write_text(
         "respondent_id,group,unit,question,answer,district\n"

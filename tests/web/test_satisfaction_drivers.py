@@ -22,8 +22,9 @@ from survey import demo
 from survey.demo.drivers import ASPECTS
 from survey.models import Answer, Evaluation, Response, Role, Survey, SurveyQuestion, Unit
 from survey.satisfaction.schemas import PolicySettings
+from tests.cli_runs import demo_into
+from tests.cli_runs import run_cli as _run
 from tests.factories import bearer, make_token
-from tests.web.test_cli import _run
 from tests.web.test_satisfaction_unit import TOKEN
 from web.i18n import LANGUAGE_COOKIE
 
@@ -269,7 +270,7 @@ def test_the_office_page_shows_the_api_figures(client: TestClient, session: Sess
 def test_the_cli_carries_the_drivers(tmp_path: Path) -> None:
     """``pingyi results drivers`` as a subprocess, against statsmodels on the answers of the
     database it read."""
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     engine = create_engine(f"sqlite:///{tmp_path / 'cli.db'}")
     with Session(engine) as cli_session:
         survey = cli_session.exec(

@@ -19,6 +19,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from survey.models import Role
 from survey.satisfaction.importer import import_responses
+from tests.cli_runs import run_cli as _run
 from tests.factories import (
     ACTOR,
     bearer,
@@ -29,7 +30,6 @@ from tests.factories import (
     make_unit,
     set_weight,
 )
-from tests.web.test_cli import _run
 
 # Group A (weight 0.6) answers 10, 8, 6, 4, 0 on a 0-10 scale: 100, 80, 60, 40, 0 points,
 # mean 56, sample variance 5920 / 4 = 1480; three of five at 6 or more: rate 0.6.

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.web.test_cli import _run
+from tests.cli_runs import demo_into
+from tests.cli_runs import run_cli as _run
 
 
 def _points_row(sheet: object, code: str) -> int:
@@ -17,7 +18,7 @@ def _points_row(sheet: object, code: str) -> int:
 
 
 def test_a_scheme_workbook_from_and_to_the_command_line(tmp_path: Path) -> None:
-    assert _run(tmp_path, "demo").returncode == 0
+    assert demo_into(tmp_path).returncode == 0
     book_path = tmp_path / "dept-social.xlsx"
     exported = _run(
         tmp_path,
