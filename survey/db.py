@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -51,6 +51,27 @@ def build_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
     return create_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
     )
+
+
+# The tables a bulk load fills (an import of responses, the demo city).
+BULK_TABLES = ("response", "answer")
+
+
+def refresh_statistics(session: Session, tables: Sequence[str] | None = BULK_TABLES) -> None:
+    """Give PostgreSQL's planner the statistics of tables a bulk load has just filled.
+
+    Until autovacuum analyses them (up to a minute later, or never while the load is in one
+    long transaction), the planner takes a freshly filled table for nearly empty and picks
+    nested loops over it: measured on the demo city, a satisfaction result restricted to one
+    channel took 131 s instead of 0.1 s. SQLite plans from its indexes alone unless ANALYZE
+    has been run on it, so it is left alone. ``tables`` None: every table. Commits the
+    session's transaction first.
+    """
+    session.commit()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE " + ", ".join(tables or ())))
+    session.commit()
 
 
 def get_engine(settings: Settings) -> Engine:

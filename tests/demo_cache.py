@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select, text
 from sqlmodel import Session, SQLModel
 
+from survey.db import refresh_statistics
 from survey.demo import DemoInfo
 from survey.models import Unit
 
@@ -80,7 +81,8 @@ def cached(real: Callable[..., DemoInfo]) -> Callable[..., DemoInfo]:
                 _snapshots[key] = _Snapshot(info, _take(session.connection()))
             return info
         _restore(connection, snapshot.tables)
-        session.commit()
+        # As the loader itself ends: the planner's statistics of the tables just filled.
+        refresh_statistics(session, None)
         return snapshot.info
 
     return load_demo

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from survey.accounts import create_user
 from survey.config import DEVELOPMENT_SECRET
+from survey.db import refresh_statistics
 from survey.demo.ballots import load_demo_ballots
 from survey.demo.city import (
     CATEGORIES,
@@ -77,6 +78,8 @@ def load_demo(
     load_demo_publication(session, DEMO_ACTOR)
     # Last: topics tag the comments that exist by now.
     load_demo_topics(session)
+    # Every table was filled just now: the statistics of all of them, not only the answers.
+    refresh_statistics(session, None)
     return DemoInfo(
         categories=len(categories),
         units=unit_count,

@@ -34,6 +34,7 @@ from sqlmodel import Session, SQLModel, col, select
 from survey import audit
 from survey import organisation as org
 from survey.accounts import Principal
+from survey.db import refresh_statistics
 from survey.errors import N_, Conflict, Invalid, NotFound
 from survey.import_problems import ImportProblem, ImportRejected
 from survey.models import (
@@ -217,6 +218,7 @@ def import_responses(
     except Exception:
         session.rollback()
         raise
+    refresh_statistics(session)
     return ImportReport(
         evaluation_id=evaluation_id,
         period=period,
