@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 import zxingcpp
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -132,6 +133,7 @@ def test_clerks_enter_paper_ballots_twice(client: TestClient, session: Session) 
     assert service.turnout(session, batch).used == 0  # paper ballots consume no codes
 
 
+@pytest.mark.own_sqlite
 def test_codes_cli_issue_status_void(tmp_path: Path) -> None:
     assert demo_into(tmp_path).returncode == 0
     out = tmp_path / "npc-extra.csv"

@@ -15,6 +15,8 @@ from tests.cli_runs import cli_env as _env
 from tests.cli_runs import run_cli as _run
 from tests.servers import free_port as _free_port
 
+pytestmark = pytest.mark.own_sqlite  # pingyi runs on a SQLite file in the test's folder
+
 
 def test_help_explains_each_command(tmp_path: Path) -> None:
     result = _run(tmp_path, "--help")

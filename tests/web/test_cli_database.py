@@ -29,6 +29,7 @@ def _no_traceback(result: subprocess.CompletedProcess[str]) -> None:
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.own_sqlite
 def test_reading_never_creates_a_database(tmp_path: Path) -> None:
     data = tmp_path / "data"
     for language, words in (("en", "There is no database at"), ("zh-CN", "没有数据库")):
@@ -49,6 +50,7 @@ def test_reading_never_creates_a_database(tmp_path: Path) -> None:
     assert not (tmp_path / "cli.db").exists()
 
 
+@pytest.mark.own_sqlite
 def test_a_missing_secret_is_one_sentence(tmp_path: Path) -> None:
     for language, words in (("en", "PINGYI_SECRET_KEY is not set"), ("zh-CN", "未设置")):
         result = _run(
@@ -64,6 +66,7 @@ def test_a_missing_secret_is_one_sentence(tmp_path: Path) -> None:
         _no_traceback(result)
 
 
+@pytest.mark.own_sqlite
 def test_an_unmigrated_or_old_database_is_refused(tmp_path: Path) -> None:
     empty = tmp_path / "cli.db"
     empty.touch()
@@ -137,6 +140,7 @@ def demo_server(tmp_path: Path) -> Iterator[dict[str, str]]:
             server.wait()
 
 
+@pytest.mark.own_sqlite
 def test_commands_find_the_demo_database(tmp_path: Path, demo_server: dict[str, str]) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -169,6 +173,7 @@ def test_commands_find_the_demo_database(tmp_path: Path, demo_server: dict[str, 
     assert status.returncode == 0 and "remaining" in status.stdout
 
 
+@pytest.mark.own_sqlite
 def test_long_commands_draw_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert _run(tmp_path, "demo").returncode == 0
     main, terminal = pty.openpty()

@@ -9,10 +9,13 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.cli_runs import demo_into
 from tests.cli_runs import run_cli as _run
+
+pytestmark = pytest.mark.own_sqlite  # pingyi runs on a SQLite file in the test's folder
 
 # The tests run the command in English; the exports are checked as the office reads them.
 CHINESE = {"PINGYI_DEFAULT_LANGUAGE": "zh-CN"}

@@ -8,12 +8,15 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 from scipy.spatial import distance
 from scipy.stats import entropy as shannon
 
 from tests.cli_runs import demo_into
 from tests.cli_runs import run_cli as _run
+
+pytestmark = pytest.mark.own_sqlite  # pingyi runs on a SQLite file in the test's folder
 
 UNITS = [f"BM{k:02d}" for k in range(9, 17)]  # the demo's dept-social category
 # Three criteria per unit: a and b benefit, c cost.

@@ -18,6 +18,8 @@ import yaml
 
 from tests.cli_runs import run_cli as _run
 
+pytestmark = pytest.mark.own_sqlite  # pingyi runs on a SQLite file in the test's folder
+
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 MARGINS = {
     "stype": {"E": 4421.0, "H": 755.0, "M": 1018.0},

@@ -10,10 +10,13 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from numpy.testing import assert_allclose
 
 from tests.cli_runs import demo_into
 from tests.cli_runs import run_cli as _run
+
+pytestmark = pytest.mark.own_sqlite  # pingyi runs on a SQLite file in the test's folder
 
 TABLES = (
     "evaluation",

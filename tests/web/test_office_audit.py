@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session
@@ -144,6 +145,7 @@ def test_the_export_holds_the_filtered_view_as_text(client: TestClient, session:
     assert FORMULA in str(formula_rows[0][5].value) and formula_rows[0][5].data_type == "s"
 
 
+@pytest.mark.own_sqlite
 def test_cli_lists_and_exports_the_log(tmp_path: Path) -> None:
     assert demo_into(tmp_path).returncode == 0
     listed = _run(

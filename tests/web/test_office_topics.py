@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -164,6 +165,7 @@ def test_a_viewer_reads_but_cannot_change(client: TestClient, session: Session) 
     assert client.get(base, follow_redirects=False).status_code in (303, 401)
 
 
+@pytest.mark.own_sqlite
 def test_the_command_tags_and_shows_topics(tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return run_cli(tmp_path, *args, PINGYI_DEFAULT_LANGUAGE="zh-CN")

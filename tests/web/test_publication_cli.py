@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
@@ -12,6 +13,8 @@ from survey.publication import service
 from tests.cli_runs import run_cli as _run
 from tests.factories import ACTOR, TEST_SECRET
 from tests.survey.test_publication import _reset_ids, build_city
+
+pytestmark = pytest.mark.own_sqlite  # pingyi runs on a SQLite file in the test's folder
 
 
 def test_results_verify_passes_then_fails_where_an_input_was_altered(

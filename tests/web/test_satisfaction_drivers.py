@@ -267,6 +267,7 @@ def test_the_office_page_shows_the_api_figures(client: TestClient, session: Sess
     assert missing.status_code == 404
 
 
+@pytest.mark.own_sqlite
 def test_the_cli_carries_the_drivers(tmp_path: Path) -> None:
     """``pingyi results drivers`` as a subprocess, against statsmodels on the answers of the
     database it read."""

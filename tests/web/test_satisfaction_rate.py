@@ -31,6 +31,8 @@ from tests.factories import (
     set_weight,
 )
 
+pytestmark = pytest.mark.own_sqlite  # pingyi runs on a SQLite file in the test's folder
+
 # Group A (weight 0.6) answers 10, 8, 6, 4, 0 on a 0-10 scale: 100, 80, 60, 40, 0 points,
 # mean 56, sample variance 5920 / 4 = 1480; three of five at 6 or more: rate 0.6.
 # Group B (weight 0.4) answers 9, 9, 7, 5, 10: 90, 90, 70, 50, 100 points, mean 80, variance

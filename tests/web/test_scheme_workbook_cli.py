@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.cli_runs import demo_into
 from tests.cli_runs import run_cli as _run
+
+pytestmark = pytest.mark.own_sqlite  # pingyi runs on a SQLite file in the test's folder
 
 
 def _points_row(sheet: object, code: str) -> int:
