@@ -13,7 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from survey import migrate
+from survey import migrate, security
 from survey.config import Mode, Settings, get_settings
 from survey.db import get_engine
 from survey.surveys.definition import DefinitionCache
@@ -114,6 +114,9 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
                     "run `pingyi migrate` first"
                 )
         await writer.start()
+        # The stand-in hash for unknown usernames is made before the first sign-in, so that
+        # no failed sign-in pays for it and none answers faster or slower for an unknown name.
+        security.prepare_login_timing()
         limiter = app.state.rate_limiter
         if isinstance(limiter, RedisRateLimiter):
             limiter.serve_on_loop()

@@ -38,6 +38,7 @@ from survey.satisfaction.schemas import (
     GroupComparison,
     PolicySettings,
     PreviousComparison,
+    Significance,
     SignificanceSettings,
     UnitResult,
 )
@@ -66,9 +67,9 @@ def _scores(units: Sequence[UnitResult]) -> tuple[Float, Float, Float]:
 
 def _tested_per_category(
     found: Comparison, categories: Sequence[str], sig: SignificanceSettings
-) -> Iterator[tuple[int, float, float, float, float, int]]:
-    """Per unit tested: its row, difference, se, p, adjusted p and family size, the family
-    being the units of its category (one family per comparison kind)."""
+) -> Iterator[tuple[int, Significance]]:
+    """Per unit tested: its row and its test, adjusted within the units of its category (one
+    family per comparison kind)."""
     adjusted = adjust_p_values(found.p_value, sig.p_adjust, families=categories)
     sizes = _family_sizes(found.p_value, categories)
     columns = zip(
@@ -81,7 +82,17 @@ def _tested_per_category(
     )
     for k, (difference, se, p, p_adj, size) in enumerate(columns):
         if not math.isnan(p):
-            yield k, difference, se, p, p_adj, int(size)
+            yield (
+                k,
+                Significance(
+                    difference=difference,
+                    se=se,
+                    p_value=p,
+                    p_adjusted=p_adj,
+                    significant=p_adj < sig.alpha,
+                    family_size=int(size),
+                ),
+            )
 
 
 def _family_sizes(p: Float, labels: Sequence[str]) -> Float:
@@ -130,15 +141,9 @@ def add_category_comparisons(units: Sequence[UnitResult], sig: SignificanceSetti
     score, se, df = _scores(units)
     categories = [u.category for u in units]
     found = compare_with_rest(score, se, categories, df=df)
-    for k, difference, se_d, p, p_adj, size in _tested_per_category(found, categories, sig):
+    for k, test in _tested_per_category(found, categories, sig):
         units[k].vs_category = CategoryComparison(
-            difference=difference,
-            se=se_d,
-            p_value=p,
-            p_adjusted=p_adj,
-            significant=p_adj < sig.alpha,
-            family_size=size,
-            reference=float(score[k] - difference),
+            **test, reference=float(score[k] - test["difference"])
         )
 
 
@@ -222,18 +227,13 @@ def add_previous_comparisons(
     prev_df = _column([b.df if b is not None else None for b in earlier], missing=math.inf)
     found = compare_estimates(score, se, prev_score, prev_se, df_a=df, df_b=prev_df)
     categories = [u.category for u in units]
-    for k, difference, se_d, p, p_adj, size in _tested_per_category(found, categories, sig):
+    for k, test in _tested_per_category(found, categories, sig):
         units[k].vs_previous = PreviousComparison(
+            **test,
             evaluation_id=evaluation_id,
             period=period,
             previous_score=float(prev_score[k]),
             previous_se=float(prev_se[k]),
-            difference=difference,
-            se=se_d,
-            p_value=p,
-            p_adjusted=p_adj,
-            significant=p_adj < sig.alpha,
-            family_size=size,
         )
 
 
