@@ -102,11 +102,23 @@ def counts_statement(where: CountFilter) -> Select[tuple[int, int, str, str, int
     return _counted_answers(where, cell=False)
 
 
+def _fetch(session: Session, statement: Select[Any]) -> list[Any]:
+    """Every row as the driver's own tuples.
+
+    Counts come back as plain integers and text, which need no conversion, and at city scale
+    (57,000 count rows) building SQLAlchemy rows for them cost a third of the query itself.
+    """
+    result = session.connection().execute(statement)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
 def answer_counts(session: Session, where: CountFilter) -> list[Count]:
     """Counted answers per unit, group, question and level (levels may be NULL), sorted."""
-    # fetchall, not row-by-row iteration: a thousand rows or more come back at 1M answers.
-    rows: list[Any] = list(session.connection().execute(counts_statement(where)).all())
-    return _sorted_counts({(u, g, q, lv): n for u, g, q, lv, n in rows})
+    # The GROUP BY keys are unique, so the rows only need sorting.
+    return _sorted_rows(_fetch(session, counts_statement(where)))
 
 
 def has_counted_answers(session: Session, evaluation_id: int, unit_ids: Collection[int]) -> bool:
@@ -121,10 +133,19 @@ def has_counted_answers(session: Session, evaluation_id: int, unit_ids: Collecti
 
 
 def _sorted_counts(totals: dict[tuple[Any, ...], int]) -> list[Count]:
-    return sorted(
-        ((u, g, q, lv, n) for (u, g, q, lv), n in totals.items()),
-        key=lambda row: (row[0], row[1], row[2], row[3] or ""),
-    )
+    return _sorted_rows([(u, g, q, lv, n) for (u, g, q, lv), n in totals.items()])
+
+
+def _sorted_rows(rows: list[Count]) -> list[Count]:
+    """Rows with unique keys sorted by unit, group, question and level, a NULL level first."""
+    try:
+        # Unique keys never reach the count; tuples compare in C, and rows read in index
+        # order are already sorted, so this is one pass at city scale.
+        rows.sort()
+    except TypeError:
+        # A NULL level met a level of the same unit, group and question.
+        rows.sort(key=lambda row: (row[0], row[1], row[2], row[3] or ""))
+    return rows
 
 
 def cell_counts_statement(
@@ -143,8 +164,7 @@ def cell_counts_statement(
 
 def cell_answer_counts(session: Session, where: CountFilter) -> list[CellCount]:
     """``(unit_id, group_id, question, level, cell_key, n)`` of the counted answers."""
-    rows: list[Any] = list(session.connection().execute(cell_counts_statement(where)).all())
-    return [(u, g, q, lv, cell, n) for u, g, q, lv, cell, n in rows]
+    return _fetch(session, cell_counts_statement(where))
 
 
 def without_cells(rows: Iterable[CellCount]) -> list[Count]:
