@@ -7,23 +7,29 @@ database and size the script builds a fresh database named for the run (a SQLite
 folder of the run's own; on PostgreSQL ``<prefix>_<pid>_<random>``, created and dropped
 here, so two runs never share or drop each other's), seeds the answers with the writer's bulk
 insert (numpy draws, tuples in chunks; each response answers 30 units, about 1.5% of responses
-flagged, some of them included or excluded by the office), and then, in turn over
+flagged, some of them included or excluded by the office; the two public groups' responses
+carry a design weight and a stratum, their district, as a statistics bureau's file imported
+with those columns stores them, so the results take the design-based path; ``--no-design``
+leaves them out), and then, in turn over
 ``--rounds`` rounds (A B A B ...), times:
 
 - **bare**: ``SELECT unit_id, group_id, question, level, count(*) FROM answer WHERE
   evaluation_id = ? GROUP BY ...`` on the same database, all rows fetched: the baseline;
 - **first**: the whole ``satisfaction_results`` call as the API makes it (office view: counts,
-  statistics, group combination, ranks with their resampled intervals, the response model)
+  statistics with design-based errors, group combination, significance flags against the
+  category and between groups, ranks with their resampled intervals, the response model)
   with no rank draws kept, as in a process that has just started: the headline figure;
 - **warm**: the same call again on unchanged answers (draws kept).
 
-Medians per size, their ratios to the bare query of the same rounds, and the machine's load
-average (``os.getloadavg``) before and after each size are printed as Markdown.
+The timing process sets the garbage collector as a started server does
+(``web.app.tune_garbage_collector``) after the untimed warm-up. Medians per size, their
+ratios to the bare query of the same rounds, and the machine's load average
+(``os.getloadavg``) before and after each size are printed as Markdown.
 
     python benchmarks/satisfaction.py [--sizes 100000:30:4,1000000:30:4,1000000:2000:20]
         [--rounds 5] [--databases sqlite,postgresql]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
-        [--prefix pingyi_bench_satisfaction] [--profile FILE]
+        [--prefix pingyi_bench_satisfaction] [--profile FILE] [--no-design]
 
 A size is ``answers:units:categories``. ``--profile FILE`` seeds the first database and size
 named, profiles one *first* call with cProfile and writes the statistics (sorted by
@@ -72,6 +78,7 @@ from survey.models.responses import is_counted  # noqa: E402
 from survey.satisfaction import rank_draws  # noqa: E402
 from survey.satisfaction.service import satisfaction_results  # noqa: E402
 from survey.surveys.writer import ANSWER_COLUMNS, RESPONSE_COLUMNS, insert_rows  # noqa: E402
+from web.app import tune_garbage_collector  # noqa: E402
 
 DEFAULT_SIZES = "100000:30:4,1000000:30:4,1000000:2000:20"
 PUBLIC_GROUPS = ("citizens", "enterprise")
@@ -176,7 +183,7 @@ def level_table(units: int, rng: np.random.Generator) -> np.ndarray:  # type: ig
     return np.cumsum(np.hstack([shares, np.full((units, 1), 0.3)]), axis=1)
 
 
-def seed(url: str, size: Size) -> int:
+def seed(url: str, size: Size, design: bool = True) -> int:
     migrate.upgrade(url)
     engine = build_engine(url)
     with Session(engine) as session:
@@ -212,6 +219,8 @@ def seed(url: str, size: Size) -> int:
         responses: list[tuple[Any, ...]] = []
         answers: list[tuple[Any, ...]] = []
         decisions: list[dict[str, str]] = []
+        designs: list[dict[str, Any]] = []
+        weights = rng.lognormal(0.0, 0.5, count).tolist()
         for k in range(count):
             response_id = uuid.uuid4().hex
             group_id = group_of[k]
@@ -224,6 +233,10 @@ def seed(url: str, size: Size) -> int:
             if decision is not None:
                 decisions.append({"d": decision, "id": response_id})
             cell = cells[k] if group_id in public else None
+            if design and cell is not None:
+                # A public sample stratified by district, with design weights as a
+                # statistics bureau's file gives them (each respondent its own PSU).
+                designs.append({"id": response_id, "w": weights[k], "h": cell[-4:]})
             record = {
                 "id": response_id,
                 "evaluation_id": evaluation_id,
@@ -259,6 +272,19 @@ def seed(url: str, size: Size) -> int:
                 # were stored with whether their response counts under the decision.
                 connection.execute(
                     text("UPDATE response SET quality_decision = :d WHERE id = :id"), decisions
+                )
+            if designs:
+                # As a response import with weight and stratum columns stores them: on the
+                # response and copied onto its answers.
+                connection.execute(
+                    text("UPDATE response SET design_weight = :w, stratum = :h WHERE id = :id"),
+                    designs,
+                )
+                connection.execute(
+                    text(
+                        "UPDATE answer SET design_weight = :w, stratum = :h WHERE response_id = :id"
+                    ),
+                    designs,
                 )
         written += count
     with engine.connect() as connection:
@@ -312,6 +338,9 @@ def measure(url: str, evaluation_id: int, rounds: int) -> dict[str, list[float]]
     runs = situations(engine, evaluation_id)
     for run in runs.values():  # untimed: imports, the database's page cache, a warm pool
         run()
+    # The collector as a started server has it (web.app): the heap of a started process frozen,
+    # young collections every 10,000 allocations.
+    tune_garbage_collector()
     timings: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
         for name, run in runs.items():  # A B A B: the load falls on both alike
@@ -326,6 +355,7 @@ def profile(url: str, evaluation_id: int, path: str) -> None:
     engine = build_engine(url)
     runs = situations(engine, evaluation_id)
     runs["first"]()
+    tune_garbage_collector()
     profiler = cProfile.Profile()
     profiler.enable()
     runs["first"]()
@@ -351,6 +381,12 @@ def main() -> None:
     )
     parser.add_argument("--prefix", default="pingyi_bench_satisfaction")
     parser.add_argument("--profile", metavar="FILE")
+    parser.add_argument(
+        "--no-design",
+        dest="design",
+        action="store_false",
+        help="seed without design weights and strata (the public groups carry them by default)",
+    )
     args = parser.parse_args()
     if args.rounds < 3:
         parser.error("at least 3 rounds")
@@ -358,11 +394,12 @@ def main() -> None:
     kinds = args.databases.split(",")
     if args.profile:
         with own_database(kinds[0], args.postgres, args.prefix) as url:
-            profile(url, seed(url, sizes[0]), args.profile)
+            profile(url, seed(url, sizes[0], args.design), args.profile)
         return
     print(
         f"`python benchmarks/satisfaction.py --sizes {args.sizes} --rounds {args.rounds} "
-        f"--databases {args.databases}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"--databases {args.databases}{'' if args.design else ' --no-design'}`, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{os.cpu_count()} cores; load average 1 / 5 / 15 min at each size's start and end.\n"
     )
     print(
@@ -374,7 +411,7 @@ def main() -> None:
         for size in sizes:
             with own_database(kind, args.postgres, args.prefix) as url:
                 began = time.perf_counter()
-                evaluation_id = seed(url, size)
+                evaluation_id = seed(url, size, args.design)
                 seeded = time.perf_counter() - began
                 load_before = load()
                 timings = measure(url, evaluation_id, args.rounds)
