@@ -311,7 +311,8 @@ def load(session: Session, settings: PolicySettings, where: sql.CountFilter) -> 
         return None
     every_unit = replace(where, unit_ids=None)
     return SampleDesign(
-        rows=sql.design_answer_counts(session, every_unit),
+        # Weighting cells matter only to raking.
+        rows=sql.design_answer_counts(session, every_unit, cells=bool(settings.margins)),
         respondents=sql.design_respondents(
             session, where.evaluation_id, where.period_id, where.channel
         ),
