@@ -132,7 +132,8 @@ def has_counted_answers(session: Session, evaluation_id: int, unit_ids: Collecti
     return session.connection().execute(probe).first() is not None
 
 
-def _sorted_counts(totals: dict[tuple[Any, ...], int]) -> list[Count]:
+def sorted_counts(totals: dict[tuple[Any, ...], int]) -> list[Count]:
+    """``(unit, group, question, level, n)`` rows of totals keyed by the first four, sorted."""
     return _sorted_rows([(u, g, q, lv, n) for (u, g, q, lv), n in totals.items()])
 
 
@@ -172,7 +173,7 @@ def without_cells(rows: Iterable[CellCount]) -> list[Count]:
     totals: dict[tuple[Any, ...], int] = {}
     for u, g, q, lv, _, n in rows:
         totals[(u, g, q, lv)] = totals.get((u, g, q, lv), 0) + n
-    return _sorted_counts(totals)
+    return sorted_counts(totals)
 
 
 def respondent_cells(
@@ -245,36 +246,48 @@ def design_counts_statement(where: CountFilter, *, cells: bool = True) -> Select
     design-based estimate (sum w, sum w y, sum w y^2 and, per stratum where each respondent
     is its own PSU, sum w^2, w^2 y, w^2 y^2); no answer row leaves the database.
 
-    ``cells`` False (a policy that does not rake) leaves the weighting cell out of the keys
-    (NULL in its place): the cells then weigh nothing, and keeping them multiplied the rows
-    by the cells per stratum (three at city scale, where this statement returned 500,000).
+    ``cells`` False (a policy that does not rake) sums the weighting cells away (NULL in their
+    place): they then weigh nothing, and kept they multiply the rows by the cells per stratum
+    (three at city scale, where this statement returned 450,000 rows). The cells are summed
+    by an outer ``GROUP BY`` over the grouped rows, because the inner one follows
+    ``ix_answer_counts`` in order; grouping the answers without the cell made SQLite sort
+    every answer instead (1.04 s against 0.36 s at 1M answers over 30 units).
     """
     answer = _table("answer")
     weight = func.coalesce(answer.c.design_weight, 1.0)
-    cell = answer.c.cell_key if cells else null().label("cell_key")
     keys = [
         answer.c.unit_id,
         answer.c.group_id,
         answer.c.question,
         answer.c.level,
+        answer.c.cell_key,
         answer.c.stratum,
         answer.c.psu,
     ]
-    if cells:
-        keys.insert(4, answer.c.cell_key)
-    return (
+    grouped = (
         select(
-            *keys[:4],
-            cell,
-            *keys[-2:],
-            func.count(),
-            func.count(answer.c.design_weight),
-            func.sum(weight),
-            func.sum(weight * weight),
+            *keys,
+            func.count().label("n"),
+            func.count(answer.c.design_weight).label("weighted"),
+            func.sum(weight).label("sw"),
+            func.sum(weight * weight).label("sw2"),
         )
         .where(*_answer_filters(answer, where))
         .group_by(*keys)
     )
+    if cells:
+        return grouped
+    inner = grouped.subquery("per_cell")
+    outer_keys = [inner.c[k.name] for k in keys if k.name != "cell_key"]
+    return select(
+        *outer_keys[:4],
+        null().label("cell_key"),
+        *outer_keys[4:],
+        func.sum(inner.c.n),
+        func.sum(inner.c.weighted),
+        func.sum(inner.c.sw),
+        func.sum(inner.c.sw2),
+    ).group_by(*outer_keys)
 
 
 def design_answer_counts(

@@ -15,10 +15,13 @@ independent, as the model-based statistics treat them).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from itertools import repeat
+from operator import itemgetter
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -77,16 +80,31 @@ class SampleDesign:
 
     def count_rows(self, settings: PolicySettings) -> tuple[list[sql.Count], list[sql.CellCount]]:
         """As ``repository.count_rows``, summed from the design counts (one scan, not two)."""
-        totals: dict[tuple[int, int, str, str | None, str | None], int] = defaultdict(int)
-        for u, g, q, lv, cell, _, _, n, _, _, _ in self.rows:
-            if self.unit_ids is None or u in self.unit_ids:
-                totals[(u, g, q, lv, cell)] += n
-        cell_rows = [(u, g, q, lv, cell, n) for (u, g, q, lv, cell), n in totals.items()]
-        return sql.without_cells(cell_rows), cell_rows if settings.margins else []
+        rows = self.rows
+        if self.unit_ids is not None:
+            rows = [r for r in rows if r[0] in self.unit_ids]
+        counts = map(itemgetter(7), rows)
+        if not settings.margins:
+            totals: dict[tuple[object, ...], int] = defaultdict(int)
+            for key, n in zip(map(itemgetter(0, 1, 2, 3), rows), counts, strict=True):
+                totals[key] += n
+            return sql.sorted_counts(totals), []
+        per_cell: dict[tuple[object, ...], int] = defaultdict(int)
+        for key, n in zip(map(itemgetter(0, 1, 2, 3, 4), rows), counts, strict=True):
+            per_cell[key] += n
+        cell_rows: list[sql.CellCount] = [(*key, n) for key, n in per_cell.items()]  # type: ignore[misc]
+        return sql.without_cells(cell_rows), cell_rows
+
+    @cached_property
+    def columns(self) -> _Columns:
+        """The design rows column by column, read once per results call."""
+        return _Columns.of(self.rows)
 
     def designed_groups(self, axes: Axes) -> set[int]:
         """Groups with a design: design weights, strata or PSUs given, or a population set."""
-        found = {g for _, g, _, _, _, h, j, _, nw, _, _ in self.rows if nw or h or j}
+        c = self.columns
+        has_design = (c.weighted > 0) | _given(c.stratum) | _given(c.psu)
+        found = set(np.asarray(c.group, dtype=np.int64)[has_design].tolist())
         found.update(
             grp.id for grp in axes.groups if grp.code in self.populations and grp.id is not None
         )
@@ -145,22 +163,39 @@ class SampleDesign:
         return reports
 
     def _weight_sums(self, axes: Axes, tables: Tables) -> None:
-        unit_ix, group_ix, question_ix, level_ix = axes.index()
-        weighted = any(nw for *_, nw, _, _ in self.rows) or bool(self.factors)
+        c = self.columns
+        weighted = bool((c.weighted > 0).any()) or bool(self.factors)
         if not weighted:
             return
-        weight_sums = np.zeros(tables.counts.shape)
-        weight_sq_sums = np.zeros(tables.counts.shape)
-        for u, g, q, lv, cell, _, _, _, _, sw, sw2 in self.rows:
-            level = level_ix.get(lv) if lv is not None else None
-            if level is None or u not in unit_ix or g not in group_ix:
-                continue
-            factor = self.factors.get((g, cell), 1.0)
-            at = (unit_ix[u], group_ix[g], question_ix[q], level)
-            weight_sums[at] += sw * factor
-            weight_sq_sums[at] += sw2 * factor * factor
-        tables.weight_sums = weight_sums
-        tables.weight_sq_sums = weight_sq_sums
+        unit_ix, group_ix, question_ix, level_ix = axes.index()
+        u, g, q, lv = (
+            _lookup(ix, values)
+            for ix, values in (
+                (unit_ix, c.unit),
+                (group_ix, c.group),
+                (question_ix, c.question),
+                (level_ix, c.level),
+            )
+        )
+        factor = self._factors(c.group, c.cell)
+        kept = (u >= 0) & (g >= 0) & (q >= 0) & (lv >= 0)
+        shape = tables.counts.shape
+        at = np.ravel_multi_index((u[kept], g[kept], q[kept], lv[kept]), shape)
+        # bincount adds in row order, as the loop it replaces did: the same sums, bit for bit.
+        sums = np.bincount(at, weights=(c.sw * factor)[kept], minlength=tables.counts.size)
+        squares = np.bincount(
+            at, weights=(c.sw2 * factor * factor)[kept], minlength=tables.counts.size
+        )
+        tables.weight_sums = sums.astype(np.float64, copy=False).reshape(shape)
+        tables.weight_sq_sums = squares.astype(np.float64, copy=False).reshape(shape)
+
+    def _factors(self, groups: Iterable[int], cells: Iterable[str | None]) -> Float:
+        """Each row's raking factor (1 outside raked cells)."""
+        size = len(self.rows)
+        if not self.factors:
+            return np.ones(size)
+        pairs = zip(groups, cells, strict=False)
+        return np.fromiter(map(self.factors.get, pairs, repeat(1.0)), np.float64, size)
 
     # Standard errors --------------------------------------------------------------------
 
@@ -177,21 +212,20 @@ class SampleDesign:
         _, group_ix, _, level_ix = axes.index()
         scores = policy.scores
         satisfied = policy.satisfied_mask
-        per_group: dict[int, list[sql.DesignCount]] = defaultdict(list)
-        for row in self.rows:
-            per_group[row[1]].append(row)
+        c = self.columns
+        level = _lookup(level_ix, c.level)
+        # Rows on a level the policy scores (don't-know and unknown codes left out).
+        usable = level >= 0
+        usable[usable] = ~np.isnan(scores[level[usable]])
+        group_of = np.asarray(c.group, dtype=np.int64)
         for group_id in sorted(self.designed_groups(axes)):
             if group_id not in group_ix:
                 continue
             g = group_ix[group_id]
-            kept = [
-                r
-                for r in per_group.get(group_id, [])
-                if r[3] is not None and r[3] in level_ix and not math.isnan(scores[level_ix[r[3]]])
-            ]
-            if not kept:
+            rows_of_group = np.flatnonzero(usable & (group_of == group_id))
+            if rows_of_group.size == 0:
                 continue
-            result = self._group_errors(group_id, kept, axes, scores, satisfied, level_ix)
+            result = self._group_errors(group_id, rows_of_group, level, axes, scores, satisfied)
             mean_fit, rate_fit, calibrated = result
             column = (slice(None), g)
             shown = len(axes.units)
@@ -218,36 +252,49 @@ class SampleDesign:
     def _group_errors(
         self,
         group_id: int,
-        rows: list[sql.DesignCount],
+        at: NDArray[np.intp],
+        level: NDArray[np.intp],
         axes: Axes,
         scores: Float,
         satisfied: NDArray[np.bool_],
-        level_ix: dict[str, int],
     ) -> tuple[DomainDesignEstimates, DomainDesignEstimates, bool]:
+        """The group's domain means and rates with their errors, from its rows ``at``."""
+        c = self.columns
         unit_ix = axes.index()[0]
-        strata = sorted({r[5] or "" for r in rows})
+        picked = at.tolist()
+        size = len(picked)
+        strata_of = [c.stratum[k] or "" for k in picked]
+        strata = sorted(set(strata_of))
         stratum_ix = {h: k for k, h in enumerate(strata)}
-        psus: dict[tuple[str, str], int] = {}
-        domain, y, sat, sw, sw2, count, stratum, psu, cell_of = ([] for _ in range(9))
+        stratum = np.fromiter(map(stratum_ix.__getitem__, strata_of), np.intp, size)
+        psu = np.full(size, -1, dtype=np.intp)
+        if any(c.psu[k] is not None for k in picked):
+            # PSUs numbered as first met, unique over strata.
+            psus: dict[tuple[str, str], int] = {}
+            for i, k in enumerate(picked):
+                j = c.psu[k]
+                if j is not None:
+                    psu[i] = psus.setdefault((strata_of[i], j), len(psus))
+        # Units not shown form one more domain: part of the sample, never reported.
+        outside = len(axes.units)
+        domain = np.fromiter(
+            map(unit_ix.get, (c.unit[k] for k in picked), repeat(outside)), np.intp, size
+        )
+        lv = level[at]
+        y = scores[lv].astype(np.float64)
+        sat = np.where(satisfied[lv], 1.0, 0.0)
+        factor = self._factors(repeat(group_id), c.cell)[at] if self.factors else np.ones(size)
+        sw = c.sw[at] * factor
+        sw2 = c.sw2[at] * factor * factor
+        count = c.count[at]
         keys, dummies = self.calibrations.get(group_id, ([], np.zeros((0, 0))))
         cell_ix = {k: i for i, k in enumerate(keys)}
-        for u, _, _, lv, cell, h, j, n, _, s1, s2 in rows:
-            assert lv is not None
-            level = level_ix[lv]
-            factor = self.factors.get((group_id, cell), 1.0)
-            # Units not shown form one more domain: part of the sample, never reported.
-            domain.append(unit_ix.get(u, len(axes.units)))
-            y.append(float(scores[level]))
-            sat.append(1.0 if satisfied[level] else 0.0)
-            sw.append(s1 * factor)
-            sw2.append(s2 * factor * factor)
-            count.append(float(n))
-            stratum.append(stratum_ix[h or ""])
-            psu.append(-1 if j is None else psus.setdefault((h or "", j), len(psus)))
-            cell_of.append(cell_ix.get(cell, -1))
+        cell_of = np.fromiter(
+            map(cell_ix.get, (c.cell[k] for k in picked), repeat(-1)), np.intp, size
+        )
         finite = self._finite(axes, group_id, strata)
         calibration = None
-        if keys and min(cell_of) >= 0:
+        if keys and cell_of.min() >= 0:
             factors = np.array([self.factors[(group_id, k)] for k in keys])
             calibration = Calibration(cell=cell_of, factor=factors, dummies=dummies)
         common = {
@@ -380,3 +427,38 @@ def response_weights(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Design count rows as columns: ids and codes as lists (for lookups), sums as arrays."""
+
+    unit: list[int]
+    group: list[int]
+    question: list[str]
+    level: list[str | None]
+    cell: list[str | None]
+    stratum: list[str | None]
+    psu: list[str | None]
+    count: Float
+    weighted: Float
+    sw: Float
+    sw2: Float
+
+    @classmethod
+    def of(cls, rows: list[sql.DesignCount]) -> _Columns:
+        size = len(rows)
+        texts = [list(map(itemgetter(k), rows)) for k in range(7)]
+        sums = [np.fromiter(map(itemgetter(k), rows), np.float64, size) for k in range(7, 11)]
+        return cls(*texts, *sums)  # type: ignore[arg-type]
+
+
+def _lookup(index: Mapping[Any, int], values: Iterable[Any]) -> NDArray[np.intp]:
+    """Each value's position in ``index``, -1 where it has none."""
+    values = values if isinstance(values, list) else list(values)
+    return np.fromiter(map(index.get, values, repeat(-1)), np.intp, len(values))
+
+
+def _given(values: list[str | None]) -> NDArray[np.bool_]:
+    """Where a text column holds a non-empty value."""
+    return np.fromiter(map(bool, values), np.bool_, len(values))
