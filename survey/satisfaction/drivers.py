@@ -79,6 +79,7 @@ class DriverReport(BaseModel):
     evaluation_id: int
     survey_id: int
     survey_title: str
+    survey_title_en: str = ""
     overall: str
     aspects: list[str]
     draws: int
@@ -370,6 +371,7 @@ def drivers(
         evaluation_id=evaluation_id,
         survey_id=model.survey.id,
         survey_title=model.survey.title,
+        survey_title_en=model.survey.title_en,
         overall=model.overall.code,
         aspects=[q.code for q in model.aspects],
         draws=DRIVER_DRAWS,

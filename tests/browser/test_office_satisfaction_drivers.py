@@ -4,6 +4,7 @@ Screenshots go to PINGYI_SCREENSHOT_DIR (or a tmp dir)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,12 @@ def test_the_unit_page_leads_to_its_key_drivers_at_two_sizes(
         # The focus areas are the important aspects where the unit trails its category.
         focus = rows.locator("xpath=self::*[@data-quadrant='concentrate_here']")
         assert page.locator("ul[data-focus] li").count() == focus.count() > 0
+        # In Chinese punctuation: 办事效率：77.9（类别 78.5）.
+        first = page.locator("ul[data-focus] li").first.inner_text()
+        assert re.fullmatch(r"\S+：[\d.]+（类别 [\d.]+）", first), first
         assert serious_violations(page) == []
+        # Nothing widens the page: the table scrolls inside its box.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(shots / f"drivers-unit-{size}.png"), full_page=True)
         assert page.evaluate("window.__csp") == []
         assert errors == []

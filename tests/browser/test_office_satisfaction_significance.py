@@ -17,6 +17,7 @@ from survey.satisfaction.service import satisfaction_results
 from tests.browser.pages import WATCH_CSP, sign_in_office
 
 OFFICE = Principal(name="office", role=Role.office)
+WIDTHS = "({page: document.documentElement.scrollWidth, window: window.innerWidth})"
 
 
 def test_marks_on_the_category_table_and_the_unit_page(
@@ -87,5 +88,14 @@ def test_marks_on_the_category_table_and_the_unit_page(
         page.locator("table.group-pairs .sig").first.get_attribute("title") or ""
     )
     page.screenshot(path=str(shots / "satisfaction-unit-significance-en.png"), full_page=True)
+
+    # On a phone the wide tables scroll inside their boxes: the words for screen readers beside
+    # each mark (absolutely positioned) must not escape them and widen the page.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (dashboard, f"{dashboard}/units/{disagreeing}"):
+        page.goto(url)
+        widths = page.evaluate(WIDTHS)
+        assert widths["page"] <= widths["window"], (url, widths)
+    page.screenshot(path=str(shots / "satisfaction-unit-significance-390.png"), full_page=True)
     assert errors == []
     context.close()

@@ -233,6 +233,8 @@ def test_the_office_page_shows_the_api_figures(client: TestClient, session: Sess
     client.cookies.set(LANGUAGE_COOKIE, "en")
     english = client.get(link).text
     assert "Key drivers" in english
+    # The survey by its English title, when it has one.
+    assert "Survey: Yunjiang 2026: service windows." in english and "政务服务窗口" not in english
     names = ("Keep up the good work", "Concentrate here", "Low priority", "Possible overkill")
     assert any(name in english for name in names)
     client.cookies.set(LANGUAGE_COOKIE, "zh-CN")

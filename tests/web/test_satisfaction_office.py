@@ -56,6 +56,9 @@ def test_results_page_and_the_link_from_the_office_home(
     policy_page = client.get(f"{link}/policy")
     assert policy_page.status_code == 200 and 'name="level_code"' in policy_page.text
     assert "<fieldset disabled>" in policy_page.text  # a viewer reads, the office edits
+    # Interval methods by their names in the reader's language, not their codes.
+    assert '<option value="wilson" selected>Wilson 法</option>' in policy_page.text
+    assert ">satterthwaite<" not in policy_page.text
 
 
 def test_the_office_saves_a_policy_version_from_the_form(

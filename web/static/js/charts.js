@@ -14,6 +14,11 @@
   // printed numbers, which the table under the chart holds anyway.
   var NARROW = 600;
   var labelWidth = 150;
+  // On a phone a unit's name wraps onto at most this many lines of this height, instead of
+  // being cut to its first word or two ("Bureau of N…" for every bureau).
+  var NARROW_LABEL = 104;
+  var LABEL_LINES = 3;
+  var LABEL_LINE_HEIGHT = 12;
 
   // The value axis is named under its middle, where the label cannot be cut off at the edge.
   function valueAxis(name, extra) {
@@ -25,13 +30,42 @@
   }
 
   function categoryAxis(labels, inverse) {
-    return {
-      type: "category",
-      data: labels,
-      inverse: inverse,
-      axisTick: { show: false },
-      axisLabel: { width: labelWidth, overflow: "truncate", interval: 0 },
-    };
+    var label = { width: labelWidth, overflow: "truncate", interval: 0 };
+    if (labelWidth === NARROW_LABEL) {
+      label = {
+        width: labelWidth,
+        overflow: "break",
+        interval: 0,
+        fontSize: 11,
+        lineHeight: LABEL_LINE_HEIGHT,
+        formatter: shortened,
+      };
+    }
+    return { type: "category", data: labels, inverse: inverse, axisTick: { show: false }, axisLabel: label };
+  }
+
+  // A name cut (with an ellipsis) to what fits on LABEL_LINES lines of a narrow label.
+  function shortened(text) {
+    text = String(text);
+    var room = LABEL_LINES * NARROW_LABEL * 0.9;
+    if (textWidth(text) * 11 / 12 <= room) {
+      return text;
+    }
+    var out = "";
+    for (var k = 0; k < text.length && textWidth(out + text[k] + "…") * 11 / 12 <= room; k++) {
+      out += text[k];
+    }
+    return out + "…";
+  }
+
+  // How many lines the longest of these names takes as a narrow label.
+  function labelLines(labels) {
+    var most = 1;
+    (labels || []).forEach(function (text) {
+      var px = textWidth(shortened(String(text))) * 11 / 12;
+      most = Math.max(most, Math.min(LABEL_LINES, Math.ceil(px / (NARROW_LABEL * 0.9))));
+    });
+    return most;
   }
 
   function tooltip(formatter) {
@@ -281,7 +315,7 @@
   // A line through values over time, the interval as whiskers; null values are gaps.
   function line(d) {
     return {
-      grid: { left: 8, right: 24, top: 24, bottom: 24, containLabel: true },
+      grid: { left: 8, right: 24, top: 32, bottom: 24, containLabel: true },
       tooltip: tooltip(function (p) {
         var i = p.dataIndex;
         return d.labels[i] + "\n" + (d.suppressed[i] ? "* " + d.small : d.axis + " " + fixed(d.values[i]) + "\n" +
@@ -343,13 +377,51 @@
     return { min: Number(low.toFixed(6)), max: Number((cut + span).toFixed(6)) };
   }
 
+  // About how wide a label of the chart's 12px font is: a CJK character a full em, others about half.
+  function textWidth(text) {
+    var px = 0;
+    for (var k = 0; k < text.length; k++) {
+      px += text.charCodeAt(k) >= 0x2e80 ? 12 : 6.5;
+    }
+    return px;
+  }
+
   // Importance-performance quadrant: one point per aspect, the cross-hair at the mean importance
-  // and the reference performance, each quadrant named in its corner.
-  function quadrant(d, narrow) {
+  // and the reference performance, each quadrant named in its corner. The names are labels of
+  // four areas (the quadrants), so they sit inside the plot whatever room the axes take, and
+  // wrap within their quadrant's width; on a phone an aspect's name wraps too.
+  function quadrant(d, narrow, width) {
     var xRange = centred(d.importance, d.importance_cut, 0.01, 0);
     var yRange = centred(d.performance, d.performance_cut, 1);
     var right = narrow ? 72 : 96;
     var colours = { keep_up: "#1a7f37", concentrate_here: "#b0252a", low_priority: "#6b7b8c", possible_overkill: "#b7791f" };
+    // The plot is about the box less the margins and the value axis's labels.
+    var plot = (width || 600) - right - 56;
+    var leftShare = (d.importance_cut - xRange.min) / (xRange.max - xRange.min);
+    function within(share) {
+      return Math.max(48, Math.floor(plot * share) - 10);
+    }
+    function corner(key, position, from, to) {
+      var room = within(position.indexOf("Left") >= 0 ? leftShare : 1 - leftShare);
+      return [
+        {
+          coord: from,
+          itemStyle: { color: "rgba(0,0,0,0)" },
+          label: {
+            show: true,
+            position: position,
+            distance: 4,
+            color: colours[key],
+            fontSize: narrow ? 11 : 12,
+            width: room,
+            overflow: "break",
+            lineHeight: narrow ? 13 : 15,
+            formatter: d.corner[key],
+          },
+        },
+        { coord: to },
+      ];
+    }
     return {
       grid: { left: 8, right: right, top: 48, bottom: 40, containLabel: true },
       tooltip: tooltip(function (p) {
@@ -377,10 +449,23 @@
         {
           type: "scatter",
           symbolSize: 14,
+          // Names of points close together are moved apart rather than drawn over each other.
+          labelLayout: { moveOverlap: "shiftY" },
+          // A point whose name would not fit between it and the chart's edge is named on its
+          // left, so that the name is not cut off.
           data: d.importance.map(function (x, i) {
-            return { value: [x, d.performance[i]], itemStyle: { color: colours[d.quadrants[i]] } };
+            var room = (1 - (x - xRange.min) / (xRange.max - xRange.min)) * plot + right - 12;
+            var side = Math.min(textWidth(d.labels[i]), narrow ? 110 : 1e6) > room ? "left" : "right";
+            return { value: [x, d.performance[i]], itemStyle: { color: colours[d.quadrants[i]] }, label: { position: side } };
           }),
-          label: { show: true, position: "right", formatter: function (p) { return d.labels[p.dataIndex]; } },
+          label: {
+            show: true,
+            position: "right",
+            width: narrow ? 110 : undefined,
+            overflow: narrow ? "break" : "none",
+            lineHeight: 13,
+            formatter: function (p) { return d.labels[p.dataIndex]; },
+          },
           markLine: {
             silent: true,
             symbol: "none",
@@ -388,13 +473,16 @@
             label: { show: false },
             data: [{ xAxis: d.importance_cut }, { yAxis: d.performance_cut }],
           },
+          markArea: {
+            silent: true,
+            data: [
+              corner("possible_overkill", "insideTopLeft", [xRange.min, yRange.max], [d.importance_cut, d.performance_cut]),
+              corner("keep_up", "insideTopRight", [d.importance_cut, yRange.max], [xRange.max, d.performance_cut]),
+              corner("low_priority", "insideBottomLeft", [xRange.min, d.performance_cut], [d.importance_cut, yRange.min]),
+              corner("concentrate_here", "insideBottomRight", [d.importance_cut, d.performance_cut], [xRange.max, yRange.min]),
+            ],
+          },
         },
-      ],
-      graphic: [
-        { type: "text", right: right + 8, top: 52, style: { text: d.corner.keep_up, fill: colours.keep_up } },
-        { type: "text", right: right + 8, bottom: 60, style: { text: d.corner.concentrate_here, fill: colours.concentrate_here } },
-        { type: "text", left: 60, bottom: 60, style: { text: d.corner.low_priority, fill: colours.low_priority } },
-        { type: "text", left: 60, top: 52, style: { text: d.corner.possible_overkill, fill: colours.possible_overkill } },
       ],
     };
   }
@@ -420,8 +508,8 @@
 
   function draw(item) {
     var narrow = item.box.clientWidth < NARROW;
-    labelWidth = narrow ? 80 : 150;
-    var option = item.build(item.data, narrow);
+    labelWidth = narrow ? NARROW_LABEL : 150;
+    var option = item.build(item.data, narrow, item.box.clientWidth);
     // No entry animation: the chart shows its numbers at once (and holds still for readers
     // who asked for reduced motion, and for screenshots).
     option.animation = false;
@@ -440,9 +528,15 @@
     if (!build || rows(data) === 0) {
       continue;
     }
-    // One row per unit, so a 40-unit category gets a tall chart rather than squeezed labels.
-    box.style.height = Math.max(220, rows(data) * ROW_HEIGHT[data.kind] + 110) + "px";
+    // One row per unit, so a 40-unit category gets a tall chart rather than squeezed labels;
+    // on a phone a row is as tall as its wrapped name needs.
     box.classList.add("chart-on");
+    var rowHeight = ROW_HEIGHT[data.kind];
+    var names = data.kind === "heatmap" || data.kind === "counts" ? data.y : data.labels;
+    if (box.clientWidth < NARROW && ["whisker", "heatmap", "counts", "stacked", "bars"].indexOf(data.kind) >= 0) {
+      rowHeight = Math.max(rowHeight, labelLines(names) * LABEL_LINE_HEIGHT + 8);
+    }
+    box.style.height = Math.max(220, rows(data) * rowHeight + 110) + "px";
     var item = { box: box, data: data, build: build, chart: window.echarts.init(box, null, { renderer: "canvas" }) };
     draw(item);
     started.push(item);
