@@ -152,6 +152,22 @@ def _approx(value: Any) -> Any:
     return pytest.approx(value, rel=1e-12, abs=1e-12) if isinstance(value, float) else value
 
 
+def _store_as(
+    session: Session, version: PublicationVersion, inputs: dict[str, Any]
+) -> dict[str, Any]:
+    """Make ``version`` one frozen with ``inputs``: its results computed from them, digests
+    and all, as publishing stores them. Returns the results."""
+    inputs_json = canonical.canonical_json(inputs)
+    results_json, results = service._results_from(inputs_json, version.evaluation_id, None)
+    version.inputs_json, version.results_json = inputs_json, results_json
+    version.inputs_digest = canonical.digest(inputs_json)
+    version.results_digest = canonical.digest(results_json)
+    version.part_digests = service._all_digests(inputs, results)
+    session.add(version)
+    session.commit()
+    return results
+
+
 @pytest.mark.parametrize("rake", [False, True], ids=["design", "raked"])
 def test_published_design_results_are_the_ones_read_before_publishing(
     session: Session, rake: bool
@@ -187,14 +203,7 @@ def test_a_version_frozen_without_the_design_still_computes_as_it_was_published(
     # A version of the older shape: the same inputs without the design.
     older = json.loads(version.inputs_json)
     older["counts"].pop("design", None)
-    older_inputs = canonical.canonical_json(older)
-    older_results, results = service._results_from(older_inputs, evaluation_id, None)
-    version.inputs_json, version.results_json = older_inputs, older_results
-    version.inputs_digest = canonical.digest(older_inputs)
-    version.results_digest = canonical.digest(older_results)
-    version.part_digests = service._all_digests(older, results)
-    session.add(version)
-    session.commit()
+    results = _store_as(session, version, older)
 
     # Computed as before designs were frozen: model-based, unweighted means.
     after = case.results(session)
@@ -212,3 +221,20 @@ def test_a_version_frozen_without_the_design_still_computes_as_it_was_published(
         )
     # Keeping the design in the live inputs now is no change behind the version's back.
     assert service.verify(session, evaluation_id).ok
+
+
+def test_verify_takes_the_last_bits_of_a_weight_sum_for_no_change(session: Session) -> None:
+    case = Designed(session, rake=False)
+    evaluation_id = case.setup.evaluation_id
+    version = case.publish(session)
+    frozen = json.loads(version.inputs_json)
+    # The stored sum one rounding step (1e-10) off the live one, as another summation order
+    # can leave it (PostgreSQL's parallel aggregates): the same data.
+    frozen["counts"]["design"]["answers"][0][-2] += 1e-10
+    _store_as(session, version, frozen)
+    assert service.verify(session, evaluation_id).ok
+    # A weight that changed is a change.
+    frozen["counts"]["design"]["answers"][0][-2] *= 1.01
+    _store_as(session, version, frozen)
+    report = service.verify(session, evaluation_id)
+    assert [(d.version, d.part) for d in report.differences] == [(None, "inputs.counts")]
