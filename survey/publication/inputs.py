@@ -4,7 +4,8 @@ The inputs are plain rows: the organisation (categories, units, groups), the eva
 periods, weights, satisfaction policy versions, composite schemes, hard-indicator values,
 qualitative scores, excellence goals and adjustments, the previous evaluation's indicator
 values and ranks (rank changes and growth rates are measured against them), and the counted
-answers per period, channel, unit, group, question, level and weighting cell.
+answers per period, channel, unit, group, question, level and weighting cell; with a sample
+design, also the design's counts and weight sums per stratum and PSU and its respondents.
 
 ``replay`` loads them into a private in-memory SQLite database and runs the same services as
 the live application on it (``survey.satisfaction.service``, ``survey.composite.compute``),
@@ -28,6 +29,7 @@ from survey.composite.models import CompositeSnapshot, CompositeSnapshotUnit
 from survey.models import Evaluation, EvaluationStatus
 from survey.satisfaction import counts as sql
 from survey.satisfaction.frozen import FrozenCounts, from_inputs, frozen_counts
+from survey.satisfaction.policy import current_version, settings_of
 
 FORMAT = 1
 # Read whole: the organisation the evaluation's units and groups belong to.
@@ -114,6 +116,95 @@ def _frozen_respondents(session: Session, evaluation_id: int) -> list[list[Any]]
     return sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r[:4]))
 
 
+def _frozen_design_answers(session: Session, evaluation_id: int) -> list[list[Any]]:
+    """``counts.design_answer_counts`` with the cells, per period and channel."""
+    answer, response = _table("answer"), _table("response")
+    keys = [
+        answer.c.period_id,
+        response.c.channel,
+        answer.c.unit_id,
+        answer.c.group_id,
+        answer.c.question,
+        answer.c.level,
+        answer.c.cell_key,
+        answer.c.stratum,
+        answer.c.psu,
+    ]
+    weight = func.coalesce(answer.c.design_weight, 1.0)
+    statement = (
+        select(
+            *keys,
+            func.count(),
+            func.count(answer.c.design_weight),
+            func.sum(weight),
+            func.sum(weight * weight),
+        )
+        .select_from(answer.join(response, response.c.id == answer.c.response_id))
+        .where(
+            answer.c.evaluation_id == evaluation_id,
+            answer.c.unit_id.is_not(None),
+            answer.c.counted.is_(True),
+        )
+        .group_by(*keys)
+    )
+    rows = [
+        [*key, int(n), int(nw), float(sw), float(sw2)]
+        for *key, n, nw, sw, sw2 in session.connection().execute(statement)
+    ]
+    return sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r[:9]))
+
+
+def _frozen_design_respondents(session: Session, evaluation_id: int) -> list[list[Any]]:
+    """``counts.design_respondents`` per period and channel."""
+    response = _table("response")
+    has_psu = response.c.psu.is_not(None)
+    keys = [
+        response.c.period_id,
+        response.c.channel,
+        response.c.group_id,
+        response.c.cell_key,
+        response.c.stratum,
+        has_psu,
+    ]
+    weight = func.coalesce(response.c.design_weight, 1.0)
+    statement = (
+        select(*keys, func.count(), func.sum(weight), func.sum(weight * weight))
+        .where(
+            response.c.evaluation_id == evaluation_id,
+            response.c.group_id.is_not(None),
+            sql.counted(response),
+        )
+        .group_by(*keys)
+    )
+    found: list[Any] = list(session.connection().execute(statement))
+    # has_psu comes back as 0/1 from SQLite and as a boolean from PostgreSQL.
+    rows = [
+        [period, channel, int(group), cell, stratum, bool(psu), int(n), float(sw), float(sw2)]
+        for period, channel, group, cell, stratum, psu, n, sw, sw2 in found
+    ]
+    return sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r[:6]))
+
+
+def _has_design(session: Session, evaluation_id: int) -> bool:
+    """Whether the results take the design path (``sample_design.load``'s condition)."""
+    settings = settings_of(current_version(session, evaluation_id))
+    return bool(settings.finite_population) or sql.has_design(session, evaluation_id)
+
+
+def _frozen_counts(session: Session, evaluation_id: int) -> dict[str, Any]:
+    counts: dict[str, Any] = {
+        "answers": _frozen_answers(session, evaluation_id),
+        "respondents": _frozen_respondents(session, evaluation_id),
+    }
+    # Only with a design, so that a publication without one freezes what it always did.
+    if _has_design(session, evaluation_id):
+        counts["design"] = {
+            "answers": _frozen_design_answers(session, evaluation_id),
+            "respondents": _frozen_design_respondents(session, evaluation_id),
+        }
+    return counts
+
+
 def freeze_inputs(session: Session, evaluation: Evaluation) -> dict[str, Any]:
     """Everything the evaluation's results are computed from, as plain JSON-ready data."""
     assert evaluation.id is not None
@@ -152,10 +243,7 @@ def freeze_inputs(session: Session, evaluation: Evaluation) -> dict[str, Any]:
         },
         "tables": tables,
         "previous": previous,
-        "counts": {
-            "answers": _frozen_answers(session, evaluation.id),
-            "respondents": _frozen_respondents(session, evaluation.id),
-        },
+        "counts": _frozen_counts(session, evaluation.id),
     }
 
 

@@ -350,19 +350,31 @@ def _dummies(keys: list[str | None], covered: Iterable[bool], settings: PolicySe
 def load(session: Session, settings: PolicySettings, where: sql.CountFilter) -> SampleDesign | None:
     """The design counts when the evaluation has a design, else None (the usual path).
 
-    A published evaluation is computed from its frozen counts, which keep no design.
+    A published evaluation (or one being published or verified) reads them from its frozen
+    counts, which hold them when it had a design.
     """
-    if frozen.source_for(session, where.evaluation_id) is not None:
-        return None
-    if not settings.finite_population and not sql.has_design(session, where.evaluation_id):
-        return None
     every_unit = replace(where, unit_ids=None)
-    return SampleDesign(
-        # Weighting cells matter only to raking.
-        rows=sql.design_answer_counts(session, every_unit, cells=bool(settings.margins)),
-        respondents=sql.design_respondents(
+    # Weighting cells matter only to raking.
+    cells = bool(settings.margins)
+    source = frozen.source_for(session, where.evaluation_id)
+    if source is not None:
+        # Frozen without a design: none was there, or the version was published before
+        # designs were frozen and is computed as it was then (model-based), as its stored
+        # results were.
+        if source.design is None:
+            return None
+        rows = source.design.design_counts(every_unit, cells=cells)
+        respondents = source.design.design_respondents(where.period_id, where.channel)
+    else:
+        if not settings.finite_population and not sql.has_design(session, where.evaluation_id):
+            return None
+        rows = sql.design_answer_counts(session, every_unit, cells=cells)
+        respondents = sql.design_respondents(
             session, where.evaluation_id, where.period_id, where.channel
-        ),
+        )
+    return SampleDesign(
+        rows=rows,
+        respondents=respondents,
         populations=dict(settings.finite_population),
         unit_ids=frozenset(where.unit_ids) if where.unit_ids is not None else None,
     )
