@@ -19,7 +19,17 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Engine, Table, create_engine, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Engine,
+    Select,
+    Table,
+    create_engine,
+    func,
+    select,
+)
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
 
@@ -76,18 +86,36 @@ def _rows(session: Session, table: Table, evaluation_id: int | None = None) -> l
 
 
 def _frozen_answers(session: Session, evaluation_id: int) -> list[list[Any]]:
+    answer = _table("answer")
+    keys = _per_period_and_channel(answer.c.cell_key)
+    statement = _counted_answers(evaluation_id, keys, [func.count()])
+    rows = [list(row) for row in session.connection().execute(statement)]
+    return sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r[:7]))
+
+
+def _per_period_and_channel(*last: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+    """The keys of frozen answer counts: period, channel, unit, group, question, level, then
+    ``last``."""
     answer, response = _table("answer"), _table("response")
-    keys = [
+    return [
         answer.c.period_id,
         response.c.channel,
         answer.c.unit_id,
         answer.c.group_id,
         answer.c.question,
         answer.c.level,
-        answer.c.cell_key,
+        *last,
     ]
-    statement = (
-        select(*keys, func.count())
+
+
+def _counted_answers(
+    evaluation_id: int, keys: list[ColumnElement[Any]], aggregates: list[ColumnElement[Any]]
+) -> Select[Any]:
+    """The evaluation's counted answers grouped by ``keys`` (which may name the response's
+    channel), with ``aggregates``."""
+    answer, response = _table("answer"), _table("response")
+    return (
+        select(*keys, *aggregates)
         .select_from(answer.join(response, response.c.id == answer.c.response_id))
         .where(
             answer.c.evaluation_id == evaluation_id,
@@ -96,8 +124,6 @@ def _frozen_answers(session: Session, evaluation_id: int) -> list[list[Any]]:
         )
         .group_by(*keys)
     )
-    rows = [list(row) for row in session.connection().execute(statement)]
-    return sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r[:7]))
 
 
 def _frozen_respondents(session: Session, evaluation_id: int) -> list[list[Any]]:
@@ -118,35 +144,9 @@ def _frozen_respondents(session: Session, evaluation_id: int) -> list[list[Any]]
 
 def _frozen_design_answers(session: Session, evaluation_id: int) -> list[list[Any]]:
     """``counts.design_answer_counts`` with the cells, per period and channel."""
-    answer, response = _table("answer"), _table("response")
-    keys = [
-        answer.c.period_id,
-        response.c.channel,
-        answer.c.unit_id,
-        answer.c.group_id,
-        answer.c.question,
-        answer.c.level,
-        answer.c.cell_key,
-        answer.c.stratum,
-        answer.c.psu,
-    ]
-    weight = func.coalesce(answer.c.design_weight, 1.0)
-    statement = (
-        select(
-            *keys,
-            func.count(),
-            func.count(answer.c.design_weight),
-            func.sum(weight),
-            func.sum(weight * weight),
-        )
-        .select_from(answer.join(response, response.c.id == answer.c.response_id))
-        .where(
-            answer.c.evaluation_id == evaluation_id,
-            answer.c.unit_id.is_not(None),
-            answer.c.counted.is_(True),
-        )
-        .group_by(*keys)
-    )
+    answer = _table("answer")
+    keys = _per_period_and_channel(answer.c.cell_key, answer.c.stratum, answer.c.psu)
+    statement = _counted_answers(evaluation_id, keys, sql.design_sums(answer))
     rows = [
         [*key, int(n), int(nw), float(sw), float(sw2)]
         for *key, n, nw, sw, sw2 in session.connection().execute(statement)

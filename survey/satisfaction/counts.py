@@ -238,6 +238,18 @@ def has_design(session: Session, evaluation_id: int) -> bool:
     return session.connection().execute(probe).first() is not None
 
 
+def design_sums(answer: Table) -> list[ColumnElement[Any]]:
+    """The answers' count, how many carry a design weight, and the sums of the weights (1
+    where none is given) and of their squares: labelled n, weighted, sw and sw2."""
+    weight = func.coalesce(answer.c.design_weight, 1.0)
+    return [
+        func.count().label("n"),
+        func.count(answer.c.design_weight).label("weighted"),
+        func.sum(weight).label("sw"),
+        func.sum(weight * weight).label("sw2"),
+    ]
+
+
 def design_counts_statement(where: CountFilter, *, cells: bool = True) -> Select[Any]:
     """Counted answers per unit, group, question, level, weighting cell, stratum and PSU,
     with their count, how many carry a weight, and the sums of the weights and squares.
@@ -254,7 +266,6 @@ def design_counts_statement(where: CountFilter, *, cells: bool = True) -> Select
     every answer instead (1.04 s against 0.36 s at 1M answers over 30 units).
     """
     answer = _table("answer")
-    weight = func.coalesce(answer.c.design_weight, 1.0)
     keys = [
         answer.c.unit_id,
         answer.c.group_id,
@@ -265,15 +276,7 @@ def design_counts_statement(where: CountFilter, *, cells: bool = True) -> Select
         answer.c.psu,
     ]
     grouped = (
-        select(
-            *keys,
-            func.count().label("n"),
-            func.count(answer.c.design_weight).label("weighted"),
-            func.sum(weight).label("sw"),
-            func.sum(weight * weight).label("sw2"),
-        )
-        .where(*_answer_filters(answer, where))
-        .group_by(*keys)
+        select(*keys, *design_sums(answer)).where(*_answer_filters(answer, where)).group_by(*keys)
     )
     if cells:
         return grouped
