@@ -243,21 +243,30 @@ _FROM_THE_SCORE: dict[str, Any] = {
 }
 
 
-def _comparisons_shown(
-    session: Session,
-    unit: Unit,
-    result: UnitResult,
-    withheld_groups: set[str],
-) -> UnitResult:
+class _Gates:
+    """Each evaluation's gate for one unit, built once per page."""
+
+    def __init__(self, session: Session, unit: Unit) -> None:
+        self.session = session
+        self.unit = unit
+        self.built: dict[int, _Gate] = {}
+
+    def of(self, evaluation_id: int) -> _Gate:
+        if evaluation_id not in self.built:
+            self.built[evaluation_id] = _Gate(self.session, evaluation_id, self.unit)
+        return self.built[evaluation_id]
+
+
+def _comparisons_shown(result: UnitResult, withheld_groups: set[str], gates: _Gates) -> UnitResult:
     """The result without a comparison that would reveal a withheld figure: last year's
     score when the rule withholds it in that evaluation, and group pairs with a withheld
     group (then the page says nothing about the groups unless other pairs still differ)."""
     update: dict[str, Any] = {}
     before = result.vs_previous
-    if before is not None:
-        earlier = _Gate(session, before["evaluation_id"], unit)
-        if earlier.hides((None, before["period"], None)):
-            update["vs_previous"] = None
+    if before is not None and gates.of(before["evaluation_id"]).hides(
+        (None, before["period"], None)
+    ):
+        update["vs_previous"] = None
     if withheld_groups and result.group_pairs_tested is not None:
         kept = [
             c
@@ -285,7 +294,8 @@ def unit_home(
     view = unit_view(
         session, evaluation_id, unit.code, group=group, period=period, viewer=principal
     )
-    gate = _Gate(session, evaluation_id, unit)
+    gates = _Gates(session, unit)
+    gate = gates.of(evaluation_id)
     focus = view.group.code if view.group is not None else None
     at = view.period
 
@@ -317,8 +327,8 @@ def unit_home(
         replace(p, figure=gate.figure(p.figure, (focus, p.period.code if p.period else None, None)))
         for p in view.periods
     ]
-    result = _comparisons_shown(session, unit, result, withheld_groups)
-    years = _years(session, unit, evaluation, view.years, gate, focus)
+    result = _comparisons_shown(result, withheld_groups, gates)
+    years = _years(session, evaluation, view.years, gates, focus)
     released = composite_visible(session, evaluation)
     return UnitHome(
         view=replace(
@@ -341,22 +351,22 @@ def unit_home(
 
 def _years(
     session: Session,
-    unit: Unit,
     evaluation: Evaluation,
     points: Sequence[TrendPoint],
-    gate: _Gate,
+    gates: _Gates,
     focus: str | None,
 ) -> list[TrendPoint]:
     """Earlier evaluations past their draft, each under its own evaluation's disclosure rule."""
     kept: list[TrendPoint] = []
     for point in points:
         if point.evaluation_id == evaluation.id:
+            gate = gates.of(point.evaluation_id)
             kept.append(replace(point, figure=gate.figure(point.figure, (focus, None, None))))
             continue
         other = session.get(Evaluation, point.evaluation_id)
         if other is None or other.status == EvaluationStatus.draft:
             continue
-        other_gate = _Gate(session, point.evaluation_id, unit)
+        other_gate = gates.of(point.evaluation_id)
         kept.append(replace(point, figure=other_gate.figure(point.figure, (focus, None, None))))
     return kept
 
