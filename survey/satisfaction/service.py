@@ -35,6 +35,7 @@ from survey.satisfaction.cells import (
     question_cell_results,
     suppress_unit,
 )
+from survey.satisfaction.models import SatisfactionPolicyVersion
 from survey.satisfaction.policy import (
     current_version,
     policy_public,
@@ -132,12 +133,85 @@ def satisfaction_results(
             code=channel,
             channels=", ".join(Channel),
         )
+    unit_row = _unit_row(session, unit, audience, own_unit_id)
+    group_row = org.group_by_code(session, group) if group is not None else None
+    run = _evaluate(
+        session,
+        evaluation_id,
+        audience,
+        unit_row=unit_row,
+        category=category,
+        period=period,
+        question=question,
+        channel=channel,
+        by_question=by_question,
+        rank_intervals=rank_intervals,
+    )
+    computed = run.computed
+    if previous and evaluation.previous_id is not None:
+        _compare_previous(
+            session,
+            evaluation.previous_id,
+            computed.units,
+            run.settings,
+            viewer=viewer,
+            period=period,
+            question=question,
+            channel=channel,
+            category=run.category,
+        )
+    shown = _chosen(computed, unit_row, group_row)
+    return SatisfactionResults(
+        evaluation_id=evaluation_id,
+        evaluation_status=evaluation.status,
+        period=run.period,
+        question=question,
+        channel=channel,
+        audience=audience,
+        policy=policy_public(session, evaluation_id, run.policy_row, run.weight_list),
+        categories=_category_results(run.categories, computed.units, shown.units),
+        units=shown.units,
+        cells=shown.cells,
+        question_cells=shown.question_cells,
+        raking=computed.raking,
+        design=computed.design,
+        rank_method=rank_method(run.settings),
+        unscored_answers=computed.unscored,
+        significance_method=comparisons.method_text(run.settings.significance),
+    )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One evaluation computed for an audience: every unit of the categories involved."""
+
+    computed: _Computed
+    settings: PolicySettings
+    policy_row: SatisfactionPolicyVersion | None
+    weight_list: list[WeightPublic]
+    categories: dict[int | None, UnitCategory]
+    category: str | None  # the one category computed, if only one was
+    period: str | None
+
+
+def _evaluate(
+    session: Session,
+    evaluation_id: int,
+    audience: Audience,
+    *,
+    unit_row: Unit | None,
+    category: str | None,
+    period: str | None,
+    question: str | None,
+    channel: str | None,
+    by_question: bool,
+    rank_intervals: bool,
+) -> _Run:
+    """Every unit of the categories involved (the unit's, or the one asked for, or all), as
+    ``audience`` sees them; the caller chooses the rows to return."""
     period_row = repository.period_by_code(session, evaluation_id, period)
     policy_row = current_version(session, evaluation_id)
     settings = settings_of(policy_row)
-    unit_row = _unit_row(session, unit, audience, own_unit_id)
-    group_row = org.group_by_code(session, group) if group is not None else None
-
     categories = repository.categories_by_id(session)
     all_units = repository.units_in_order(session)
     # Raking weighs each group's respondents over the whole evaluation, not per unit, so
@@ -162,36 +236,14 @@ def satisfaction_results(
         by_question=by_question,
         rank_intervals=rank_intervals,
     )
-    if previous and evaluation.previous_id is not None:
-        _compare_previous(
-            session,
-            evaluation.previous_id,
-            computed.units,
-            settings,
-            viewer=viewer,
-            period=period,
-            question=question,
-            channel=channel,
-            category=categories[only_category].code if only_category is not None else None,
-        )
-    shown = _chosen(computed, unit_row, group_row)
-    return SatisfactionResults(
-        evaluation_id=evaluation_id,
-        evaluation_status=evaluation.status,
+    return _Run(
+        computed=computed,
+        settings=settings,
+        policy_row=policy_row,
+        weight_list=weight_list,
+        categories=categories,
+        category=categories[only_category].code if only_category is not None else None,
         period=period_row.code if period_row else None,
-        question=question,
-        channel=channel,
-        audience=audience,
-        policy=policy_public(session, evaluation_id, policy_row, weight_list),
-        categories=_category_results(categories, computed.units, shown.units),
-        units=shown.units,
-        cells=shown.cells,
-        question_cells=shown.question_cells,
-        raking=computed.raking,
-        design=computed.design,
-        rank_method=rank_method(settings),
-        unscored_answers=computed.unscored,
-        significance_method=comparisons.method_text(settings.significance),
     )
 
 
@@ -208,22 +260,30 @@ def _compare_previous(
     category: str | None,
 ) -> None:
     """The units against the same codes in the previous evaluation (the same period code,
-    question and channel), when the viewer may read it and it has that period."""
+    question and channel), when the viewer may read it and it has that period.
+
+    The previous evaluation is computed for the whole category even for a unit account, so
+    that the adjustment counts the same units (and gives the same adjusted p) as on the
+    office's pages; the other units' figures are only counted, never returned."""
     try:
-        before = satisfaction_results(
+        before = org.get_evaluation(session, previous_id)
+        audience, _ = audience_of(session, before, viewer)
+        run = _evaluate(
             session,
             previous_id,
+            audience,
+            unit_row=None,
+            category=category,
             period=period,
             question=question,
             channel=channel,
-            category=category,
-            viewer=viewer,
+            by_question=False,
             rank_intervals=False,
         )
     except (NotFound, NotAuthenticated, NotPermitted, Invalid):
         return
     comparisons.add_previous_comparisons(
-        units, before.units, previous_id, before.period, settings.significance
+        units, run.computed.units, previous_id, run.period, settings.significance
     )
 
 

@@ -35,6 +35,7 @@ from survey.models import (
 from survey.satisfaction.dashboard import Named
 from survey.satisfaction.disclosure import Key, comment_group_visible, disclosed, respondent_cube
 from survey.satisfaction.policy import current_version, scoring_policy, settings_of
+from survey.satisfaction.schemas import SignificanceSettings, UnitResult
 from survey.satisfaction.unit_view import Figure, TrendPoint, UnitView, unit_view
 from survey.spreadsheet import Column, Reader, Table, Value
 from survey.unit_home.models import CompositeRelease
@@ -160,6 +161,7 @@ class UnitHome:
     comment_minimum: int
     withheld: int  # figures withheld by the disclosure rule beyond the minimum
     composite_released: bool
+    significance: SignificanceSettings  # how the result's comparisons were tested and flagged
 
 
 def _policy_minimums(session: Session, evaluation_id: int) -> tuple[int, int, list[str], list[str]]:
@@ -202,13 +204,79 @@ class _Gate:
         self.shown = disclosed(self.counts, minimum)
         self.withheld = 0
 
+    def hides(self, key: Key) -> bool:
+        """Whether the rule withholds a figure over the respondents of ``key``."""
+        return self.counts.get(key, 0) > 0 and key not in self.shown
+
     def figure(self, figure: Figure, key: Key) -> Figure:
         if figure.suppressed or figure.value is None:
             return figure
-        if self.counts.get(key, 0) == 0 or key in self.shown:
+        if not self.hides(key):
             return figure
         self.withheld += 1
         return _withheld(figure)
+
+
+# Everything on a unit's result that is worked out from its score: withheld with the score.
+_FROM_THE_SCORE: dict[str, Any] = {
+    "score": None,
+    "se": None,
+    "ci_low": None,
+    "ci_high": None,
+    "satisfied_rate": None,
+    "rate_se": None,
+    "rate_n_eff": None,
+    "rate_ci_low": None,
+    "rate_ci_high": None,
+    "n_eff": None,
+    "design_effect": None,
+    "rank": None,
+    "rank_interval": None,
+    "tied_with_next": None,
+    "p_beats_next": None,
+    "cv": None,
+    "reliability": None,
+    "design_effect_high": None,
+    "vs_category": None,
+    "vs_previous": None,
+    "suppressed": True,
+}
+
+
+class _Gates:
+    """Each evaluation's gate for one unit, built once per page."""
+
+    def __init__(self, session: Session, unit: Unit) -> None:
+        self.session = session
+        self.unit = unit
+        self.built: dict[int, _Gate] = {}
+
+    def of(self, evaluation_id: int) -> _Gate:
+        if evaluation_id not in self.built:
+            self.built[evaluation_id] = _Gate(self.session, evaluation_id, self.unit)
+        return self.built[evaluation_id]
+
+
+def _comparisons_shown(result: UnitResult, withheld_groups: set[str], gates: _Gates) -> UnitResult:
+    """The result without a comparison that would reveal a withheld figure: last year's
+    score when the rule withholds it in that evaluation, and group pairs with a withheld
+    group (then the page says nothing about the groups unless other pairs still differ)."""
+    update: dict[str, Any] = {}
+    before = result.vs_previous
+    if before is not None and gates.of(before["evaluation_id"]).hides(
+        (None, before["period"], None)
+    ):
+        update["vs_previous"] = None
+    if withheld_groups and result.group_pairs_tested is not None:
+        kept = [
+            c
+            for c in result.group_disagreements
+            if c["group"] not in withheld_groups and c["other"] not in withheld_groups
+        ]
+        update["group_disagreements"] = kept
+        update["groups_disagree"] = True if kept else None
+        update["group_pairs_tested"] = result.group_pairs_tested if kept else None
+    return result.model_copy(update=update) if update else result
 
 
 def unit_home(
@@ -226,7 +294,8 @@ def unit_home(
     view = unit_view(
         session, evaluation_id, unit.code, group=group, period=period, viewer=principal
     )
-    gate = _Gate(session, evaluation_id, unit)
+    gates = _Gates(session, unit)
+    gate = gates.of(evaluation_id)
     focus = view.group.code if view.group is not None else None
     at = view.period
 
@@ -236,22 +305,13 @@ def unit_home(
         (None, at, None),
     )
     if headline.suppressed and not result.suppressed:
-        result = result.model_copy(
-            update={
-                "score": None,
-                "se": None,
-                "ci_low": None,
-                "ci_high": None,
-                "rank": None,
-                "rank_interval": None,
-                "tied_with_next": None,
-                "p_beats_next": None,
-                "suppressed": True,
-            }
-        )
+        result = result.model_copy(update=_FROM_THE_SCORE)
     groups = []
+    withheld_groups: set[str] = set()
     for row in view.groups:
         figure = gate.figure(row.figure, (row.group.code, at, None))
+        if figure.suppressed and not row.figure.suppressed:
+            withheld_groups.add(row.group.code)
         groups.append(
             replace(
                 row,
@@ -267,7 +327,8 @@ def unit_home(
         replace(p, figure=gate.figure(p.figure, (focus, p.period.code if p.period else None, None)))
         for p in view.periods
     ]
-    years = _years(session, unit, evaluation, view.years, gate, focus)
+    result = _comparisons_shown(result, withheld_groups, gates)
+    years = _years(session, evaluation, view.years, gates, focus)
     released = composite_visible(session, evaluation)
     return UnitHome(
         view=replace(
@@ -284,27 +345,28 @@ def unit_home(
         comment_minimum=_policy_minimums(session, evaluation_id)[1],
         withheld=gate.withheld,
         composite_released=released,
+        significance=settings_of(current_version(session, evaluation_id)).significance,
     )
 
 
 def _years(
     session: Session,
-    unit: Unit,
     evaluation: Evaluation,
     points: Sequence[TrendPoint],
-    gate: _Gate,
+    gates: _Gates,
     focus: str | None,
 ) -> list[TrendPoint]:
     """Earlier evaluations past their draft, each under its own evaluation's disclosure rule."""
     kept: list[TrendPoint] = []
     for point in points:
         if point.evaluation_id == evaluation.id:
+            gate = gates.of(point.evaluation_id)
             kept.append(replace(point, figure=gate.figure(point.figure, (focus, None, None))))
             continue
         other = session.get(Evaluation, point.evaluation_id)
         if other is None or other.status == EvaluationStatus.draft:
             continue
-        other_gate = _Gate(session, point.evaluation_id, unit)
+        other_gate = gates.of(point.evaluation_id)
         kept.append(replace(point, figure=other_gate.figure(point.figure, (focus, None, None))))
     return kept
 

@@ -49,6 +49,9 @@ def test_a_unit_signs_in_sees_its_numbers_and_no_other_unit(
         score = page.locator("[data-figure=score]").inner_text()
         assert score.replace(".", "").isdigit()
         assert page.locator("table.unit-groups tbody tr[data-group]").count() > 1
+        # The significance lines in words, and the page no wider than the screen.
+        assert page.locator("[data-marks] [data-mark=vs-category] [data-words]").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert serious_violations(page) == []
         page.screenshot(path=str(shots / f"unit-home-{size}.png"), full_page=True)
 

@@ -47,3 +47,23 @@ def test_another_unit_or_a_draft_is_not_found(session: Session) -> None:
         unit_home(session, viewer, case.u2.code, case.evaluation.id)
     with pytest.raises(NotFound):
         unit_home(session, viewer, case.u1.code, draft.id)
+
+
+def test_no_group_comparison_speaks_of_a_withheld_group(session: Session) -> None:
+    case = Case(session)
+    assert case.evaluation.id is not None and case.u1.id is not None
+    viewer = Principal(name="u1", role=Role.unit, unit_id=case.u1.id)
+    from survey.satisfaction.service import satisfaction_results
+
+    raw = satisfaction_results(session, case.evaluation.id, unit=case.u1.code, viewer=viewer)
+    (before,) = raw.units
+    # The unit's results compare A with B (both have min_n answers); the rule withholds B.
+    assert before.group_pairs_tested == 1 and before.groups_disagree is not None
+    home = unit_home(session, viewer, case.u1.code, case.evaluation.id)
+    assert next(g for g in home.view.groups if g.group.code == case.b.code).figure.suppressed
+    result = home.view.result
+    # So the unit's page says nothing about its groups agreeing or not, and lists no pair.
+    assert result.groups_disagree is None and result.group_pairs_tested is None
+    assert result.group_disagreements == []
+    # The score itself is shown, and so is its comparison with the category.
+    assert result.score is not None and result.vs_category is not None
