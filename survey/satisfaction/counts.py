@@ -121,14 +121,10 @@ def answer_counts(session: Session, where: CountFilter) -> list[Count]:
     return _sorted_rows(_fetch(session, counts_statement(where)))
 
 
-def has_counted_answers(session: Session, evaluation_id: int, unit_ids: Collection[int]) -> bool:
-    """Whether any of these units has a counted answer in the evaluation."""
+def has_counted_answers(session: Session, where: CountFilter) -> bool:
+    """Whether any answer ``where`` chooses (its units, period, channel) is counted."""
     answer = _table("answer")
-    probe = (
-        select(answer.c.unit_id)
-        .where(*_answer_filters(answer, CountFilter(evaluation_id, unit_ids=unit_ids)))
-        .limit(1)
-    )
+    probe = select(answer.c.unit_id).where(*_answer_filters(answer, where)).limit(1)
     return session.connection().execute(probe).first() is not None
 
 

@@ -116,8 +116,16 @@ def _question_names(session: Session, evaluation_id: int) -> dict[str, Named]:
     return found
 
 
-def _first_answered(session: Session, evaluation_id: int, categories: list[Named]) -> Named | None:
-    """The first category, in the office's order, whose units have counted answers."""
+def _first_answered(
+    session: Session,
+    evaluation_id: int,
+    categories: list[Named],
+    period_id: int | None,
+    channel: str | None,
+) -> Named | None:
+    """The first category, in the office's order, whose units have counted answers in the
+    period and channel asked for (an office filtering by a quarter lands on a category
+    answered in that quarter, not on an empty one)."""
     by_code = {c.code: cid for cid, c in repository.categories_by_id(session).items()}
     members: dict[int | None, list[int]] = defaultdict(list)
     for unit in repository.units_in_order(session):
@@ -126,7 +134,8 @@ def _first_answered(session: Session, evaluation_id: int, categories: list[Named
     for named in categories:
         unit_ids = members.get(by_code.get(named.code), [])
         # One probe of the counts index per category, not a count of every answer.
-        if unit_ids and sql.has_counted_answers(session, evaluation_id, unit_ids):
+        where = sql.CountFilter(evaluation_id, period_id, unit_ids, channel=channel)
+        if unit_ids and sql.has_counted_answers(session, where):
             return named
     return None
 
@@ -159,7 +168,11 @@ def satisfaction_dashboard(
         if chosen is None:
             raise NotFound(N_("No unit category has the code %(code)s."), code=category)
     else:
-        chosen = _first_answered(session, evaluation_id, categories) or next(iter(categories), None)
+        period_row = repository.period_by_code(session, evaluation_id, period)
+        first = _first_answered(
+            session, evaluation_id, categories, period_row.id if period_row else None, channel
+        )
+        chosen = first or next(iter(categories), None)
     # One category computed, not all: its scores and ranks do not depend on the others.
     results = satisfaction_results(
         session,

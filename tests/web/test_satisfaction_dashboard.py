@@ -203,6 +203,11 @@ def test_filters_in_the_url_change_the_view(client: TestClient, session: Session
     first = client.get(url, params={"category": "dept-social", "period": "Q1"}).text
     assert 'value="Q1" selected' in first and "尚无可计分的回答" in first
     assert _blocks(first) == {} and "<table" not in first
+    # With no category named, a quarter's view opens on the first category answered in that
+    # quarter (the first answered at all has no answers in the third).
+    third = client.get(url, params={"period": "Q3"}).text
+    assert 'value="Q3" selected' in third and "尚无可计分的回答" not in third
+    assert _blocks(third)["chart-scores"]
     asked = _check_view(client, session, evaluation_id, "dept-social", question="overall")
     assert 'value="overall" selected' in asked["page"]
 
