@@ -18,9 +18,9 @@ from survey.models import Evaluation, Role, Unit
 from survey.satisfaction.policy import get_policy, set_policy
 from survey.satisfaction.schemas import PolicySettings, SatisfactionPolicyPut, UnitResult
 from survey.satisfaction.service import satisfaction_results
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
+from tests.web.setup_world import sign_in
 
-TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 OFFICE = Principal(name="office", role=Role.office)
 
 # The catalogue's words for each outcome, as the office's pages say them.
@@ -51,16 +51,6 @@ WORDS = {
         "{limit}.",
     },
 }
-
-
-def _sign_in(client: TestClient, username: str) -> None:
-    token = TOKEN.search(client.get("/office/login").text).group(1)  # type: ignore[union-attr]
-    response = client.post(
-        "/office/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
 
 
 def _block(page: str, name: str) -> str:
@@ -172,7 +162,7 @@ def test_a_unit_reads_its_marks_in_words_in_both_languages(
         assert result.vs_previous is not None and unit.vs_previous is not None
         assert result.vs_previous["family_size"] == unit.vs_previous["family_size"]
         client.cookies.clear()
-        _sign_in(client, f"marks-{unit.unit}")
+        sign_in(client, f"marks-{unit.unit}")
         for language in ("zh-CN", "en"):
             page = _home(client, unit.unit, current.id, language)
             _check_page(page, result, language)
@@ -195,7 +185,7 @@ def test_a_score_that_is_not_reliable_carries_a_warning(
     current = max(session.exec(select(Evaluation)), key=lambda e: e.year)
     assert current.id is not None
     make_user(session, Role.unit, username="marks-bm09", unit_code="BM09")
-    _sign_in(client, "marks-bm09")
+    sign_in(client, "marks-bm09")
     before = _own_result(session, current.id, "BM09")
     assert before.reliability == "reliable" and before.cv is not None
     page = _home(client, "BM09", current.id, "zh-CN")
